@@ -1,0 +1,517 @@
+package io.gatehouse.config;
+
+import io.gatehouse.routing.PathPattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns the YAML text of a config file into a {@link GatehouseConfig}, or a {@link ConfigException} listing
+ * every problem with its key path. YAML is read into plain maps and lists (SnakeYAML's safe constructor, no
+ * object binding, so nothing here needs reflection in a native image); the binding below is ours so that
+ * errors can name the exact key.
+ *
+ * <p>String values may reference {@code ${NAME}} or {@code ${NAME:default}}, resolved from system properties,
+ * then the environment: secrets and addresses can come from the pod spec instead of the ConfigMap.
+ */
+public final class ConfigParser {
+    private static final Set<String> TOP_LEVEL = Set.of("upstreams", "routes", "auth", "rate-limits", "cache");
+    private static final Set<String> NOT_YET = Set.of("auth", "rate-limits", "cache");
+    private static final Set<String> UPSTREAM_KEYS = Set.of("targets", "balancer", "hash-on", "connect-timeout", "timeout",
+            "max-connections", "health-check", "outlier", "circuit-breaker", "retry");
+    private static final Set<String> UPSTREAM_NOT_YET = Set.of("hash-on", "health-check", "outlier", "circuit-breaker", "retry");
+    private static final Set<String> BALANCERS_LATER = Set.of("least-connections", "consistent-hash", "random-two-choices");
+    private static final Set<String> TARGET_KEYS = Set.of("url", "weight");
+    private static final Set<String> ROUTE_KEYS = Set.of("id", "path", "methods", "host", "headers", "upstream", "strip-prefix",
+            "rewrite", "auth", "roles", "rate-limit", "cache", "timeout", "preserve-host");
+    private static final Set<String> ROUTE_NOT_YET = Set.of("roles", "rate-limit", "cache");
+    private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE");
+    private static final Pattern ROUTE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final Pattern UPSTREAM_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?");
+    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_.-]*)(?::([^}]*))?}");
+
+    private final UnaryOperator<String> variables;
+    private final List<String> problems = new ArrayList<>();
+
+    private ConfigParser(UnaryOperator<String> variables) {
+        this.variables = variables;
+    }
+
+    /** Parses with {@code ${NAME}} taken from system properties, then the environment. */
+    public static GatehouseConfig parse(String source, String yaml) throws ConfigException {
+        return parse(source, yaml, name -> {
+            String value = System.getProperty(name);
+            return value != null ? value : System.getenv(name);
+        });
+    }
+
+    public static GatehouseConfig parse(String source, String yaml, UnaryOperator<String> variables) throws ConfigException {
+        ConfigParser parser = new ConfigParser(variables);
+        Object root;
+        try {
+            LoaderOptions options = new LoaderOptions();
+            options.setAllowDuplicateKeys(false);
+            options.setMaxAliasesForCollections(20);
+            options.setCodePointLimit(4 * 1024 * 1024);
+            options.setNestingDepthLimit(30);
+            root = new Yaml(new SafeConstructor(options)).load(yaml);
+        } catch (MarkedYAMLException e) {
+            String where = e.getProblemMark() == null ? "" : " at line " + (e.getProblemMark().getLine() + 1)
+                    + ", column " + (e.getProblemMark().getColumn() + 1);
+            throw new ConfigException(source, List.of("not valid YAML" + where + ": " + e.getProblem()));
+        } catch (YAMLException e) {
+            throw new ConfigException(source, List.of("not valid YAML: " + e.getMessage()));
+        }
+        GatehouseConfig config = parser.root(root);
+        if (!parser.problems.isEmpty()) {
+            throw new ConfigException(source, parser.problems);
+        }
+        return config;
+    }
+
+    private GatehouseConfig root(Object root) {
+        if (root == null) {
+            problem("(file)", "the file is empty; it needs at least 'upstreams' and 'routes'");
+            return null;
+        }
+        Map<String, Object> map = map(root, "(file)");
+        if (map == null) {
+            return null;
+        }
+        checkKeys(map, "", TOP_LEVEL, NOT_YET);
+        Map<String, UpstreamConfig> upstreams = upstreams(map.get("upstreams"));
+        List<RouteConfig> routes = routes(map.get("routes"), upstreams);
+        return problems.isEmpty() ? new GatehouseConfig(Map.copyOf(upstreams), List.copyOf(routes)) : null;
+    }
+
+    // ---- upstreams
+
+    private Map<String, UpstreamConfig> upstreams(Object node) {
+        Map<String, UpstreamConfig> result = new LinkedHashMap<>();
+        if (node == null) {
+            problem("upstreams", "required: at least one upstream");
+            return result;
+        }
+        Map<String, Object> map = map(node, "upstreams");
+        if (map == null) {
+            return result;
+        }
+        if (map.isEmpty()) {
+            problem("upstreams", "required: at least one upstream");
+        }
+        for (Map.Entry<String, Object> e : map.entrySet()) {
+            String path = "upstreams." + e.getKey();
+            if (!UPSTREAM_NAME.matcher(e.getKey()).matches()) {
+                problem(path, "an upstream name is 1-64 letters, digits, '.', '_' or '-'");
+                continue;
+            }
+            UpstreamConfig upstream = upstream(e.getKey(), e.getValue(), path);
+            if (upstream != null) {
+                result.put(e.getKey(), upstream);
+            }
+        }
+        return result;
+    }
+
+    private UpstreamConfig upstream(String name, Object node, String path) {
+        Map<String, Object> map = map(node, path);
+        if (map == null) {
+            return null;
+        }
+        checkKeys(map, path + ".", UPSTREAM_KEYS, UPSTREAM_NOT_YET);
+        List<TargetConfig> targets = new ArrayList<>();
+        List<Object> list = list(map.get("targets"), path + ".targets", true);
+        if (list != null) {
+            if (list.isEmpty()) {
+                problem(path + ".targets", "required: at least one target");
+            }
+            for (int i = 0; i < list.size(); i++) {
+                TargetConfig target = target(list.get(i), path + ".targets[" + i + "]");
+                if (target != null) {
+                    targets.add(target);
+                }
+            }
+        }
+        String balancer = string(map.get("balancer"), path + ".balancer", false);
+        if (balancer == null) {
+            balancer = UpstreamConfig.ROUND_ROBIN;
+        } else if (BALANCERS_LATER.contains(balancer)) {
+            problem(path + ".balancer", "'" + balancer + "' is not available in this version; use round-robin");
+        } else if (!UpstreamConfig.ROUND_ROBIN.equals(balancer)) {
+            problem(path + ".balancer", "unknown balancer '" + balancer
+                    + "' (round-robin | least-connections | consistent-hash | random-two-choices)");
+        }
+        Duration connectTimeout = duration(map.get("connect-timeout"), path + ".connect-timeout",
+                UpstreamConfig.DEFAULT_CONNECT_TIMEOUT);
+        Duration timeout = duration(map.get("timeout"), path + ".timeout", UpstreamConfig.DEFAULT_TIMEOUT);
+        int maxConnections = integer(map.get("max-connections"), path + ".max-connections",
+                UpstreamConfig.DEFAULT_MAX_CONNECTIONS, 1, 100_000);
+        return new UpstreamConfig(name, List.copyOf(targets), balancer, connectTimeout, timeout, maxConnections);
+    }
+
+    private TargetConfig target(Object node, String path) {
+        Map<String, Object> map = map(node, path);
+        if (map == null) {
+            return null;
+        }
+        checkKeys(map, path + ".", TARGET_KEYS, Set.of());
+        String url = string(map.get("url"), path + ".url", true);
+        int weight = integer(map.get("weight"), path + ".weight", 1, 1, 1000);
+        if (url == null) {
+            return null;
+        }
+        try {
+            URI uri = new URI(url);
+            String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!"http".equals(scheme) && !"https".equals(scheme)) {
+                problem(path + ".url", "'" + url + "' must start with http:// or https://");
+                return null;
+            }
+            if (uri.getHost() == null) {
+                problem(path + ".url", "'" + url + "' has no host");
+                return null;
+            }
+            if ((uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !"/".equals(uri.getRawPath()))
+                    || uri.getRawQuery() != null || uri.getRawUserInfo() != null) {
+                problem(path + ".url", "'" + url + "' must be scheme://host:port only; rewrite paths on the route");
+                return null;
+            }
+            int port = uri.getPort() != -1 ? uri.getPort() : ("https".equals(scheme) ? 443 : 80);
+            String host = uri.getHost();
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            return new TargetConfig(scheme, host, port, weight);
+        } catch (URISyntaxException e) {
+            problem(path + ".url", "'" + url + "' is not a URL: " + e.getReason());
+            return null;
+        }
+    }
+
+    // ---- routes
+
+    private List<RouteConfig> routes(Object node, Map<String, UpstreamConfig> upstreams) {
+        List<RouteConfig> result = new ArrayList<>();
+        List<Object> list = list(node, "routes", true);
+        if (list == null) {
+            return result;
+        }
+        if (list.isEmpty()) {
+            problem("routes", "required: at least one route");
+        }
+        Map<String, Integer> ids = new HashMap<>();
+        Map<String, RouteConfig> shapes = new HashMap<>();
+        for (int i = 0; i < list.size(); i++) {
+            String path = "routes[" + i + "]";
+            RouteConfig route = route(list.get(i), path, i, upstreams);
+            if (route == null) {
+                continue;
+            }
+            Integer previous = ids.putIfAbsent(route.id(), i);
+            if (previous != null) {
+                problem(path + ".id", "'" + route.id() + "' is already the id of routes[" + previous + "]");
+                continue;
+            }
+            // Two routes with the same pattern, host and headers and overlapping methods: the second could never
+            // match. That is a mistake in the file, not something to resolve silently.
+            String shape = PathPattern.parse(route.path()).shape() + " " + route.host() + " " + new java.util.TreeMap<>(route.headers());
+            RouteConfig twin = shapes.get(shape);
+            if (twin != null && overlap(twin.methods(), route.methods())) {
+                problem(path, "same path, host and headers as routes[" + twin.index() + "] ('" + twin.id()
+                        + "') with overlapping methods: it could never match");
+                continue;
+            }
+            shapes.putIfAbsent(shape, route);
+            result.add(route);
+        }
+        return result;
+    }
+
+    private static boolean overlap(Set<String> a, Set<String> b) {
+        if (a.isEmpty() || b.isEmpty()) {
+            return true;
+        }
+        for (String m : a) {
+            if (b.contains(m)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private RouteConfig route(Object node, String path, int index, Map<String, UpstreamConfig> upstreams) {
+        Map<String, Object> map = map(node, path);
+        if (map == null) {
+            return null;
+        }
+        int before = problems.size();
+        checkKeys(map, path + ".", ROUTE_KEYS, ROUTE_NOT_YET);
+        String id = string(map.get("id"), path + ".id", true);
+        if (id != null && !ROUTE_ID.matcher(id).matches()) {
+            problem(path + ".id", "'" + id + "': a route id is 1-64 letters, digits, '.', '_' or '-' (it is a metric label)");
+        }
+        String pattern = string(map.get("path"), path + ".path", true);
+        PathPattern compiled = null;
+        if (pattern != null) {
+            try {
+                compiled = PathPattern.parse(pattern);
+            } catch (IllegalArgumentException e) {
+                problem(path + ".path", e.getMessage());
+            }
+        }
+        Set<String> methods = new LinkedHashSet<>();
+        List<Object> methodList = list(map.get("methods"), path + ".methods", false);
+        if (methodList != null) {
+            for (int i = 0; i < methodList.size(); i++) {
+                String m = string(methodList.get(i), path + ".methods[" + i + "]", true);
+                if (m == null) {
+                    continue;
+                }
+                String upper = m.toUpperCase(Locale.ROOT);
+                if (!METHODS.contains(upper)) {
+                    problem(path + ".methods[" + i + "]", "unknown method '" + m + "'");
+                } else {
+                    methods.add(upper);
+                }
+            }
+        }
+        String host = string(map.get("host"), path + ".host", false);
+        if (host != null) {
+            host = host.toLowerCase(Locale.ROOT);
+            if (!HOST.matcher(host).matches()) {
+                problem(path + ".host", "'" + host + "' is not a host name (no port, no scheme)");
+            }
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        Object headerNode = map.get("headers");
+        if (headerNode != null) {
+            Map<String, Object> headerMap = map(headerNode, path + ".headers");
+            if (headerMap != null) {
+                for (Map.Entry<String, Object> h : headerMap.entrySet()) {
+                    String hp = path + ".headers." + h.getKey();
+                    if (!HEADER_NAME.matcher(h.getKey()).matches()) {
+                        problem(hp, "'" + h.getKey() + "' is not a header name");
+                        continue;
+                    }
+                    String value = string(h.getValue(), hp, true);
+                    if (value != null) {
+                        headers.put(h.getKey(), value);
+                    }
+                }
+            }
+        }
+        String upstream = string(map.get("upstream"), path + ".upstream", true);
+        if (upstream != null && !upstreams.containsKey(upstream)) {
+            problem(path + ".upstream", "no upstream named '" + upstream + "'");
+        }
+        String stripPrefix = string(map.get("strip-prefix"), path + ".strip-prefix", false);
+        if (stripPrefix != null && (!stripPrefix.startsWith("/") || stripPrefix.length() < 2 || stripPrefix.endsWith("/"))) {
+            problem(path + ".strip-prefix", "'" + stripPrefix + "' must start with '/' and not end with '/' (e.g. /api)");
+        }
+        String rewrite = string(map.get("rewrite"), path + ".rewrite", false);
+        if (rewrite != null && stripPrefix != null) {
+            problem(path + ".rewrite", "use either strip-prefix or rewrite, not both");
+        }
+        if (rewrite != null && compiled != null) {
+            try {
+                compiled.checkTemplate(rewrite);
+            } catch (IllegalArgumentException e) {
+                problem(path + ".rewrite", e.getMessage());
+            }
+        }
+        String auth = string(map.get("auth"), path + ".auth", false);
+        if (auth == null) {
+            auth = "none";
+        } else if (Set.of("jwt", "api-key", "any").contains(auth)) {
+            problem(path + ".auth", "'" + auth + "' is not available in this version; only 'none' (refused rather than "
+                    + "letting the route through unauthenticated)");
+        } else if (!"none".equals(auth)) {
+            problem(path + ".auth", "unknown auth '" + auth + "' (none | jwt | api-key | any)");
+        }
+        Duration timeout = duration(map.get("timeout"), path + ".timeout", null);
+        Boolean preserveHost = bool(map.get("preserve-host"), path + ".preserve-host");
+        if (problems.size() > before || id == null || pattern == null || upstream == null) {
+            return null;
+        }
+        return new RouteConfig(id, pattern, Set.copyOf(methods), host, Map.copyOf(headers), upstream, stripPrefix, rewrite,
+                auth, timeout, Boolean.TRUE.equals(preserveHost), index);
+    }
+
+    // ---- scalar helpers: each reports its own problem and returns null (or the default)
+
+    private void checkKeys(Map<String, Object> map, String prefix, Set<String> known, Set<String> notYet) {
+        for (String key : map.keySet()) {
+            if (notYet.contains(key)) {
+                problem(prefix + key, "is not available in this version of Gatehouse yet");
+            } else if (!known.contains(key)) {
+                problem(prefix + key, "unknown key");
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> map(Object node, String path) {
+        if (node instanceof Map<?, ?> m) {
+            for (Object key : m.keySet()) {
+                if (!(key instanceof String)) {
+                    problem(path, "key '" + key + "' must be a string");
+                    return null;
+                }
+            }
+            return (Map<String, Object>) m;
+        }
+        problem(path, "must be a mapping (key: value), not " + describe(node));
+        return null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Object> list(Object node, String path, boolean required) {
+        if (node == null) {
+            if (required) {
+                problem(path, "required");
+            }
+            return null;
+        }
+        if (node instanceof List<?> l) {
+            return (List<Object>) l;
+        }
+        problem(path, "must be a list, not " + describe(node));
+        return null;
+    }
+
+    private String string(Object node, String path, boolean required) {
+        if (node == null) {
+            if (required) {
+                problem(path, "required");
+            }
+            return null;
+        }
+        if (node instanceof Map || node instanceof List) {
+            problem(path, "must be a single value, not " + describe(node));
+            return null;
+        }
+        String value = substitute(String.valueOf(node), path);
+        if (value != null && value.isBlank()) {
+            problem(path, "must not be empty");
+            return null;
+        }
+        return value;
+    }
+
+    private String substitute(String text, String path) {
+        if (text.indexOf("${") < 0) {
+            return text;
+        }
+        Matcher m = VARIABLE.matcher(text);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            String value = variables.apply(m.group(1));
+            if (value == null) {
+                value = m.group(2);
+            }
+            if (value == null) {
+                problem(path, "variable ${" + m.group(1) + "} is not set (give it a default: ${" + m.group(1) + ":value})");
+                return null;
+            }
+            m.appendReplacement(sb, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+
+    private int integer(Object node, String path, int defaultValue, int min, int max) {
+        if (node == null) {
+            return defaultValue;
+        }
+        String text = string(node, path, true);
+        if (text == null) {
+            return defaultValue;
+        }
+        try {
+            int value = Integer.parseInt(text.trim());
+            if (value < min || value > max) {
+                problem(path, value + " is out of range " + min + ".." + max);
+                return defaultValue;
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            problem(path, "'" + text + "' is not a whole number");
+            return defaultValue;
+        }
+    }
+
+    private Duration duration(Object node, String path, Duration defaultValue) {
+        if (node == null) {
+            return defaultValue;
+        }
+        String text = string(node, path, true);
+        if (text == null) {
+            return defaultValue;
+        }
+        try {
+            Duration d = Durations.parse(text);
+            if (d.isZero()) {
+                problem(path, "must be more than zero");
+                return defaultValue;
+            }
+            return d;
+        } catch (IllegalArgumentException e) {
+            problem(path, e.getMessage());
+            return defaultValue;
+        }
+    }
+
+    private Boolean bool(Object node, String path) {
+        if (node == null) {
+            return null;
+        }
+        if (node instanceof Boolean b) {
+            return b;
+        }
+        String text = string(node, path, true);
+        if ("true".equals(text)) {
+            return true;
+        }
+        if ("false".equals(text)) {
+            return false;
+        }
+        problem(path, "'" + text + "' must be true or false");
+        return null;
+    }
+
+    private static String describe(Object node) {
+        if (node == null) {
+            return "nothing";
+        }
+        if (node instanceof Map) {
+            return "a mapping";
+        }
+        if (node instanceof List) {
+            return "a list";
+        }
+        return "'" + node + "'";
+    }
+
+    private void problem(String path, String message) {
+        problems.add(path + ": " + message);
+    }
+}

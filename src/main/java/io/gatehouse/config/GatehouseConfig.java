@@ -1,0 +1,8 @@
+package io.gatehouse.config;
+
+import java.util.List;
+import java.util.Map;
+
+/** A validated config file: immutable, and only ever built by {@link ConfigParser}. */
+public record GatehouseConfig(Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes) {
+}

@@ -1,0 +1,19 @@
+package io.gatehouse.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/** An upstream service: its targets and how they are reached. */
+public record UpstreamConfig(
+        String name,
+        List<TargetConfig> targets,
+        String balancer,
+        Duration connectTimeout,
+        Duration timeout,
+        int maxConnections) {
+
+    public static final String ROUND_ROBIN = "round-robin";
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    public static final int DEFAULT_MAX_CONNECTIONS = 256;
+}

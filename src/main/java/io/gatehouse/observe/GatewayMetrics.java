@@ -1,0 +1,92 @@
+package io.gatehouse.observe;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Per-route request metrics, tagged by route id only (never the raw path, so clients cannot grow the label
+ * set). Requests no route matched share the route label {@value #UNMATCHED}. Meters of routes removed by a
+ * reload are removed from the registry.
+ */
+@ApplicationScoped
+public class GatewayMetrics {
+    public static final String UNMATCHED = "(unmatched)";
+    static final String[] STATUS_CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+    /** Fixed buckets rather than Micrometer's ~70 percentile buckets: cheaper to record and to scrape. */
+    static final Duration[] BUCKETS = {
+            Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+            Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+            Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
+            Duration.ofSeconds(30)};
+
+    private final MeterRegistry registry;
+    private final Map<String, RouteMetrics> byRoute = new HashMap<>();
+
+    @Inject
+    public GatewayMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** The meters of a route, shared across reloads while the route id stays. */
+    public synchronized RouteMetrics forRoute(String routeId) {
+        return byRoute.computeIfAbsent(routeId, this::create);
+    }
+
+    public RouteMetrics unmatched() {
+        return forRoute(UNMATCHED);
+    }
+
+    /** Drops the meters of routes that no longer exist. */
+    public synchronized void retainOnly(Set<String> routeIds) {
+        byRoute.entrySet().removeIf(e -> {
+            if (e.getKey().equals(UNMATCHED) || routeIds.contains(e.getKey())) {
+                return false;
+            }
+            registry.getMeters().stream()
+                    .filter(m -> e.getKey().equals(m.getId().getTag("route")) && m.getId().getName().startsWith("gatehouse."))
+                    .map(Meter::getId)
+                    .toList()
+                    .forEach(registry::remove);
+            return true;
+        });
+    }
+
+    private RouteMetrics create(String routeId) {
+        Tag route = Tag.of("route", routeId);
+        Counter[] counters = new Counter[STATUS_CLASSES.length];
+        for (int i = 0; i < counters.length; i++) {
+            counters[i] = Counter.builder("gatehouse.requests")
+                    .description("Requests answered, by route and status class")
+                    .tags("route", routeId, "status_class", STATUS_CLASSES[i])
+                    .register(registry);
+        }
+        Timer duration = Timer.builder("gatehouse.request.duration")
+                .description("Time from request arrival to the end of the response")
+                .tags(java.util.List.of(route))
+                .serviceLevelObjectives(BUCKETS)
+                .register(registry);
+        Timer upstream = Timer.builder("gatehouse.upstream.duration")
+                .description("Time from sending a request upstream to its response head")
+                .tags(java.util.List.of(route))
+                .serviceLevelObjectives(BUCKETS)
+                .register(registry);
+        AtomicInteger inFlight = new AtomicInteger();
+        Gauge.builder("gatehouse.requests.in.flight", inFlight, AtomicInteger::get)
+                .description("Requests being handled now")
+                .tags(java.util.List.of(route))
+                .register(registry);
+        return new RouteMetrics(routeId, counters, duration, upstream, inFlight);
+    }
+}

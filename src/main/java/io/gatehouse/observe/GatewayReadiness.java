@@ -1,0 +1,41 @@
+package io.gatehouse.observe;
+
+import io.gatehouse.pipeline.GatewaySnapshot;
+import io.gatehouse.pipeline.GatewayState;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+/**
+ * Ready once a valid config is loaded. A refused reload does not make the gateway unready (the previous config
+ * keeps serving); it shows here as {@code lastReloadError}.
+ */
+@Readiness
+@ApplicationScoped
+public class GatewayReadiness implements HealthCheck {
+    @Inject
+    GatewayState state;
+
+    @Override
+    public HealthCheckResponse call() {
+        GatewaySnapshot snapshot = state.current();
+        HealthCheckResponseBuilder builder = HealthCheckResponse.named("gatehouse-config");
+        if (snapshot == null) {
+            return builder.down().withData("reason", "no config loaded yet").build();
+        }
+        builder.up()
+                .withData("source", snapshot.source())
+                .withData("version", snapshot.version())
+                .withData("loadedAt", snapshot.loadedAt().toString())
+                .withData("routes", snapshot.config().routes().size())
+                .withData("upstreams", snapshot.config().upstreams().size());
+        String error = state.lastError();
+        if (error != null) {
+            builder.withData("lastReloadError", error);
+        }
+        return builder.build();
+    }
+}

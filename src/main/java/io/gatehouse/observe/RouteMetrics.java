@@ -1,0 +1,48 @@
+package io.gatehouse.observe;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The meters of one route, resolved once when the route is compiled so the hot path records with no lookup:
+ * requests by status class, total latency, upstream latency (to the response head), and in-flight requests.
+ */
+public final class RouteMetrics {
+    final String routeId;
+    private final Counter[] byStatusClass;
+    private final Timer duration;
+    private final Timer upstreamDuration;
+    private final AtomicInteger inFlight;
+
+    RouteMetrics(String routeId, Counter[] byStatusClass, Timer duration, Timer upstreamDuration, AtomicInteger inFlight) {
+        this.routeId = routeId;
+        this.byStatusClass = byStatusClass;
+        this.duration = duration;
+        this.upstreamDuration = upstreamDuration;
+        this.inFlight = inFlight;
+    }
+
+    public void started() {
+        inFlight.incrementAndGet();
+    }
+
+    /**
+     * @param upstreamNanos time to the upstream's response head, or negative when no upstream answered
+     */
+    public void finished(int status, long durationNanos, long upstreamNanos) {
+        inFlight.decrementAndGet();
+        int statusClass = status / 100;
+        byStatusClass[statusClass >= 1 && statusClass <= 5 ? statusClass - 1 : 4].increment();
+        duration.record(durationNanos, TimeUnit.NANOSECONDS);
+        if (upstreamNanos >= 0) {
+            upstreamDuration.record(upstreamNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    public String routeId() {
+        return routeId;
+    }
+}

@@ -1,0 +1,222 @@
+package io.gatehouse.pipeline;
+
+import io.gatehouse.upstream.Target;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * The state of one request on its way through the gateway: the snapshot it started on, its route and path
+ * parameters, the position of the filter chain, the chosen target and the timings. One per request, used only
+ * on the request's event loop, so nothing here is synchronized.
+ */
+public final class Exchange {
+    private final HttpServerRequest request;
+    private final HttpServerResponse response;
+    private final GatewaySnapshot snapshot;
+    private final long startNanos;
+    private final String requestId;
+    private final String path;
+    private final boolean hasBody;
+
+    private CompiledRoute route;
+    private String[] params;
+    private String rest;
+    private int filtersRun;
+    private Target target;
+    private HttpClientRequest upstreamRequest;
+    private long upstreamStartNanos;
+    private long upstreamNanos = -1;
+    private String error;
+    private boolean finished;
+    private Handler<Exchange> onFinish;
+
+    Exchange(HttpServerRequest request, GatewaySnapshot snapshot, String path, long startNanos) {
+        this.request = request;
+        this.response = request.response();
+        this.snapshot = snapshot;
+        this.path = path;
+        this.startNanos = startNanos;
+        this.requestId = RequestIds.fromOrNew(request.getHeader(RequestIds.HEADER));
+        this.hasBody = hasBody(request);
+    }
+
+    /** A body follows the head when the request says so: a Content-Length above zero, or Transfer-Encoding. */
+    static boolean hasBody(HttpServerRequest request) {
+        if (request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+            return true;
+        }
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        return length != null && !length.equals("0");
+    }
+
+    /** Whether the client sends a body (held paused until the proxy streams it upstream). */
+    public boolean hasBody() {
+        return hasBody;
+    }
+
+    public HttpServerRequest request() {
+        return request;
+    }
+
+    public HttpServerResponse response() {
+        return response;
+    }
+
+    public GatewaySnapshot snapshot() {
+        return snapshot;
+    }
+
+    /** The normalized request path (dot segments resolved), which routing matched. */
+    public String path() {
+        return path;
+    }
+
+    public String requestId() {
+        return requestId;
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    /** The matched route, or null before routing and for requests no route matched. */
+    public CompiledRoute route() {
+        return route;
+    }
+
+    void route(CompiledRoute route, String[] params, String rest) {
+        this.route = route;
+        this.params = params;
+        this.rest = rest;
+    }
+
+    /** Path parameter values (raw), in the order the route's pattern names them. */
+    public String[] params() {
+        return params;
+    }
+
+    /** The part of the path the route's /** matched, or null. */
+    public String rest() {
+        return rest;
+    }
+
+    /** The path plus query to request from the upstream, after strip-prefix or rewrite. */
+    public String upstreamUri() {
+        String upstreamPath = route.rewriter().apply(path, params, rest);
+        String query = request.query();
+        return query == null ? upstreamPath : upstreamPath + '?' + query;
+    }
+
+    public Target target() {
+        return target;
+    }
+
+    /** Called by the proxy when it has chosen a target and starts the upstream exchange. */
+    public void upstreamStarted(Target target) {
+        this.target = target;
+        this.upstreamStartNanos = System.nanoTime();
+    }
+
+    /** The proxy's request to the target, reset if the client goes away first. */
+    public void upstreamRequest(HttpClientRequest upstreamRequest) {
+        this.upstreamRequest = upstreamRequest;
+    }
+
+    /** Called by the proxy when the upstream's response head arrived (or the attempt failed). */
+    public void upstreamResponded() {
+        if (upstreamStartNanos != 0 && upstreamNanos < 0) {
+            upstreamNanos = System.nanoTime() - upstreamStartNanos;
+        }
+    }
+
+    /** Time from sending the request upstream to its response head, or -1 when there was none. */
+    public long upstreamNanos() {
+        return upstreamNanos;
+    }
+
+    /** The error code of a gateway-made error response ("upstream_timeout"…), or null. */
+    public String error() {
+        return error;
+    }
+
+    int filtersRun() {
+        return filtersRun;
+    }
+
+    void filterRan() {
+        filtersRun++;
+    }
+
+    /** Runs the response halves of the filters whose request halves ran, innermost first. */
+    public void runResponseFilters() {
+        GatewayFilter[] filters = route.filters();
+        for (int i = filtersRun - 1; i >= 0; i--) {
+            filters[i].onResponse(this);
+        }
+    }
+
+    /**
+     * Answers with a JSON error. Safe to call at any point: when the response has already begun, the
+     * connection is closed instead, since a status can no longer be sent.
+     */
+    public void respondError(int status, String code, String message) {
+        respondError(status, code, message, null, null);
+    }
+
+    public void respondError(int status, String code, String message, CharSequence extraHeader, String extraValue) {
+        if (error == null) {
+            error = code;
+        }
+        if (response.headWritten() || response.ended() || response.closed()) {
+            if (!response.closed()) {
+                request.connection().close();
+            }
+            return;
+        }
+        StringBuilder sb = new StringBuilder(160);
+        sb.append("{\"status\":").append(status).append(",\"error\":");
+        Json.quote(sb, code).append(",\"message\":");
+        Json.quote(sb, message).append(",\"requestId\":");
+        Json.quote(sb, requestId).append('}');
+        response.setStatusCode(status);
+        response.headers()
+                .set(HttpHeaders.CONTENT_TYPE, "application/json")
+                .set(RequestIds.HEADER, requestId);
+        if (extraHeader != null) {
+            response.headers().set(extraHeader, extraValue);
+        }
+        boolean unreadBody = hasBody && !request.isEnded();
+        if (unreadBody) {
+            // The client is still sending a body we will not read: close rather than drain it.
+            response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+        }
+        response.end(sb.toString());
+        if (unreadBody) {
+            request.resume();
+        }
+    }
+
+    void onFinish(Handler<Exchange> onFinish) {
+        this.onFinish = onFinish;
+    }
+
+    /** Called once, when the response is complete or the client went away. */
+    void finish() {
+        if (!finished) {
+            finished = true;
+            if (upstreamRequest != null && !response.ended()) {
+                upstreamRequest.reset();
+            }
+            if (onFinish != null) {
+                onFinish.handle(this);
+            }
+        }
+    }
+
+    public boolean isFinished() {
+        return finished;
+    }
+}

@@ -1,0 +1,156 @@
+package io.gatehouse.pipeline;
+
+import io.gatehouse.observe.AccessLog;
+import io.gatehouse.observe.RouteMetrics;
+import io.gatehouse.proxy.UpstreamProxy;
+import io.gatehouse.routing.RouteMatch;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.util.Locale;
+
+/**
+ * The catch-all route of the traffic port. It is registered on the Vert.x router itself, not as a
+ * {@code @Route} method, because those always get a body handler that reads the whole body into memory first.
+ * Each request: route it, run its route's filter chain, end with the proxy; metrics and the access log wrap it.
+ */
+@ApplicationScoped
+public class GatewayHandler implements Handler<RoutingContext> {
+    private static final Logger LOG = Logger.getLogger(GatewayHandler.class);
+
+    private final GatewayState state;
+    private final UpstreamProxy proxy;
+    private final AccessLog accessLog;
+    private final Handler<Exchange> finisher = this::finished;
+
+    @Inject
+    public GatewayHandler(GatewayState state, UpstreamProxy proxy, AccessLog accessLog) {
+        this.state = state;
+        this.proxy = proxy;
+        this.accessLog = accessLog;
+    }
+
+    void register(@Observes Router router) {
+        router.route().handler(this);
+    }
+
+    @Override
+    public void handle(RoutingContext rc) {
+        HttpServerRequest request = rc.request();
+        long start = System.nanoTime();
+        GatewaySnapshot snapshot = state.current();
+        Exchange ex = new Exchange(request, snapshot, rc.normalizedPath(), start);
+        if (ex.hasBody()) {
+            // Hold the body until the proxy streams it (or an early answer discards it).
+            request.pause();
+        }
+        ex.onFinish(finisher);
+        request.response().endHandler(v -> ex.finish());
+        if (snapshot == null) {
+            ex.respondError(503, "not_ready", "the gateway has no configuration loaded yet");
+            return;
+        }
+        RouteMatch<CompiledRoute> match = snapshot.routes().match(request.method().name(), host(request), ex.path(),
+                request::getHeader);
+        switch (match.kind()) {
+            case FOUND -> {
+                CompiledRoute route = match.value();
+                ex.route(route, match.params(), match.rest());
+                route.metrics().started();
+                proceed(ex);
+            }
+            case METHOD_NOT_ALLOWED -> {
+                snapshot.unmatchedMetrics().started();
+                ex.respondError(405, "method_not_allowed", "method " + request.method().name() + " is not allowed here",
+                        "Allow", String.join(", ", match.allowed()));
+            }
+            default -> {
+                snapshot.unmatchedMetrics().started();
+                ex.respondError(404, "no_route", "no route for " + request.method().name() + " " + ex.path());
+            }
+        }
+    }
+
+    /** Runs the request halves from where the chain stands; the proxy when all have passed. */
+    void proceed(Exchange ex) {
+        GatewayFilter[] filters = ex.route().filters();
+        while (ex.filtersRun() < filters.length) {
+            GatewayFilter filter = filters[ex.filtersRun()];
+            ex.filterRan();
+            Future<Void> step;
+            try {
+                step = filter.onRequest(ex);
+            } catch (RuntimeException e) {
+                step = Future.failedFuture(e);
+            }
+            if (!step.isComplete()) {
+                step.onComplete(ar -> afterFilter(ex, ar.failed() ? ar.cause() : null, true));
+                return;
+            }
+            if (!afterFilter(ex, step.failed() ? step.cause() : null, false)) {
+                return;
+            }
+        }
+        proxy.forward(ex);
+    }
+
+    /** @return whether the chain goes on (synchronous case); resumes it itself when {@code resume} */
+    private boolean afterFilter(Exchange ex, Throwable failure, boolean resume) {
+        if (failure != null) {
+            LOG.errorf(failure, "filter failed on request %s", ex.requestId());
+            ex.respondError(500, "internal_error", "the gateway failed to handle the request");
+            return false;
+        }
+        if (ex.response().ended() || ex.response().headWritten() || ex.isFinished()) {
+            return false;
+        }
+        if (resume) {
+            proceed(ex);
+        }
+        return true;
+    }
+
+    private void finished(Exchange ex) {
+        long duration = System.nanoTime() - ex.startNanos();
+        int status = ex.response().ended() ? ex.response().getStatusCode() : 499;
+        CompiledRoute route = ex.route();
+        RouteMetrics metrics = route != null ? route.metrics() : ex.snapshot() != null ? ex.snapshot().unmatchedMetrics() : null;
+        if (metrics != null) {
+            metrics.finished(status, duration, ex.upstreamNanos());
+        }
+        accessLog.log(ex, metrics == null ? null : metrics.routeId(), status, duration);
+    }
+
+    /** The Host header without port, lower case; null when absent. */
+    static String host(HttpServerRequest request) {
+        String host = request.getHeader("Host");
+        if (host == null) {
+            return null;
+        }
+        int end = host.length();
+        if (host.startsWith("[")) {
+            int close = host.indexOf(']');
+            end = close > 0 ? close + 1 : end;
+        } else {
+            int colon = host.indexOf(':');
+            if (colon >= 0) {
+                end = colon;
+            }
+        }
+        String name = host.substring(0, end);
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c >= 'A' && c <= 'Z') {
+                return name.toLowerCase(Locale.ROOT);
+            }
+        }
+        return name;
+    }
+}

@@ -1,0 +1,24 @@
+package io.gatehouse.pipeline;
+
+import io.gatehouse.config.GatehouseConfig;
+import io.gatehouse.observe.RouteMetrics;
+import io.gatehouse.routing.RouteTable;
+import io.gatehouse.upstream.Upstream;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * Everything one config produces, immutable: the route table, each route's chain, the upstreams with their
+ * balancers and pools. A reload builds a new snapshot and swaps one reference; a request keeps the snapshot
+ * it started with until it is done.
+ */
+public record GatewaySnapshot(
+        long version,
+        String source,
+        Instant loadedAt,
+        GatehouseConfig config,
+        RouteTable<CompiledRoute> routes,
+        Map<String, Upstream> upstreams,
+        RouteMetrics unmatchedMetrics) {
+}

@@ -1,0 +1,32 @@
+package io.gatehouse.pipeline;
+
+/** Just enough JSON writing for error bodies and access log lines, without a mapper on the hot path. */
+public final class Json {
+    private Json() {
+    }
+
+    public static StringBuilder quote(StringBuilder sb, String s) {
+        if (s == null) {
+            return sb.append("null");
+        }
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x2028 || c == 0x2029) {
+                        sb.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('"');
+    }
+}

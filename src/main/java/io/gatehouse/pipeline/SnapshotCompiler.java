@@ -1,0 +1,56 @@
+package io.gatehouse.pipeline;
+
+import io.gatehouse.config.GatehouseConfig;
+import io.gatehouse.config.RouteConfig;
+import io.gatehouse.observe.GatewayMetrics;
+import io.gatehouse.routing.PathPattern;
+import io.gatehouse.routing.PathRewriter;
+import io.gatehouse.routing.RouteTable;
+import io.gatehouse.upstream.Upstream;
+import io.gatehouse.upstream.UpstreamRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/** Turns a validated config into a {@link GatewaySnapshot}: the route table, each route's filter chain, the upstreams. */
+@ApplicationScoped
+public class SnapshotCompiler {
+    private final UpstreamRegistry upstreams;
+    private final GatewayMetrics metrics;
+    private final List<GatewayFilter> filters;
+
+    @Inject
+    public SnapshotCompiler(UpstreamRegistry upstreams, GatewayMetrics metrics, @Any Instance<GatewayFilter> filters) {
+        this.upstreams = upstreams;
+        this.metrics = metrics;
+        List<GatewayFilter> sorted = new ArrayList<>();
+        filters.forEach(sorted::add);
+        sorted.sort(Comparator.comparingInt(GatewayFilter::order));
+        this.filters = List.copyOf(sorted);
+    }
+
+    public GatewaySnapshot compile(long version, String source, GatehouseConfig config) {
+        Map<String, Upstream> built = upstreams.build(config);
+        List<RouteTable.Entry<CompiledRoute>> entries = new ArrayList<>();
+        for (RouteConfig rc : config.routes()) {
+            PathPattern pattern = PathPattern.parse(rc.path());
+            PathRewriter rewriter = rc.rewrite() != null ? PathRewriter.template(rc.rewrite(), pattern)
+                    : rc.stripPrefix() != null ? PathRewriter.stripPrefix(rc.stripPrefix())
+                    : PathRewriter.identity();
+            Upstream upstream = built.get(rc.upstream());
+            GatewayFilter[] chain = filters.stream().filter(f -> f.appliesTo(rc)).toArray(GatewayFilter[]::new);
+            long timeout = (rc.timeout() != null ? rc.timeout() : upstream.config().timeout()).toMillis();
+            CompiledRoute route = new CompiledRoute(rc, pattern, rewriter, upstream, chain, metrics.forRoute(rc.id()), timeout);
+            entries.add(new RouteTable.Entry<>(pattern, rc.methods(), rc.host(), rc.headers(), rc.index(), route));
+        }
+        return new GatewaySnapshot(version, source, Instant.now(), config, RouteTable.compile(entries), built,
+                metrics.unmatched());
+    }
+}

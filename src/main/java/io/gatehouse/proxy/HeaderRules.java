@@ -1,0 +1,143 @@
+package io.gatehouse.proxy;
+
+import io.gatehouse.pipeline.RequestIds;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Which headers cross the gateway (RFC 9110 §7.6.1): hop-by-hop headers, and any header a message's
+ * {@code Connection} names, stay on their own hop; the identity headers only Gatehouse may set are never taken
+ * from a client; the forwarding headers are set by the gateway.
+ */
+public final class HeaderRules {
+    /** Set after authentication; a client must never be able to set them. */
+    public static final String[] IDENTITY_HEADERS = {"X-User-ID", "X-User-Role", "X-Authenticated"};
+
+    private HeaderRules() {
+    }
+
+    /** The fixed hop-by-hop set, compared without allocating. */
+    static boolean isHopByHop(CharSequence name) {
+        return switch (name.length()) {
+            case 2 -> eq(name, "te");
+            case 7 -> eq(name, "trailer") || eq(name, "upgrade");
+            case 10 -> eq(name, "connection") || eq(name, "keep-alive");
+            case 16 -> eq(name, "proxy-connection");
+            case 17 -> eq(name, "transfer-encoding");
+            case 18 -> eq(name, "proxy-authenticate");
+            case 19 -> eq(name, "proxy-authorization");
+            default -> false;
+        };
+    }
+
+    /** Headers the gateway sets itself on the upstream request, so the client's copies are dropped. */
+    static boolean isSetByGateway(CharSequence name) {
+        return switch (name.length()) {
+            case 4 -> eq(name, "host");
+            case 9 -> eq(name, "x-user-id");
+            case 11 -> eq(name, "x-user-role");
+            case 12 -> eq(name, "x-request-id");
+            case 15 -> eq(name, "x-authenticated") || eq(name, "x-forwarded-for");
+            case 16 -> eq(name, "x-forwarded-host");
+            case 17 -> eq(name, "x-forwarded-proto");
+            default -> false;
+        };
+    }
+
+    private static boolean eq(CharSequence name, String lower) {
+        for (int i = 0; i < lower.length(); i++) {
+            char c = name.charAt(i);
+            if (c >= 'A' && c <= 'Z') {
+                c = (char) (c + 32);
+            }
+            if (c != lower.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Names listed in a Connection header (other than close / keep-alive), lower-cased; null when none. */
+    static String[] connectionTokens(String connection) {
+        if (connection == null) {
+            return null;
+        }
+        String[] tokens = connection.split(",");
+        int n = 0;
+        for (int i = 0; i < tokens.length; i++) {
+            String t = tokens[i].trim().toLowerCase(Locale.ROOT);
+            if (!t.isEmpty() && !t.equals("close") && !t.equals("keep-alive")) {
+                tokens[n++] = t;
+            }
+        }
+        if (n == 0) {
+            return null;
+        }
+        String[] result = new String[n];
+        System.arraycopy(tokens, 0, result, 0, n);
+        return result;
+    }
+
+    private static boolean named(String[] tokens, String name) {
+        if (tokens != null) {
+            for (String t : tokens) {
+                if (t.equalsIgnoreCase(name)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Copies the end-to-end headers of a client request into the upstream request and sets the forwarding ones.
+     *
+     * @param clientIp    the client's address, appended to X-Forwarded-For
+     * @param scheme      http or https, as the client used
+     * @param clientHost  the client's Host header (may be null)
+     * @param upstreamHost the Host header to send
+     */
+    public static void forwardRequestHeaders(MultiMap from, MultiMap to, String clientIp, String scheme, String clientHost,
+                                             String upstreamHost, String requestId) {
+        String[] tokens = connectionTokens(from.get(HttpHeaders.CONNECTION));
+        for (Map.Entry<String, String> e : from) {
+            String name = e.getKey();
+            if (isHopByHop(name) || isSetByGateway(name) || named(tokens, name)) {
+                continue;
+            }
+            to.add(name, e.getValue());
+        }
+        String previousFor = joined(from, "X-Forwarded-For");
+        to.set(HttpHeaders.HOST, upstreamHost);
+        to.set("X-Forwarded-For", previousFor == null ? clientIp : previousFor + ", " + clientIp);
+        to.set("X-Forwarded-Proto", scheme);
+        if (clientHost != null) {
+            to.set("X-Forwarded-Host", clientHost);
+        }
+        to.set(RequestIds.HEADER, requestId);
+    }
+
+    /** Copies the end-to-end headers of an upstream response into the client response. */
+    public static void forwardResponseHeaders(MultiMap from, MultiMap to, String requestId) {
+        String[] tokens = connectionTokens(from.get(HttpHeaders.CONNECTION));
+        for (Map.Entry<String, String> e : from) {
+            String name = e.getKey();
+            if (isHopByHop(name) || named(tokens, name)) {
+                continue;
+            }
+            to.add(name, e.getValue());
+        }
+        to.set(RequestIds.HEADER, requestId);
+    }
+
+    private static String joined(MultiMap headers, String name) {
+        java.util.List<String> all = headers.getAll(name);
+        if (all.isEmpty()) {
+            return null;
+        }
+        return all.size() == 1 ? all.get(0) : String.join(", ", all);
+    }
+}

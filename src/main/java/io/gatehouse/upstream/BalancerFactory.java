@@ -1,0 +1,19 @@
+package io.gatehouse.upstream;
+
+import io.gatehouse.config.UpstreamConfig;
+
+import java.util.List;
+
+/** Turns an upstream's {@code balancer:} setting into its balancer. */
+final class BalancerFactory {
+    private BalancerFactory() {
+    }
+
+    static Balancer create(UpstreamConfig config, List<Target> targets) {
+        return switch (config.balancer()) {
+            case UpstreamConfig.ROUND_ROBIN -> new RoundRobinBalancer(targets);
+            // the parser refuses every other name until its balancer exists
+            default -> throw new IllegalStateException("no balancer '" + config.balancer() + "'");
+        };
+    }
+}

@@ -1,0 +1,71 @@
+package io.gatehouse.upstream;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Smooth weighted round robin, as nginx does it: weights 5:1:1 give a a b a c a a rather than a a a a a b c.
+ * The whole cycle is computed once when the upstream is built, so a pick is one atomic increment and an
+ * array read, with no lock shared between event loops.
+ */
+public final class RoundRobinBalancer implements Balancer {
+    /** Cycles longer than this are shortened (weights scaled down); the share of each target barely moves. */
+    static final int MAX_CYCLE = 10_000;
+
+    private final Target[] cycle;
+    private final AtomicInteger next = new AtomicInteger();
+
+    public RoundRobinBalancer(List<Target> targets) {
+        this.cycle = smoothCycle(targets);
+    }
+
+    @Override
+    public Target pick(String hashKey) {
+        if (cycle.length == 0) {
+            return null;
+        }
+        int i = next.getAndIncrement() & Integer.MAX_VALUE;
+        return cycle[i % cycle.length];
+    }
+
+    static Target[] smoothCycle(List<Target> targets) {
+        int n = targets.size();
+        int[] weights = new int[n];
+        int gcd = 0;
+        for (int i = 0; i < n; i++) {
+            weights[i] = targets.get(i).weight();
+            gcd = gcd(gcd, weights[i]);
+        }
+        long total = 0;
+        for (int i = 0; i < n; i++) {
+            weights[i] /= Math.max(gcd, 1);
+            total += weights[i];
+        }
+        if (total > MAX_CYCLE) {
+            double scale = (double) MAX_CYCLE / total;
+            total = 0;
+            for (int i = 0; i < n; i++) {
+                weights[i] = Math.max(1, (int) Math.round(weights[i] * scale));
+                total += weights[i];
+            }
+        }
+        Target[] cycle = new Target[(int) total];
+        int[] current = new int[n];
+        for (int step = 0; step < cycle.length; step++) {
+            int best = -1;
+            for (int i = 0; i < n; i++) {
+                current[i] += weights[i];
+                if (best < 0 || current[i] > current[best]) {
+                    best = i;
+                }
+            }
+            current[best] -= (int) total;
+            cycle[step] = targets.get(best);
+        }
+        return cycle;
+    }
+
+    private static int gcd(int a, int b) {
+        return b == 0 ? a : gcd(b, a % b);
+    }
+}

@@ -1,0 +1,60 @@
+package io.gatehouse.upstream;
+
+import io.gatehouse.config.TargetConfig;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** One instance of an upstream at run time: where it is, its weight, and how many requests it has in flight. */
+public final class Target {
+    private final TargetConfig config;
+    private final boolean ssl;
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    public Target(TargetConfig config) {
+        this.config = config;
+        this.ssl = "https".equals(config.scheme());
+    }
+
+    public String host() {
+        return config.host();
+    }
+
+    public int port() {
+        return config.port();
+    }
+
+    public boolean ssl() {
+        return ssl;
+    }
+
+    public int weight() {
+        return config.weight();
+    }
+
+    /** host[:port] as a Host header names it. */
+    public String authority() {
+        return config.authority();
+    }
+
+    public String url() {
+        return config.url();
+    }
+
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Called by the proxy around each request sent to this target. */
+    public void requestStarted() {
+        inFlight.incrementAndGet();
+    }
+
+    public void requestEnded() {
+        inFlight.decrementAndGet();
+    }
+
+    @Override
+    public String toString() {
+        return url();
+    }
+}

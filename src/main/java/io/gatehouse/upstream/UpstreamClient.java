@@ -1,0 +1,102 @@
+package io.gatehouse.upstream;
+
+import io.netty.util.concurrent.FastThreadLocal;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * The keep-alive connection pools to an upstream's targets: one Vert.x {@link HttpClient} per event loop, so
+ * a request and the upstream connection it uses always live on the same thread (a shared pool hands
+ * connections across event loops, and every event then hops threads). The per-target connection cap is
+ * split between the event loops.
+ */
+public final class UpstreamClient {
+    private final Vertx vertx;
+    private final HttpClientOptions options;
+    private final PoolOptions poolOptions;
+    private final List<HttpClient> created = new CopyOnWriteArrayList<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    /** Slot i belongs to the i-th thread that asked; threads past the last slot share the last one. */
+    private final AtomicReferenceArray<HttpClient> perThread;
+    private volatile boolean closed;
+
+    private static final AtomicInteger THREADS = new AtomicInteger();
+    private static final FastThreadLocal<Integer> THREAD_SLOT = new FastThreadLocal<>() {
+        @Override
+        protected Integer initialValue() {
+            return THREADS.getAndIncrement();
+        }
+    };
+
+    UpstreamClient(Vertx vertx, ClientSettings settings, int eventLoops) {
+        this.vertx = vertx;
+        this.options = new HttpClientOptions()
+                .setKeepAlive(true)
+                .setKeepAliveTimeout(60)
+                .setPipelining(false)
+                .setTcpNoDelay(true)
+                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()))
+                .setMaxHeaderSize(64 * 1024)
+                .setMaxInitialLineLength(16 * 1024)
+                .setDecompressionSupported(false)
+                .setTryUseCompression(false)
+                .setVerifyHost(true);
+        this.perThread = new AtomicReferenceArray<>(eventLoops * 2 + 4);
+        int perLoop = Math.max(1, (settings.maxConnections() + eventLoops - 1) / eventLoops);
+        this.poolOptions = new PoolOptions()
+                .setHttp1MaxSize(perLoop)
+                // Bounded: past this many requests waiting for a connection, fail fast (503) instead of queueing
+                .setMaxWaitQueueSize(Math.max(1024, perLoop * 16));
+    }
+
+    /** The client of the calling event loop. */
+    public HttpClient current() {
+        int slot = Math.min(THREAD_SLOT.get(), perThread.length() - 1);
+        HttpClient client = perThread.get(slot);
+        if (client == null) {
+            client = create(slot);
+        }
+        return client;
+    }
+
+    private synchronized HttpClient create(int slot) {
+        HttpClient client = perThread.get(slot);
+        if (client == null) {
+            client = vertx.createHttpClient(options, poolOptions);
+            created.add(client);
+            perThread.set(slot, client);
+        }
+        return client;
+    }
+
+    /** In-flight requests through this client, so a retired client is closed only once they are done. */
+    public void requestStarted() {
+        inFlight.incrementAndGet();
+    }
+
+    public void requestEnded() {
+        inFlight.decrementAndGet();
+    }
+
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    void close() {
+        closed = true;
+        for (HttpClient client : created) {
+            client.close();
+        }
+    }
+}
