@@ -28,7 +28,9 @@ public final class RouteMatch<T> {
     }
 
     static <T> RouteMatch<T> methodNotAllowed(Set<String> allowed) {
-        return new RouteMatch<>(Kind.METHOD_NOT_ALLOWED, null, null, null, Set.copyOf(allowed));
+        // sorted, so the Allow header is stable
+        return new RouteMatch<>(Kind.METHOD_NOT_ALLOWED, null, null, null,
+                java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(allowed)));
     }
 
     @SuppressWarnings("unchecked")

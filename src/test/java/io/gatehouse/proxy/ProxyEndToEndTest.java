@@ -1,0 +1,199 @@
+package io.gatehouse.proxy;
+
+import io.gatehouse.testing.GatewayTestResource;
+import io.gatehouse.testing.Ports;
+import io.gatehouse.testing.RawHttp;
+import io.gatehouse.testing.TestUpstream;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.zip.CRC32;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.matchesPattern;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@QuarkusTest
+@QuarkusTestResource(value = GatewayTestResource.class, restrictToAnnotatedClass = true)
+class ProxyEndToEndTest {
+
+    @Test
+    void forwardsPathAndQueryAndEchoesAGeneratedRequestId() {
+        Response r = given().get("/echo/hello?x=1&y=two");
+        r.then().statusCode(200).header("X-Request-ID", matchesPattern("[0-9a-f]{32}"));
+        JsonObject echo = new JsonObject(r.asString());
+        assertEquals("/echo/hello?x=1&y=two", echo.getString("uri"));
+        assertEquals(r.header("X-Request-ID"), echo.getJsonObject("headers").getString("x-request-id"));
+    }
+
+    @Test
+    void keepsAWellFormedRequestIdAndReplacesAMalformedOne() {
+        given().header("X-Request-ID", "abc-123_trace:7").get("/echo/x")
+                .then().statusCode(200).header("X-Request-ID", "abc-123_trace:7");
+        String replaced = given().header("X-Request-ID", "bad id with spaces").get("/echo/x").header("X-Request-ID");
+        assertTrue(replaced.matches("[0-9a-f]{32}"), replaced);
+    }
+
+    @Test
+    void setsForwardingHeadersAndAppendsToXForwardedFor() throws IOException {
+        int port = Ports.traffic();
+        RawHttp.Response r = RawHttp.get(port, "/echo/fwd", "X-Forwarded-For: 203.0.113.9", "X-Forwarded-Proto: https",
+                "X-Forwarded-Host: evil.example");
+        assertEquals(200, r.status());
+        JsonObject headers = r.json().getJsonObject("headers");
+        assertEquals("203.0.113.9, 127.0.0.1", headers.getString("x-forwarded-for"));
+        assertEquals("http", headers.getString("x-forwarded-proto"));
+        assertEquals("localhost:" + port, headers.getString("x-forwarded-host"));
+        assertEquals(URI.create(Ports.upstream("c")).getAuthority(), headers.getString("host"));
+    }
+
+    @Test
+    void preserveHostSendsTheClientsHostUpstream() throws IOException {
+        RawHttp.Response r = RawHttp.send(Ports.traffic(), List.of("GET /keep-host/echo/h HTTP/1.1", "Host: shop.example.com"), null);
+        assertEquals(200, r.status());
+        assertEquals("shop.example.com", r.json().getJsonObject("headers").getString("host"));
+        assertEquals("/echo/h", r.json().getString("uri"));
+    }
+
+    @Test
+    void dropsHopByHopHeadersAndThoseConnectionNamesOnTheWayUp() throws IOException {
+        RawHttp.Response r = RawHttp.get(Ports.traffic(), "/echo/hop",
+                "Connection: keep-alive, X-Custom-Hop", "X-Custom-Hop: secret", "Keep-Alive: 300", "TE: trailers",
+                "Proxy-Authorization: Basic Zm9vOmJhcg==", "Upgrade: websocket", "X-End-To-End: yes");
+        assertEquals(200, r.status());
+        JsonObject headers = r.json().getJsonObject("headers");
+        for (String dropped : new String[] {"x-custom-hop", "keep-alive", "te", "proxy-authorization", "upgrade"}) {
+            assertNull(headers.getString(dropped), dropped + " reached the upstream: " + headers);
+        }
+        assertEquals("yes", headers.getString("x-end-to-end"));
+    }
+
+    @Test
+    void dropsHopByHopHeadersAndThoseConnectionNamesOnTheWayDown() throws IOException {
+        RawHttp.Response r = RawHttp.get(Ports.traffic(), "/hop");
+        assertEquals(200, r.status());
+        assertEquals("hop", r.body());
+        assertNull(r.header("X-Secret-Hop"));
+        assertNull(r.header("Keep-Alive"));
+        assertNull(r.header("Proxy-Authenticate"));
+        assertEquals("kept", r.header("X-End-To-End"));
+    }
+
+    @Test
+    void clientsCannotForgeIdentityHeaders() throws IOException {
+        RawHttp.Response r = RawHttp.get(Ports.traffic(), "/echo/me", "X-User-ID: admin", "X-User-Role: admin",
+                "X-Authenticated: true", "x-user-id: root");
+        JsonObject headers = r.json().getJsonObject("headers");
+        assertNull(headers.getString("x-user-id"));
+        assertNull(headers.getString("x-user-role"));
+        assertNull(headers.getString("x-authenticated"));
+    }
+
+    @Test
+    void roundRobinHonoursWeightsThreeToOne() {
+        Map<String, Integer> counts = new HashMap<>();
+        for (int i = 0; i < 400; i++) {
+            Response r = given().get("/pair/echo/rr");
+            r.then().statusCode(200).body("uri", equalTo("/echo/rr"));
+            counts.merge(r.header("X-Instance"), 1, Integer::sum);
+        }
+        assertEquals(Map.of("a", 300, "b", 100), counts);
+    }
+
+    @Test
+    void streamsARequestBodyUpstreamWithContentLength() {
+        byte[] body = new byte[5 * 1024 * 1024 + 17];
+        new Random(42).nextBytes(body);
+        CRC32 crc = new CRC32();
+        crc.update(body);
+        JsonObject json = new JsonObject(given().body(body).post("/transfer/upload").then().statusCode(200).extract().asString());
+        assertEquals(body.length, json.getLong("bytes"));
+        assertEquals(crc.getValue(), json.getLong("crc"));
+    }
+
+    @Test
+    void streamsAChunkedRequestBodyUpstream() throws Exception {
+        byte[] body = new byte[3 * 1024 * 1024];
+        new Random(7).nextBytes(body);
+        CRC32 crc = new CRC32();
+        crc.update(body);
+        // An InputStream publisher of unknown length: the JDK client sends it chunked.
+        HttpResponse<String> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + Ports.traffic() + "/transfer/upload"))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        JsonObject json = new JsonObject(r.body());
+        assertEquals(body.length, json.getLong("bytes"));
+        assertEquals(crc.getValue(), json.getLong("crc"));
+    }
+
+    @Test
+    void streamsAResponseBodyDown() {
+        int size = 4 * 1024 * 1024 + 5;
+        byte[] got = given().get("/transfer/download?bytes=" + size).then().statusCode(200)
+                .header("Content-Length", String.valueOf(size)).extract().asByteArray();
+        byte[] pattern = TestUpstream.pattern(64 * 1024);
+        assertEquals(size, got.length);
+        byte[] tail = new byte[5];
+        System.arraycopy(got, size - 5, tail, 0, 5);
+        byte[] expectedTail = new byte[5];
+        System.arraycopy(pattern, 0, expectedTail, 0, 5);
+        assertArrayEquals(expectedTail, tail);
+    }
+
+    @Test
+    void headRequestsGetHeadersWithoutABody() {
+        given().head("/transfer/download?bytes=1000").then().statusCode(200);
+    }
+
+    @Test
+    void anUnreachableUpstreamIs502Json() {
+        Response r = given().get("/dead");
+        r.then().statusCode(502)
+                .contentType("application/json")
+                .body("status", equalTo(502))
+                .body("error", equalTo("upstream_unavailable"))
+                .body("requestId", equalTo(r.header("X-Request-ID")));
+        assertFalse(r.asString().contains("127.0.0.1"), "the error must not reveal upstream addresses: " + r.asString());
+    }
+
+    @Test
+    void aSlowUpstreamIs504JsonAfterTheUpstreamTimeout() {
+        long start = System.nanoTime();
+        given().get("/slow?ms=3000").then().statusCode(504).body("error", equalTo("upstream_timeout"));
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(ms >= 250 && ms < 2500, "took " + ms + " ms for a 300ms timeout");
+        given().get("/slow?ms=20").then().statusCode(200);
+    }
+
+    @Test
+    void aRouteTimeoutOverridesTheUpstreams() {
+        given().get("/slow-route?ms=1500").then().statusCode(504).body("error", equalTo("upstream_timeout"));
+        given().get("/slow-route?ms=10").then().statusCode(200).body("uri", equalTo("/slow?ms=10"));
+    }
+
+    @Test
+    void upstreamErrorStatusesPassThroughUntouched() {
+        given().get("/status/503").then().statusCode(503).body("status", equalTo(503)).header("X-Instance", "c");
+        given().get("/status/418").then().statusCode(418).header("X-Instance", "c");
+    }
+}

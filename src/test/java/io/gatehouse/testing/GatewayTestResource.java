@@ -1,0 +1,137 @@
+package io.gatehouse.testing;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.vertx.core.Vertx;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Starts three real upstreams (a, b, c) on free ports and a config file routing to them, and hands the file
+ * to the gateway as {@code gatehouse.config}. Tests find the upstreams' URLs as {@code test.upstream.NAME}.
+ */
+public class GatewayTestResource implements QuarkusTestResourceLifecycleManager {
+    private Vertx vertx;
+    private final Map<String, TestUpstream> upstreams = new HashMap<>();
+
+    @Override
+    public Map<String, String> start() {
+        vertx = Vertx.vertx();
+        for (String name : new String[] {"a", "b", "c"}) {
+            upstreams.put(name, TestUpstream.start(vertx, name));
+        }
+        try {
+            Path dir = Files.createTempDirectory("gatehouse-test");
+            Path config = dir.resolve("gatehouse.yaml");
+            Files.writeString(config, config(upstreams.get("a").url(), upstreams.get("b").url(), upstreams.get("c").url(), closedPort()));
+            Map<String, String> props = new HashMap<>();
+            props.put("gatehouse.config", config.toString());
+            upstreams.forEach((name, u) -> props.put("test.upstream." + name, u.url()));
+            return props;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static int closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static String config(String a, String b, String c, int closedPort) {
+        return """
+                upstreams:
+                  pair:
+                    targets:
+                      - url: %1$s
+                        weight: 3
+                      - url: %2$s
+                  single:
+                    targets:
+                      - url: %3$s
+                  dead:
+                    targets:
+                      - url: http://127.0.0.1:%4$d
+                    connect-timeout: 500ms
+                  slow:
+                    targets:
+                      - url: %3$s
+                    timeout: 300ms
+                routes:
+                  - id: echo
+                    path: /echo/**
+                    upstream: single
+                  - id: pair
+                    path: /pair/**
+                    upstream: pair
+                    strip-prefix: /pair
+                  - id: item
+                    path: /shop/items/{id}
+                    methods: [GET]
+                    upstream: single
+                    rewrite: /echo/v2/items/{id}
+                  - id: shop
+                    path: /shop/**
+                    methods: [GET, POST]
+                    upstream: single
+                    rewrite: /echo/shop/{**}
+                  - id: hosted-specific
+                    path: /hosted/**
+                    host: api.example.com
+                    upstream: single
+                    rewrite: /echo/host-specific/{**}
+                  - id: hosted-any
+                    path: /hosted/**
+                    upstream: single
+                    rewrite: /echo/host-any/{**}
+                  - id: versioned-v2
+                    path: /versioned
+                    headers: {X-Api-Version: "2"}
+                    upstream: single
+                    rewrite: /echo/v2
+                  - id: versioned
+                    path: /versioned
+                    upstream: single
+                    rewrite: /echo/v1
+                  - id: preserve-host
+                    path: /keep-host/**
+                    upstream: single
+                    strip-prefix: /keep-host
+                    preserve-host: true
+                  - id: transfer
+                    path: /transfer/**
+                    upstream: single
+                    strip-prefix: /transfer
+                  - id: hop
+                    path: /hop
+                    upstream: single
+                  - id: status
+                    path: /status/{code}
+                    upstream: single
+                  - id: dead
+                    path: /dead
+                    upstream: dead
+                  - id: slow
+                    path: /slow
+                    upstream: slow
+                  - id: slow-route-timeout
+                    path: /slow-route
+                    upstream: single
+                    rewrite: /slow
+                    timeout: 200ms
+                """.formatted(a, b, c, closedPort);
+    }
+
+    @Override
+    public void stop() {
+        upstreams.values().forEach(TestUpstream::close);
+        if (vertx != null) {
+            vertx.close();
+        }
+    }
+}

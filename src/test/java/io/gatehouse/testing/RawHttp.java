@@ -1,0 +1,116 @@
+package io.gatehouse.testing;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Sends a request exactly as written over a plain socket: for what HTTP client libraries will not send
+ * (Connection-named headers, dot segments, hop-by-hop headers) or would rewrite.
+ */
+public final class RawHttp {
+    private RawHttp() {
+    }
+
+    public record Response(int status, List<String[]> headers, String body) {
+        public String header(String name) {
+            for (String[] h : headers) {
+                if (h[0].equalsIgnoreCase(name)) {
+                    return h[1];
+                }
+            }
+            return null;
+        }
+
+        public JsonObject json() {
+            return new JsonObject(body);
+        }
+    }
+
+    /** @param head the request line and headers, each line without CRLF; the blank line is added */
+    public static Response send(int port, List<String> head, byte[] body) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            StringBuilder sb = new StringBuilder();
+            for (String line : head) {
+                sb.append(line).append("\r\n");
+            }
+            sb.append("\r\n");
+            out.write(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
+            if (body != null) {
+                out.write(body);
+            }
+            out.flush();
+            return read(socket.getInputStream());
+        }
+    }
+
+    public static Response get(int port, String target, String... headers) throws IOException {
+        List<String> head = new ArrayList<>();
+        head.add("GET " + target + " HTTP/1.1");
+        head.add("Host: localhost:" + port);
+        head.addAll(List.of(headers));
+        return send(port, head, null);
+    }
+
+    private static Response read(InputStream in) throws IOException {
+        String statusLine = line(in);
+        int status = Integer.parseInt(statusLine.split(" ")[1]);
+        List<String[]> headers = new ArrayList<>();
+        String line;
+        int length = -1;
+        boolean chunked = false;
+        while (!(line = line(in)).isEmpty()) {
+            int colon = line.indexOf(':');
+            String name = line.substring(0, colon).trim();
+            String value = line.substring(colon + 1).trim();
+            headers.add(new String[] {name, value});
+            if (name.equalsIgnoreCase("content-length")) {
+                length = Integer.parseInt(value);
+            }
+            if (name.equalsIgnoreCase("transfer-encoding") && value.toLowerCase(Locale.ROOT).contains("chunked")) {
+                chunked = true;
+            }
+        }
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        if (chunked) {
+            while (true) {
+                int size = Integer.parseInt(line(in).trim(), 16);
+                if (size == 0) {
+                    line(in);
+                    break;
+                }
+                body.write(in.readNBytes(size));
+                line(in);
+            }
+        } else if (length >= 0) {
+            body.write(in.readNBytes(length));
+        } else {
+            body.write(in.readAllBytes());
+        }
+        return new Response(status, headers, body.toString(StandardCharsets.UTF_8));
+    }
+
+    private static String line(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        int c;
+        while ((c = in.read()) != -1) {
+            if (c == '\n') {
+                break;
+            }
+            if (c != '\r') {
+                sb.append((char) c);
+            }
+        }
+        return sb.toString();
+    }
+}
