@@ -222,18 +222,16 @@ public final class ConfigParser {
         Map<String, RouteConfig> shapes = new HashMap<>();
         for (int i = 0; i < list.size(); i++) {
             String path = "routes[" + i + "]";
-            RouteConfig route = route(list.get(i), path, i, upstreams);
+            RouteConfig route = route(list.get(i), path, i, upstreams, ids);
             if (route == null) {
-                continue;
-            }
-            Integer previous = ids.putIfAbsent(route.id(), i);
-            if (previous != null) {
-                problem(path + ".id", "'" + route.id() + "' is already the id of routes[" + previous + "]");
                 continue;
             }
             // Two routes with the same pattern, host and headers and overlapping methods: the second could never
             // match. That is a mistake in the file, not something to resolve silently.
-            String shape = PathPattern.parse(route.path()).shape() + " " + route.host() + " " + new java.util.TreeMap<>(route.headers());
+            // Header names are case-insensitive in HTTP, so the shape compares them lower-cased.
+            java.util.TreeMap<String, String> conditions = new java.util.TreeMap<>();
+            route.headers().forEach((name, value) -> conditions.put(name.toLowerCase(Locale.ROOT), value));
+            String shape = PathPattern.parse(route.path()).shape() + " " + route.host() + " " + conditions;
             RouteConfig twin = shapes.get(shape);
             if (twin != null && overlap(twin.methods(), route.methods())) {
                 problem(path, "same path, host and headers as routes[" + twin.index() + "] ('" + twin.id()
@@ -258,7 +256,8 @@ public final class ConfigParser {
         return false;
     }
 
-    private RouteConfig route(Object node, String path, int index, Map<String, UpstreamConfig> upstreams) {
+    private RouteConfig route(Object node, String path, int index, Map<String, UpstreamConfig> upstreams,
+                              Map<String, Integer> ids) {
         Map<String, Object> map = map(node, path);
         if (map == null) {
             return null;
@@ -268,6 +267,13 @@ public final class ConfigParser {
         String id = string(map.get("id"), path + ".id", true);
         if (id != null && !ROUTE_ID.matcher(id).matches()) {
             problem(path + ".id", "'" + id + "': a route id is 1-64 letters, digits, '.', '_' or '-' (it is a metric label)");
+        } else if (id != null) {
+            // Checked here, before the route's other problems can make it return null, so a duplicate id is
+            // reported in the same run as those problems even when the first route with that id is itself bad.
+            Integer previous = ids.putIfAbsent(id, index);
+            if (previous != null) {
+                problem(path + ".id", "'" + id + "' is already the id of routes[" + previous + "]");
+            }
         }
         String pattern = string(map.get("path"), path + ".path", true);
         PathPattern compiled = null;

@@ -102,7 +102,7 @@ public final class HeaderRules {
      */
     public static void forwardRequestHeaders(MultiMap from, MultiMap to, String clientIp, String scheme, String clientHost,
                                              String upstreamHost, String requestId) {
-        String[] tokens = connectionTokens(from.get(HttpHeaders.CONNECTION));
+        String[] tokens = connectionTokens(joined(from, HttpHeaders.CONNECTION));
         for (Map.Entry<String, String> e : from) {
             String name = e.getKey();
             if (isHopByHop(name) || isSetByGateway(name) || named(tokens, name)) {
@@ -122,7 +122,7 @@ public final class HeaderRules {
 
     /** Copies the end-to-end headers of an upstream response into the client response. */
     public static void forwardResponseHeaders(MultiMap from, MultiMap to, String requestId) {
-        String[] tokens = connectionTokens(from.get(HttpHeaders.CONNECTION));
+        String[] tokens = connectionTokens(joined(from, HttpHeaders.CONNECTION));
         for (Map.Entry<String, String> e : from) {
             String name = e.getKey();
             if (isHopByHop(name) || named(tokens, name)) {
@@ -133,7 +133,8 @@ public final class HeaderRules {
         to.set(RequestIds.HEADER, requestId);
     }
 
-    private static String joined(MultiMap headers, String name) {
+    /** Every value of a list header (it may arrive as several lines), joined with ", "; null when absent. */
+    private static String joined(MultiMap headers, CharSequence name) {
         java.util.List<String> all = headers.getAll(name);
         if (all.isEmpty()) {
             return null;

@@ -1,0 +1,143 @@
+package io.gatehouse.upstream;
+
+import io.gatehouse.config.TargetConfig;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RoundRobinBalancerTest {
+    private static Target target(String host, int weight) {
+        return new Target(new TargetConfig("http", host, 8080, weight));
+    }
+
+    private static String picks(Balancer balancer, int n) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            sb.append(balancer.pick(null).host());
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void weightsThreeToOneGiveThreeToOneWithinTwoPercent() {
+        Target a = target("a", 3);
+        Target b = target("b", 1);
+        RoundRobinBalancer balancer = new RoundRobinBalancer(List.of(a, b));
+        Map<Target, Integer> counts = new HashMap<>();
+        int picks = 40_000;
+        for (int i = 0; i < picks; i++) {
+            counts.merge(balancer.pick(null), 1, Integer::sum);
+        }
+        double shareA = counts.get(a) / (double) picks;
+        double shareB = counts.get(b) / (double) picks;
+        assertEquals(0.75, shareA, 0.02, "a's share");
+        assertEquals(0.25, shareB, 0.02, "b's share");
+    }
+
+    @Test
+    void smoothOrderSpreadsTheHeavyTargetInsteadOfRunningIt() {
+        RoundRobinBalancer balancer = new RoundRobinBalancer(List.of(target("a", 5), target("b", 1), target("c", 1)));
+        assertEquals("aabacaa" + "aabacaa" + "aabacaa", picks(balancer, 21));
+    }
+
+    @Test
+    void noTargetRunsLongerThanItsWeightRequires() {
+        RoundRobinBalancer balancer = new RoundRobinBalancer(List.of(target("a", 10), target("b", 10), target("c", 1)));
+        String order = picks(balancer, 21 * 10);
+        assertTrue(!order.contains("aaa") && !order.contains("bbb"), "runs of three: " + order);
+    }
+
+    @Test
+    void equalWeightsAlternate() {
+        assertEquals("abababab", picks(new RoundRobinBalancer(List.of(target("a", 1), target("b", 1))), 8));
+        assertEquals("abcabcabc", picks(new RoundRobinBalancer(List.of(target("a", 4), target("b", 4), target("c", 4))), 9),
+                "equal weights above one also alternate (the common factor is removed)");
+    }
+
+    @Test
+    void singleTargetIsAlwaysPicked() {
+        Target only = target("only", 7);
+        RoundRobinBalancer balancer = new RoundRobinBalancer(List.of(only));
+        for (int i = 0; i < 10; i++) {
+            assertSame(only, balancer.pick(null));
+        }
+    }
+
+    @Test
+    void noTargetsPicksNothing() {
+        assertNull(new RoundRobinBalancer(List.of()).pick(null));
+    }
+
+    @Test
+    void heavyWeightsOverManyTargetsKeepTheirShares() {
+        // 25 targets of weight 997 and one of weight 1: a cycle longer than MAX_CYCLE is scaled down.
+        List<Target> targets = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            targets.add(target("t" + i, 997));
+        }
+        Target light = target("light", 1);
+        targets.add(light);
+        RoundRobinBalancer balancer = new RoundRobinBalancer(targets);
+        Map<Target, Integer> counts = new HashMap<>();
+        int picks = 200_000;
+        for (int i = 0; i < picks; i++) {
+            counts.merge(balancer.pick(null), 1, Integer::sum);
+        }
+        for (int i = 0; i < 25; i++) {
+            assertEquals(1.0 / 25, counts.get(targets.get(i)) / (double) picks, 0.002, "share of t" + i);
+        }
+        assertTrue(counts.getOrDefault(light, 0) > 0, "a light target still gets some traffic");
+    }
+
+    @Test
+    void concurrentPicksLoseNoUpdatesAndMatchWeightsExactly() throws Exception {
+        Target a = target("a", 5);
+        Target b = target("b", 2);
+        Target c = target("c", 1);
+        RoundRobinBalancer balancer = new RoundRobinBalancer(List.of(a, b, c));
+        int threads = 8;
+        int perThread = 50_000; // 400,000 picks = 50,000 full cycles of 8
+        Map<Target, LongAdder> counts = new ConcurrentHashMap<>();
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                done.add(pool.submit(() -> {
+                    Map<Target, Integer> local = new HashMap<>();
+                    start.await();
+                    for (int i = 0; i < perThread; i++) {
+                        local.merge(balancer.pick(null), 1, Integer::sum);
+                    }
+                    local.forEach((target, n) -> counts.computeIfAbsent(target, k -> new LongAdder()).add(n));
+                    return null;
+                }));
+            }
+            start.countDown();
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        long cycles = (long) threads * perThread / 8;
+        assertEquals(5 * cycles, counts.get(a).sum());
+        assertEquals(2 * cycles, counts.get(b).sum());
+        assertEquals(cycles, counts.get(c).sum());
+    }
+}
