@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Gatehouse vs nginx as a reverse proxy, side by side in one run, on 127.0.0.1 only.
+#
+#   bench/run.sh [duration-seconds] [rounds] [connections]      (defaults: 15 2 50)
+#
+# Starts two nginx origins (1 worker each, `return 200` with a ~200-byte JSON body), nginx as a reverse proxy
+# over them (1 worker, upstream keepalive) and Gatehouse over the same two origins, then drives each in turn
+# with wrk (warm-up, then interleaved rounds) and prints requests/s, p50/p99 latency, Gatehouse's RSS, its
+# start-up time to the first proxied 200, and the Gatehouse/nginx ratios. Everything it starts, it stops.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${1:-15}
+ROUNDS=${2:-2}
+CONNS=${3:-50}
+THREADS=${BENCH_THREADS:-1}
+JAVA_OPTS=${BENCH_JAVA_OPTS:-}
+OUT=bench/out
+ORIGIN1=18081 ORIGIN2=18082 NGINX=18080 GATEHOUSE=18090 GATEHOUSE_MGMT=18091
+
+for tool in nginx wrk curl; do
+  command -v "$tool" >/dev/null || { echo "bench needs $tool (apt-get install -y nginx wrk curl)" >&2; exit 1; }
+done
+[ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -q -B package -DskipTests
+
+rm -rf "$OUT" && mkdir -p "$OUT"
+OUT_ABS=$(cd "$OUT" && pwd)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done
+  for conf in origin1 origin2 proxy; do
+    [ -f "$OUT_ABS/$conf.pid" ] && kill "$(cat "$OUT_ABS/$conf.pid")" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+
+BODY='{"id":42,"name":"Ada Lovelace","email":"ada@example.com","roles":["user","admin"],"tier":"premium","created":"2026-01-01T00:00:00Z","active":true,"tags":["alpha","beta","gamma"],"note":"benchmark payload"}'
+
+nginx_conf() { # name port body
+  cat > "$OUT_ABS/$1.conf" <<CONF
+worker_processes 1;
+daemon on;
+pid $OUT_ABS/$1.pid;
+error_log $OUT_ABS/$1.error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $OUT_ABS/tmp-$1;
+  proxy_temp_path $OUT_ABS/tmp-$1;
+  fastcgi_temp_path $OUT_ABS/tmp-$1;
+  uwsgi_temp_path $OUT_ABS/tmp-$1;
+  scgi_temp_path $OUT_ABS/tmp-$1;
+  $3
+}
+CONF
+  nginx -c "$OUT_ABS/$1.conf" -e "$OUT_ABS/$1.error.log"
+}
+
+nginx_conf origin1 $ORIGIN1 "server { listen 127.0.0.1:$ORIGIN1; location / { default_type application/json; return 200 '$BODY'; } }"
+nginx_conf origin2 $ORIGIN2 "server { listen 127.0.0.1:$ORIGIN2; location / { default_type application/json; return 200 '$BODY'; } }"
+nginx_conf proxy $NGINX "upstream origins { server 127.0.0.1:$ORIGIN1; server 127.0.0.1:$ORIGIN2; keepalive 64; }
+  server { listen 127.0.0.1:$NGINX; location / { proxy_pass http://origins; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
+
+cat > "$OUT/gatehouse.yaml" <<YAML
+upstreams:
+  origins:
+    targets:
+      - url: http://127.0.0.1:$ORIGIN1
+      - url: http://127.0.0.1:$ORIGIN2
+    balancer: round-robin
+routes:
+  - id: bench
+    path: /**
+    upstream: origins
+YAML
+
+start_ns=$(date +%s%N)
+# shellcheck disable=SC2086
+java $JAVA_OPTS -Dgatehouse.config="$OUT/gatehouse.yaml" -Dgatehouse.access-log.enabled=false \
+  -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$GATEHOUSE -Dquarkus.management.port=$GATEHOUSE_MGMT \
+  -jar target/quarkus-app/quarkus-run.jar > "$OUT/gatehouse.log" 2>&1 &
+GH_PID=$!
+PIDS+=("$GH_PID")
+until curl -sf -o /dev/null "http://127.0.0.1:$GATEHOUSE/bench"; do
+  kill -0 "$GH_PID" 2>/dev/null || { echo "gatehouse died:"; cat "$OUT/gatehouse.log"; exit 1; }
+  sleep 0.02
+done
+startup_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+curl -sf -o /dev/null "http://127.0.0.1:$NGINX/bench"
+
+to_ms() { # wrk latency like 812.00us / 1.20ms / 1.01s -> ms
+  awk -v v="$1" 'BEGIN { n=v; sub(/[a-z]+$/,"",n); u=v; sub(/^[0-9.]+/,"",u);
+    if (u=="us") n/=1000; else if (u=="s") n*=1000; printf "%.2f", n }'
+}
+run_wrk() { # label port seconds
+  wrk -t"$THREADS" -c"$CONNS" -d"$3"s --latency "http://127.0.0.1:$2/bench" > "$OUT/wrk-$1.txt"
+  local rps p50 p99 errors
+  rps=$(awk '/^Requests\/sec/ {print $2}' "$OUT/wrk-$1.txt")
+  p50=$(to_ms "$(awk '$1=="50%" {print $2}' "$OUT/wrk-$1.txt")")
+  p99=$(to_ms "$(awk '$1=="99%" {print $2}' "$OUT/wrk-$1.txt")")
+  errors=$(awk '/Non-2xx|Socket errors/ {print}' "$OUT/wrk-$1.txt" | tr '\n' ' ')
+  echo "$rps $p50 $p99 ${errors:-}"
+}
+
+echo "warm-up: 10 s each"
+run_wrk warm-nginx $NGINX 10 >/dev/null
+run_wrk warm-gatehouse $GATEHOUSE 10 >/dev/null
+
+printf "%-6s %-10s %12s %9s %9s  %s\n" round target req/s p50-ms p99-ms errors
+declare -a N_RPS G_RPS N_P99 G_P99
+for r in $(seq 1 "$ROUNDS"); do
+  read -r rps p50 p99 err <<<"$(run_wrk "nginx-$r" $NGINX "$DURATION")"
+  printf "%-6s %-10s %12s %9s %9s  %s\n" "$r" nginx "$rps" "$p50" "$p99" "${err:-}"
+  N_RPS+=("$rps"); N_P99+=("$p99")
+  read -r rps p50 p99 err <<<"$(run_wrk "gatehouse-$r" $GATEHOUSE "$DURATION")"
+  printf "%-6s %-10s %12s %9s %9s  %s\n" "$r" gatehouse "$rps" "$p50" "$p99" "${err:-}"
+  G_RPS+=("$rps"); G_P99+=("$p99")
+done
+
+rss_mb=$(( $(ps -o rss= -p "$GH_PID") / 1024 ))
+sum() { local s=0; for x in "$@"; do s=$(awk -v a="$s" -v b="$x" 'BEGIN{print a+b}'); done; echo "$s"; }
+n_rps=$(sum "${N_RPS[@]}"); g_rps=$(sum "${G_RPS[@]}"); n_p99=$(sum "${N_P99[@]}"); g_p99=$(sum "${G_P99[@]}")
+echo
+echo "gatehouse: start-up to first proxied 200 ${startup_ms} ms, RSS after the run ${rss_mb} MB"
+awk -v g="$g_rps" -v n="$n_rps" -v gp="$g_p99" -v np="$n_p99" 'BEGIN {
+  printf "ratio gatehouse/nginx: throughput %.2fx (goal >= 1.0), p99 %.2fx (goal <= 1.5)\n", g/n, gp/np }'
+echo "command: bench/run.sh $DURATION $ROUNDS $CONNS (wrk -t$THREADS -c$CONNS -d${DURATION}s; JAVA_OPTS='$JAVA_OPTS'); $(nproc) cores"
