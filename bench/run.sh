@@ -15,6 +15,7 @@ ROUNDS=${2:-2}
 CONNS=${3:-50}
 THREADS=${BENCH_THREADS:-1}
 JAVA_OPTS=${BENCH_JAVA_OPTS:-}
+JAVA=${BENCH_JAVA:-java}
 OUT=bench/out
 ORIGIN1=18081 ORIGIN2=18082 NGINX=18080 GATEHOUSE=18090 GATEHOUSE_MGMT=18091
 
@@ -77,7 +78,7 @@ YAML
 
 start_ns=$(date +%s%N)
 # shellcheck disable=SC2086
-java $JAVA_OPTS -Dgatehouse.config="$OUT/gatehouse.yaml" -Dgatehouse.access-log.enabled=false \
+"$JAVA" $JAVA_OPTS -Dgatehouse.config="$OUT/gatehouse.yaml" -Dgatehouse.access-log.enabled=false \
   -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$GATEHOUSE -Dquarkus.management.port=$GATEHOUSE_MGMT \
   -jar target/quarkus-app/quarkus-run.jar > "$OUT/gatehouse.log" 2>&1 &
 GH_PID=$!
@@ -93,36 +94,48 @@ to_ms() { # wrk latency like 812.00us / 1.20ms / 1.01s -> ms
   awk -v v="$1" 'BEGIN { n=v; sub(/[a-z]+$/,"",n); u=v; sub(/^[0-9.]+/,"",u);
     if (u=="us") n/=1000; else if (u=="s") n*=1000; printf "%.2f", n }'
 }
-run_wrk() { # label port seconds
-  wrk -t"$THREADS" -c"$CONNS" -d"$3"s --latency "http://127.0.0.1:$2/bench" > "$OUT/wrk-$1.txt"
-  local rps p50 p99 errors
-  rps=$(awk '/^Requests\/sec/ {print $2}' "$OUT/wrk-$1.txt")
-  p50=$(to_ms "$(awk '$1=="50%" {print $2}' "$OUT/wrk-$1.txt")")
-  p99=$(to_ms "$(awk '$1=="99%" {print $2}' "$OUT/wrk-$1.txt")")
-  errors=$(awk '/Non-2xx|Socket errors/ {print}' "$OUT/wrk-$1.txt" | tr '\n' ' ')
-  echo "$rps $p50 $p99 ${errors:-}"
+cpu_ticks() { # total user+system clock ticks of the given pids
+  local t=0; for p in "$@"; do t=$(( t + $(awk '{print $14+$15}' "/proc/$p/stat") )); done; echo "$t"
+}
+run_wrk() { # label port seconds pids-to-measure...
+  local label=$1 port=$2 secs=$3; shift 3
+  local before after
+  before=$(cpu_ticks "$@")
+  wrk -t"$THREADS" -c"$CONNS" -d"$secs"s --latency "http://127.0.0.1:$port/bench" > "$OUT/wrk-$label.txt"
+  after=$(cpu_ticks "$@")
+  local rps p50 p99 errors cpu_us
+  rps=$(awk '/^Requests\/sec/ {print $2}' "$OUT/wrk-$label.txt")
+  p50=$(to_ms "$(awk '$1=="50%" {print $2}' "$OUT/wrk-$label.txt")")
+  p99=$(to_ms "$(awk '$1=="99%" {print $2}' "$OUT/wrk-$label.txt")")
+  # CPU time the proxy itself spent per request, in microseconds (clock ticks are 1/100 s)
+  cpu_us=$(awk -v t=$((after - before)) -v r="$rps" -v s="$secs" 'BEGIN { printf "%.1f", t * 10000 / (r * s) }')
+  errors=$(awk '/Non-2xx|Socket errors/ {print}' "$OUT/wrk-$label.txt" | tr '\n' ' ')
+  echo "$rps $p50 $p99 $cpu_us ${errors:-}"
 }
 
+NGINX_PIDS=$(pgrep -P "$(cat "$OUT_ABS/proxy.pid")" | tr '\n' ' ')
 echo "warm-up: 10 s each"
-run_wrk warm-nginx $NGINX 10 >/dev/null
-run_wrk warm-gatehouse $GATEHOUSE 10 >/dev/null
+run_wrk warm-nginx $NGINX 10 $NGINX_PIDS >/dev/null
+run_wrk warm-gatehouse $GATEHOUSE 10 "$GH_PID" >/dev/null
 
-printf "%-6s %-10s %12s %9s %9s  %s\n" round target req/s p50-ms p99-ms errors
-declare -a N_RPS G_RPS N_P99 G_P99
+printf "%-6s %-10s %12s %9s %9s %11s  %s\n" round target req/s p50-ms p99-ms cpu-us/req errors
+declare -a N_RPS G_RPS N_P99 G_P99 N_CPU G_CPU
 for r in $(seq 1 "$ROUNDS"); do
-  read -r rps p50 p99 err <<<"$(run_wrk "nginx-$r" $NGINX "$DURATION")"
-  printf "%-6s %-10s %12s %9s %9s  %s\n" "$r" nginx "$rps" "$p50" "$p99" "${err:-}"
-  N_RPS+=("$rps"); N_P99+=("$p99")
-  read -r rps p50 p99 err <<<"$(run_wrk "gatehouse-$r" $GATEHOUSE "$DURATION")"
-  printf "%-6s %-10s %12s %9s %9s  %s\n" "$r" gatehouse "$rps" "$p50" "$p99" "${err:-}"
-  G_RPS+=("$rps"); G_P99+=("$p99")
+  # shellcheck disable=SC2086
+  read -r rps p50 p99 cpu err <<<"$(run_wrk "nginx-$r" $NGINX "$DURATION" $NGINX_PIDS)"
+  printf "%-6s %-10s %12s %9s %9s %11s  %s\n" "$r" nginx "$rps" "$p50" "$p99" "$cpu" "${err:-}"
+  N_RPS+=("$rps"); N_P99+=("$p99"); N_CPU+=("$cpu")
+  read -r rps p50 p99 cpu err <<<"$(run_wrk "gatehouse-$r" $GATEHOUSE "$DURATION" "$GH_PID")"
+  printf "%-6s %-10s %12s %9s %9s %11s  %s\n" "$r" gatehouse "$rps" "$p50" "$p99" "$cpu" "${err:-}"
+  G_RPS+=("$rps"); G_P99+=("$p99"); G_CPU+=("$cpu")
 done
 
 rss_mb=$(( $(ps -o rss= -p "$GH_PID") / 1024 ))
 sum() { local s=0; for x in "$@"; do s=$(awk -v a="$s" -v b="$x" 'BEGIN{print a+b}'); done; echo "$s"; }
 n_rps=$(sum "${N_RPS[@]}"); g_rps=$(sum "${G_RPS[@]}"); n_p99=$(sum "${N_P99[@]}"); g_p99=$(sum "${G_P99[@]}")
+n_cpu=$(sum "${N_CPU[@]}"); g_cpu=$(sum "${G_CPU[@]}")
 echo
 echo "gatehouse: start-up to first proxied 200 ${startup_ms} ms, RSS after the run ${rss_mb} MB"
-awk -v g="$g_rps" -v n="$n_rps" -v gp="$g_p99" -v np="$n_p99" 'BEGIN {
-  printf "ratio gatehouse/nginx: throughput %.2fx (goal >= 1.0), p99 %.2fx (goal <= 1.5)\n", g/n, gp/np }'
-echo "command: bench/run.sh $DURATION $ROUNDS $CONNS (wrk -t$THREADS -c$CONNS -d${DURATION}s; JAVA_OPTS='$JAVA_OPTS'); $(nproc) cores"
+awk -v g="$g_rps" -v n="$n_rps" -v gp="$g_p99" -v np="$n_p99" -v gc="$g_cpu" -v nc="$n_cpu" 'BEGIN {
+  printf "ratio gatehouse/nginx: throughput %.2fx (goal >= 1.0), p99 %.2fx (goal <= 1.5), CPU per request %.2fx\n", g/n, gp/np, gc/nc }'
+echo "command: bench/run.sh $DURATION $ROUNDS $CONNS (wrk -t$THREADS -c$CONNS -d${DURATION}s; java: $("$JAVA" -version 2>&1 | head -1); JAVA_OPTS='$JAVA_OPTS'); $(nproc) cores"

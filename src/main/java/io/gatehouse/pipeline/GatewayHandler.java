@@ -38,7 +38,8 @@ public class GatewayHandler implements Handler<RoutingContext> {
     }
 
     void register(@Observes Router router) {
-        router.route().handler(this);
+        LOG.debugf("routes before the gateway catch-all: %s", router.getRoutes().stream().map(r -> r.getPath() + "@" + r.getName()).toList());
+        router.route().order(Integer.MIN_VALUE).handler(this);
     }
 
     @Override

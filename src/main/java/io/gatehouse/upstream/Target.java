@@ -8,11 +8,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Target {
     private final TargetConfig config;
     private final boolean ssl;
+    private final String authority;
     private final AtomicInteger inFlight = new AtomicInteger();
 
     public Target(TargetConfig config) {
         this.config = config;
         this.ssl = "https".equals(config.scheme());
+        this.authority = config.authority();
     }
 
     public String host() {
@@ -33,7 +35,7 @@ public final class Target {
 
     /** host[:port] as a Host header names it. */
     public String authority() {
-        return config.authority();
+        return authority;
     }
 
     public String url() {
