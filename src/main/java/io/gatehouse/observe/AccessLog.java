@@ -3,7 +3,7 @@ package io.gatehouse.observe;
 import io.gatehouse.pipeline.Exchange;
 import io.gatehouse.pipeline.Json;
 import io.vertx.core.http.HttpServerRequest;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -14,7 +14,7 @@ import java.time.Instant;
  * One JSON line per request on the log category {@value #CATEGORY} (its own handler in
  * application.properties prints the bare line). Off with {@code gatehouse.access-log.enabled=false}.
  */
-@ApplicationScoped
+@Singleton
 public class AccessLog {
     public static final String CATEGORY = "gatehouse.access";
     private static final Logger LOG = Logger.getLogger(CATEGORY);
@@ -35,7 +35,7 @@ public class AccessLog {
         StringBuilder sb = new StringBuilder(320);
         sb.append("{\"time\":\"").append(Instant.now()).append("\",\"requestId\":");
         Json.quote(sb, ex.requestId()).append(",\"client\":");
-        Json.quote(sb, req.remoteAddress() == null ? null : req.remoteAddress().host()).append(",\"method\":");
+        Json.quote(sb, ex.clientIp()).append(",\"method\":");
         Json.quote(sb, req.method().name()).append(",\"path\":");
         String path = req.path();
         Json.quote(sb, path != null && path.length() > MAX_PATH ? path.substring(0, MAX_PATH) + "…" : path)

@@ -21,6 +21,7 @@ public final class Exchange {
     private final String path;
     private final boolean hasBody;
 
+    private String clientIp;
     private CompiledRoute route;
     private String[] params;
     private String rest;
@@ -67,6 +68,14 @@ public final class Exchange {
 
     public GatewaySnapshot snapshot() {
         return snapshot;
+    }
+
+    /** The client's address (the TCP peer; forwarding headers are not trusted for this). */
+    public String clientIp() {
+        if (clientIp == null) {
+            clientIp = request.remoteAddress() == null ? "unknown" : request.remoteAddress().host();
+        }
+        return clientIp;
     }
 
     /** The normalized request path (dot segments resolved), which routing matched. */

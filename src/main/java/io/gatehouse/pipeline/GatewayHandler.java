@@ -9,7 +9,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -21,7 +21,7 @@ import java.util.Locale;
  * {@code @Route} method, because those always get a body handler that reads the whole body into memory first.
  * Each request: route it, run its route's filter chain, end with the proxy; metrics and the access log wrap it.
  */
-@ApplicationScoped
+@Singleton
 public class GatewayHandler implements Handler<RoutingContext> {
     private static final Logger LOG = Logger.getLogger(GatewayHandler.class);
 

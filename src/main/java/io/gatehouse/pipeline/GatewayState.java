@@ -4,13 +4,13 @@ import io.gatehouse.config.GatehouseConfig;
 import io.gatehouse.config.RouteConfig;
 import io.gatehouse.observe.GatewayMetrics;
 import io.gatehouse.upstream.UpstreamRegistry;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import jakarta.inject.Inject;
 
 import java.util.stream.Collectors;
 
 /** Holds the live snapshot. Installing a config compiles it fully first, then swaps one reference. */
-@ApplicationScoped
+@Singleton
 public class GatewayState {
     private final SnapshotCompiler compiler;
     private final UpstreamRegistry upstreams;

@@ -62,8 +62,8 @@ public final class HeaderRules {
 
     /** Names listed in a Connection header (other than close / keep-alive), lower-cased; null when none. */
     static String[] connectionTokens(String connection) {
-        if (connection == null) {
-            return null;
+        if (connection == null || connection.equalsIgnoreCase("keep-alive") || connection.equalsIgnoreCase("close")) {
+            return null; // the common cases, without splitting
         }
         String[] tokens = connection.split(",");
         int n = 0;

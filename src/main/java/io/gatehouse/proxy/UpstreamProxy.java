@@ -14,7 +14,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import java.net.ConnectException;
@@ -28,7 +28,7 @@ import java.util.concurrent.TimeoutException;
  * <p>{@code timeout} (route, else upstream) bounds the wait for the response head and, after it, any pause in
  * the response body; {@code connect-timeout} bounds getting a connection.
  */
-@ApplicationScoped
+@Singleton
 public class UpstreamProxy {
     private static final Logger LOG = Logger.getLogger(UpstreamProxy.class);
 
@@ -44,7 +44,7 @@ public class UpstreamProxy {
         MultiMap headers = HttpHeaders.headers();
         String clientHost = req.getHeader(HttpHeaders.HOST);
         HeaderRules.forwardRequestHeaders(req.headers(), headers,
-                req.remoteAddress() == null ? "unknown" : req.remoteAddress().host(),
+                ex.clientIp(),
                 req.scheme(), clientHost,
                 route.config().preserveHost() && clientHost != null ? clientHost : target.authority(),
                 ex.requestId());

@@ -119,6 +119,10 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
                   - id: slow
                     path: /slow
                     upstream: slow
+                  - id: filtered
+                    path: /filtered/**
+                    upstream: single
+                    strip-prefix: /filtered
                   - id: slow-route-timeout
                     path: /slow-route
                     upstream: single
