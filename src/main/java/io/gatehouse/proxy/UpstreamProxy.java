@@ -5,7 +5,6 @@ import io.gatehouse.pipeline.Exchange;
 import io.gatehouse.upstream.Target;
 import io.gatehouse.upstream.Upstream;
 import io.vertx.core.AsyncResult;
-import io.vertx.core.MultiMap;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -41,20 +40,12 @@ public class UpstreamProxy {
             return;
         }
         HttpServerRequest req = ex.request();
-        MultiMap headers = HttpHeaders.headers();
-        String clientHost = req.getHeader(HttpHeaders.HOST);
-        HeaderRules.forwardRequestHeaders(req.headers(), headers,
-                ex.clientIp(),
-                req.scheme(), clientHost,
-                route.config().preserveHost() && clientHost != null ? clientHost : target.authority(),
-                ex.requestId());
         RequestOptions options = new RequestOptions()
                 .setMethod(req.method())
                 .setHost(target.host())
                 .setPort(target.port())
                 .setSsl(target.ssl())
                 .setURI(ex.upstreamUri())
-                .setHeaders(headers)
                 .setConnectTimeout(upstream.config().connectTimeout().toMillis())
                 .setIdleTimeout(route.timeoutMillis());
 
@@ -69,6 +60,11 @@ public class UpstreamProxy {
             }
             HttpClientRequest upstreamRequest = ar.result();
             ex.upstreamRequest(upstreamRequest);
+            // Written straight into the client request's own header map: no intermediate copy.
+            String clientHost = req.getHeader(HttpHeaders.HOST);
+            HeaderRules.forwardRequestHeaders(req.headers(), upstreamRequest.headers(), ex.clientIp(), req.scheme(),
+                    clientHost, route.config().preserveHost() && clientHost != null ? clientHost : target.authority(),
+                    ex.requestId());
             if (ex.isFinished()) {
                 // the client left while we waited for a connection
                 upstreamRequest.reset();
