@@ -31,6 +31,7 @@ public final class Exchange {
     private long upstreamStartNanos;
     private long upstreamNanos = -1;
     private String error;
+    private boolean brokeOff;
     private boolean finished;
     private Handler<Exchange> onFinish;
 
@@ -46,6 +47,9 @@ public final class Exchange {
 
     /** A body follows the head when the request says so: a Content-Length above zero, or Transfer-Encoding. */
     static boolean hasBody(HttpServerRequest request) {
+        if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+            return !request.isEnded(); // HTTP/2 needs neither header: the stream says whether data follows
+        }
         if (request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
             return true;
         }
@@ -141,6 +145,19 @@ public final class Exchange {
         }
     }
 
+    /** The upstream broke off mid-body: the response is incomplete and counts as a failure. */
+    public void upstreamBrokeOff() {
+        if (error == null) {
+            error = "upstream_broke_off";
+        }
+        brokeOff = true;
+    }
+
+    /** Whether the response was cut off (by the upstream or the gateway) rather than completed. */
+    public boolean brokeOff() {
+        return brokeOff;
+    }
+
     /** Time from sending the request upstream to its response head, or -1 when there was none. */
     public long upstreamNanos() {
         return upstreamNanos;
@@ -181,7 +198,7 @@ public final class Exchange {
         }
         if (response.headWritten() || response.ended() || response.closed()) {
             if (!response.closed()) {
-                request.connection().close();
+                response.reset();
             }
             return;
         }
@@ -191,6 +208,7 @@ public final class Exchange {
         Json.quote(sb, message).append(",\"requestId\":");
         Json.quote(sb, requestId).append('}');
         response.setStatusCode(status);
+        response.headers().clear(); // anything an upstream response put there no longer applies
         response.headers()
                 .set(HttpHeaders.CONTENT_TYPE, "application/json")
                 .set(RequestIds.HEADER, requestId);
@@ -202,9 +220,11 @@ public final class Exchange {
             // The client is still sending a body we will not read: close rather than drain it.
             response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
         }
-        response.end(sb.toString());
-        if (unreadBody) {
-            request.resume();
+        if (unreadBody && request.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+            // Vert.x decides keep-alive from the request, so close explicitly rather than read the body to its end.
+            response.end(sb.toString()).onComplete(v -> request.connection().close());
+        } else {
+            response.end(sb.toString());
         }
     }
 

@@ -12,6 +12,8 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Singleton;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import io.quarkus.runtime.configuration.MemorySize;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.util.Locale;
@@ -30,11 +32,31 @@ public class GatewayHandler implements Handler<RoutingContext> {
     private final AccessLog accessLog;
     private final Handler<Exchange> finisher = this::finished;
 
+    private final long maxBodyBytes;
+
     @Inject
-    public GatewayHandler(GatewayState state, UpstreamProxy proxy, AccessLog accessLog) {
+    public GatewayHandler(GatewayState state, UpstreamProxy proxy, AccessLog accessLog,
+                          @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10M") MemorySize maxBody) {
         this.state = state;
         this.proxy = proxy;
         this.accessLog = accessLog;
+        this.maxBodyBytes = maxBody.asLongValue();
+    }
+
+    /**
+     * The declared body length over the global cap. (The catch-all runs ahead of Quarkus' own handlers, which
+     * would otherwise check this.) A chunked body is not counted yet: per-route limits will stream-count it.
+     */
+    private boolean tooLarge(HttpServerRequest request) {
+        String length = request.getHeader("Content-Length");
+        if (length == null) {
+            return false;
+        }
+        try {
+            return Long.parseLong(length.trim()) > maxBodyBytes;
+        } catch (NumberFormatException e) {
+            return true;
+        }
     }
 
     void register(@Observes Router router) {
@@ -53,9 +75,14 @@ public class GatewayHandler implements Handler<RoutingContext> {
             request.pause();
         }
         ex.onFinish(finisher);
-        request.response().endHandler(v -> ex.finish());
+        rc.addEndHandler(v -> ex.finish());
         if (snapshot == null) {
             ex.respondError(503, "not_ready", "the gateway has no configuration loaded yet");
+            return;
+        }
+        if (ex.hasBody() && tooLarge(request)) {
+            snapshot.unmatchedMetrics().started();
+            ex.respondError(413, "body_too_large", "the request body is larger than " + maxBodyBytes + " bytes");
             return;
         }
         RouteMatch<CompiledRoute> match = snapshot.routes().match(request.method().name(), host(request), ex.path(),
@@ -120,7 +147,8 @@ public class GatewayHandler implements Handler<RoutingContext> {
 
     private void finished(Exchange ex) {
         long duration = System.nanoTime() - ex.startNanos();
-        int status = ex.response().ended() ? ex.response().getStatusCode() : 499;
+        // 499 (nginx's "client closed request") when the client left first; 502 when the upstream broke off.
+        int status = ex.brokeOff() ? 502 : ex.response().ended() ? ex.response().getStatusCode() : 499;
         CompiledRoute route = ex.route();
         RouteMetrics metrics = route != null ? route.metrics() : ex.snapshot() != null ? ex.snapshot().unmatchedMetrics() : null;
         if (metrics != null) {
@@ -132,6 +160,9 @@ public class GatewayHandler implements Handler<RoutingContext> {
     /** The Host header without port, lower case; null when absent. */
     static String host(HttpServerRequest request) {
         String host = request.getHeader("Host");
+        if (host == null && request.authority() != null) {
+            host = request.authority().host(); // HTTP/2 carries it as :authority
+        }
         if (host == null) {
             return null;
         }

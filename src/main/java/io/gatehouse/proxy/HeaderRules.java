@@ -33,10 +33,14 @@ public final class HeaderRules {
         };
     }
 
-    /** Headers the gateway sets itself on the upstream request, so the client's copies are dropped. */
+    /**
+     * Headers the gateway sets itself on the upstream request, so the client's copies are dropped. Underscores
+     * count as dashes here: CGI-style servers (PHP, WSGI, Rack) read {@code X_User_ID} as {@code X-User-ID}.
+     */
     static boolean isSetByGateway(CharSequence name) {
         return switch (name.length()) {
             case 4 -> eq(name, "host");
+            case 6 -> eq(name, "expect"); // answered by the gateway itself (100-continue)
             case 9 -> eq(name, "x-user-id");
             case 11 -> eq(name, "x-user-role");
             case 12 -> eq(name, "x-request-id");
@@ -52,6 +56,8 @@ public final class HeaderRules {
             char c = name.charAt(i);
             if (c >= 'A' && c <= 'Z') {
                 c = (char) (c + 32);
+            } else if (c == '_') {
+                c = '-';
             }
             if (c != lower.charAt(i)) {
                 return false;

@@ -13,6 +13,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.Vertx;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
@@ -30,6 +32,13 @@ import java.util.concurrent.TimeoutException;
 @Singleton
 public class UpstreamProxy {
     private static final Logger LOG = Logger.getLogger(UpstreamProxy.class);
+
+    private final Vertx vertx;
+
+    @Inject
+    public UpstreamProxy(Vertx vertx) {
+        this.vertx = vertx;
+    }
 
     public void forward(Exchange ex) {
         CompiledRoute route = ex.route();
@@ -71,8 +80,22 @@ public class UpstreamProxy {
                 ended(ex);
                 return;
             }
-            (ex.hasBody() ? upstreamRequest.send(req) : upstreamRequest.send())
-                    .onComplete(rar -> respond(ex, upstreamRequest, rar));
+            if (ex.hasBody()) {
+                // Our own pipe rather than send(req): a client body that breaks off must not end the upstream
+                // request as if it were complete (a truncated but well-formed chunked upload).
+                if (!upstreamRequest.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+                    upstreamRequest.setChunked(true);
+                }
+                if ("100-continue".equalsIgnoreCase(req.getHeader(HttpHeaders.EXPECT))) {
+                    // The gateway takes the body now (Expect is not forwarded): tell the client to send it.
+                    req.response().writeContinue();
+                }
+                // On failure the upstream exchange is reset; its failed response then answers the client.
+                req.pipe().endOnFailure(false).to(upstreamRequest).onFailure(err -> upstreamRequest.reset());
+                upstreamRequest.response().onComplete(rar -> respond(ex, upstreamRequest, rar));
+            } else {
+                upstreamRequest.send().onComplete(rar -> respond(ex, upstreamRequest, rar));
+            }
         });
     }
 
@@ -97,15 +120,16 @@ public class UpstreamProxy {
         if (!response.headers().contains(HttpHeaders.CONTENT_LENGTH) && hasBody(ex.request().method(), status)) {
             response.setChunked(true);
         }
-        upstreamResponse.pipeTo(response).onComplete(par -> {
+        BodyWatchdog watchdog = new BodyWatchdog(vertx, response, upstreamRequest, ex.route().timeoutMillis());
+        // endOnFailure(false): an upstream that breaks off mid-body must not look like a complete response (a
+        // final empty chunk would tell the client, and any cache, that the truncated body is whole).
+        upstreamResponse.pipe().endOnFailure(false).to(response).onComplete(par -> {
+            watchdog.cancel();
             ended(ex);
             if (par.failed()) {
-                // The client went away, or the upstream broke off mid-body: neither side can be told with a
-                // status any more, so both connections are closed.
+                ex.upstreamBrokeOff();
                 upstreamRequest.reset();
-                if (!response.closed()) {
-                    ex.request().connection().close();
-                }
+                response.reset();
             }
         });
     }

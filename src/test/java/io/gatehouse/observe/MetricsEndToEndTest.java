@@ -62,7 +62,7 @@ class MetricsEndToEndTest {
     void healthIsOnTheManagementPortAndReadyWithAConfig() {
         given().port(Ports.management()).get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
-                .body("checks.find { it.name == 'gatehouse-config' }.data.routes", equalTo(16));
+                .body("checks.find { it.name == 'gatehouse-config' }.data.routes", equalTo(17));
         given().port(Ports.management()).get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
     }
 

@@ -108,6 +108,61 @@ class ProxyEndToEndTest {
     }
 
     @Test
+    void clientsCannotForgeIdentityOrForwardingHeadersWithUnderscores() throws IOException {
+        RawHttp.Response r = RawHttp.get(Ports.traffic(), "/echo/me", "X_User_ID: admin", "X_Authenticated: true",
+                "X_Forwarded_For: 10.9.9.9");
+        JsonObject headers = r.json().getJsonObject("headers");
+        assertNull(headers.getString("x_user_id"), headers.encode());
+        assertNull(headers.getString("x_authenticated"), headers.encode());
+        assertNull(headers.getString("x_forwarded_for"), headers.encode());
+    }
+
+    @Test
+    void aDeclaredBodyOverTheGlobalCapIs413BeforeAnythingIsRead() throws IOException {
+        RawHttp.Response r = RawHttp.send(Ports.traffic(), List.of("POST /transfer/upload HTTP/1.1",
+                "Host: localhost", "Content-Length: " + (2L * 1024 * 1024 * 1024)), new byte[16]);
+        assertEquals(413, r.status());
+        assertEquals("body_too_large", r.json().getString("error"));
+    }
+
+    @Test
+    void expectContinueUploadsAreAnsweredByTheGateway() throws Exception {
+        byte[] body = new byte[256 * 1024];
+        new Random(3).nextBytes(body);
+        HttpResponse<String> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + Ports.traffic() + "/transfer/upload"))
+                        .expectContinue(true).timeout(java.time.Duration.ofSeconds(10))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(body.length, new JsonObject(r.body()).getLong("bytes"));
+    }
+
+    /** Reads a chunked response to its end; true only when the final zero-length chunk arrived. */
+    private static boolean chunkedBodyCompletes(String path) throws IOException {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", Ports.traffic())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n").getBytes());
+            String all = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertTrue(all.startsWith("HTTP/1.1 200"), all);
+            return all.endsWith("\r\n0\r\n\r\n");
+        }
+    }
+
+    @Test
+    void anUpstreamThatBreaksOffMidBodyIsNotPassedOnAsAComplete() throws IOException {
+        assertFalse(chunkedBodyCompletes("/broken/truncate"), "a truncated body was ended as if complete");
+    }
+
+    @Test
+    void anUpstreamThatStallsMidBodyIsCutOffAfterTheTimeout() throws IOException {
+        long start = System.nanoTime();
+        assertFalse(chunkedBodyCompletes("/broken/stall"));
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(ms >= 250 && ms < 4000, "cut off after " + ms + " ms for a 300 ms timeout");
+    }
+
+    @Test
     void roundRobinHonoursWeightsThreeToOne() {
         Map<String, Integer> counts = new HashMap<>();
         for (int i = 0; i < 400; i++) {

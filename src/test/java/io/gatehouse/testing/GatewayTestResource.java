@@ -119,6 +119,11 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
                   - id: slow
                     path: /slow
                     upstream: slow
+                  - id: broken
+                    path: /broken/**
+                    upstream: single
+                    strip-prefix: /broken
+                    timeout: 300ms
                   - id: filtered
                     path: /filtered/**
                     upstream: single

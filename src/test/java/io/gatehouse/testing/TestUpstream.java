@@ -88,6 +88,13 @@ public final class TestUpstream implements AutoCloseable {
                     .putHeader("Proxy-Authenticate", "Basic")
                     .putHeader("X-End-To-End", "kept")
                     .end("hop");
+        } else if (path.equals("/truncate")) {
+            // a chunked body that breaks off: some bytes, then the connection is closed
+            resp.setChunked(true).write("partial-body-");
+            vertx.setTimer(50, id -> req.connection().close());
+        } else if (path.equals("/stall")) {
+            // the head and a few bytes, then nothing more, ever
+            resp.setChunked(true).write("started-");
         } else if (path.startsWith("/download")) {
             download(req, Long.parseLong(param(req, "bytes", "1024")));
         } else if (path.startsWith("/upload")) {
