@@ -58,10 +58,17 @@ public class UpstreamProxy {
                 .setConnectTimeout(upstream.config().connectTimeout().toMillis())
                 .setIdleTimeout(route.timeoutMillis());
 
+        io.vertx.core.http.HttpClient client;
+        try {
+            client = upstream.client().current();
+        } catch (IllegalStateException retired) {
+            ex.respondError(502, "upstream_failed", "upstream '" + upstream.name() + "' was reconfigured; retry");
+            return;
+        }
         ex.upstreamStarted(target);
         target.requestStarted();
         upstream.client().requestStarted();
-        upstream.client().current().request(options).onComplete(ar -> {
+        client.request(options).onComplete(ar -> {
             if (ar.failed()) {
                 ended(ex);
                 fail(ex, ar.cause());

@@ -69,6 +69,11 @@ public final class UpstreamClient {
     private synchronized HttpClient create(int slot) {
         HttpClient client = perThread.get(slot);
         if (client == null) {
+            if (closed) {
+                // A request that read an old snapshot arrived after its pool was retired: a new client here
+                // would never be closed. The request fails (502) instead; see UpstreamRegistry.
+                throw new IllegalStateException("connection pool retired");
+            }
             client = vertx.createHttpClient(options, poolOptions);
             created.add(client);
             perThread.set(slot, client);
@@ -93,7 +98,7 @@ public final class UpstreamClient {
         return closed;
     }
 
-    void close() {
+    synchronized void close() {
         closed = true;
         for (HttpClient client : created) {
             client.close();
