@@ -97,12 +97,16 @@ to_ms() { # wrk latency like 812.00us / 1.20ms / 1.01s -> ms
 cpu_ticks() { # total user+system clock ticks of the given pids
   local t=0; for p in "$@"; do t=$(( t + $(awk '{print $14+$15}' "/proc/$p/stat") )); done; echo "$t"
 }
+sys_ticks() { # system (kernel) clock ticks of the given pids
+  local t=0; for p in "$@"; do t=$(( t + $(awk '{print $15}' "/proc/$p/stat") )); done; echo "$t"
+}
 run_wrk() { # label port seconds pids-to-measure...
   local label=$1 port=$2 secs=$3; shift 3
-  local before after
-  before=$(cpu_ticks "$@")
+  local before after sys_before sys_after
+  before=$(cpu_ticks "$@"); sys_before=$(sys_ticks "$@")
   wrk -t"$THREADS" -c"$CONNS" -d"$secs"s --latency "http://127.0.0.1:$port/bench" > "$OUT/wrk-$label.txt"
-  after=$(cpu_ticks "$@")
+  after=$(cpu_ticks "$@"); sys_after=$(sys_ticks "$@")
+  echo "$label: cpu ticks $((after - before)), of which kernel $((sys_after - sys_before))" >> "$OUT/cpu.txt"
   local rps p50 p99 errors cpu_us
   rps=$(awk '/^Requests\/sec/ {print $2}' "$OUT/wrk-$label.txt")
   p50=$(to_ms "$(awk '$1=="50%" {print $2}' "$OUT/wrk-$label.txt")")

@@ -3,6 +3,7 @@ package io.gatehouse.pipeline;
 import io.gatehouse.observe.AccessLog;
 import io.gatehouse.observe.RouteMetrics;
 import io.gatehouse.proxy.UpstreamProxy;
+import io.gatehouse.routing.PathSafety;
 import io.gatehouse.routing.RouteMatch;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -78,6 +79,11 @@ public class GatewayHandler implements Handler<RoutingContext> {
         rc.addEndHandler(v -> ex.finish());
         if (snapshot == null) {
             ex.respondError(503, "not_ready", "the gateway has no configuration loaded yet");
+            return;
+        }
+        if (!PathSafety.isSafe(ex.path())) {
+            snapshot.unmatchedMetrics().started();
+            ex.respondError(400, "bad_path", "the path hides a '.' or '..' segment behind an encoded separator");
             return;
         }
         if (ex.hasBody() && tooLarge(request)) {

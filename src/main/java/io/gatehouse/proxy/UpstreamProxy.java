@@ -13,7 +13,11 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
+import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.ReadStream;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
@@ -34,10 +38,13 @@ public class UpstreamProxy {
     private static final Logger LOG = Logger.getLogger(UpstreamProxy.class);
 
     private final Vertx vertx;
+    private final long maxBodyBytes;
 
     @Inject
-    public UpstreamProxy(Vertx vertx) {
+    public UpstreamProxy(Vertx vertx,
+                         @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10M") MemorySize maxBody) {
         this.vertx = vertx;
+        this.maxBodyBytes = maxBody.asLongValue();
     }
 
     public void forward(Exchange ex) {
@@ -97,13 +104,33 @@ public class UpstreamProxy {
                     // The gateway takes the body now (Expect is not forwarded): tell the client to send it.
                     req.response().writeContinue();
                 }
-                // On failure the upstream exchange is reset; its failed response then answers the client.
-                req.pipe().endOnFailure(false).to(upstreamRequest).onFailure(err -> upstreamRequest.reset());
-                upstreamRequest.response().onComplete(rar -> respond(ex, upstreamRequest, rar));
+                // On failure the upstream exchange is reset; its failed response then answers the client
+                // (413 when the body outgrew the cap).
+                ReadStream<Buffer> body = upstreamRequest.headers().contains(HttpHeaders.CONTENT_LENGTH) ? req
+                        : new LimitedBody(req, maxBodyBytes);
+                body.pipe().endOnFailure(false).to(upstreamRequest).onFailure(err -> {
+                    if (err instanceof LimitedBody.TooLarge) {
+                        ex.respondError(413, "body_too_large", "the request body is larger than " + maxBodyBytes + " bytes");
+                    }
+                    upstreamRequest.reset();
+                });
+                upstreamRequest.response().onComplete(rar -> respondSafely(ex, upstreamRequest, rar));
             } else {
-                upstreamRequest.send().onComplete(rar -> respond(ex, upstreamRequest, rar));
+                upstreamRequest.send().onComplete(rar -> respondSafely(ex, upstreamRequest, rar));
             }
         });
+    }
+
+    /** A bug in a response filter must not leave the client hanging or the in-flight counts up. */
+    private void respondSafely(Exchange ex, HttpClientRequest upstreamRequest, AsyncResult<HttpClientResponse> ar) {
+        try {
+            respond(ex, upstreamRequest, ar);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "request %s: failed while answering", ex.requestId());
+            upstreamRequest.reset();
+            ended(ex);
+            ex.respondError(502, "upstream_failed", "the gateway failed to relay the upstream's answer");
+        }
     }
 
     private void respond(Exchange ex, HttpClientRequest upstreamRequest, AsyncResult<HttpClientResponse> ar) {
@@ -146,6 +173,9 @@ public class UpstreamProxy {
     }
 
     private static void ended(Exchange ex) {
+        if (!ex.markUpstreamEnded()) {
+            return; // counted once, whatever path got here first
+        }
         Target target = ex.target();
         target.requestEnded();
         ex.route().upstream().client().requestEnded();

@@ -120,9 +120,21 @@ class ProxyEndToEndTest {
     @Test
     void aDeclaredBodyOverTheGlobalCapIs413BeforeAnythingIsRead() throws IOException {
         RawHttp.Response r = RawHttp.send(Ports.traffic(), List.of("POST /transfer/upload HTTP/1.1",
-                "Host: localhost", "Content-Length: " + (2L * 1024 * 1024 * 1024)), new byte[16]);
+                "Host: localhost", "Content-Length: " + (9L * 1024 * 1024)), new byte[16]);
         assertEquals(413, r.status());
         assertEquals("body_too_large", r.json().getString("error"));
+    }
+
+    @Test
+    void aChunkedBodyThatOutgrowsTheCapIsCutOffWith413() throws Exception {
+        // The test profile caps bodies at 8M (application.properties); 9 MB sent chunked, no declared length.
+        byte[] body = new byte[9 * 1024 * 1024];
+        HttpResponse<String> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + Ports.traffic() + "/transfer/upload"))
+                        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(413, r.statusCode(), r.body());
+        assertEquals("body_too_large", new JsonObject(r.body()).getString("error"));
     }
 
     @Test

@@ -79,6 +79,13 @@ class RoutingEndToEndTest {
     }
 
     @Test
+    void dotSegmentsHiddenBehindEncodedSlashesAre400() throws IOException {
+        RawHttp.Response r = RawHttp.get(Ports.traffic(), "/shop/..%2F..%2Fdead");
+        assertEquals(400, r.status());
+        assertEquals("bad_path", r.json().getString("error"));
+    }
+
+    @Test
     void percentEncodedParametersReachTheUpstreamEncoded() {
         given().urlEncodingEnabled(false).get("/shop/items/a%2Fb").then().statusCode(200)
                 .body("uri", equalTo("/echo/v2/items/a%2Fb"));

@@ -1,0 +1,33 @@
+package io.gatehouse.routing;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PathSafetyTest {
+
+    @Test
+    void ordinaryPathsAndEncodedSlashesInsideASegmentPass() {
+        assertTrue(PathSafety.isSafe("/api/users/42"));
+        assertTrue(PathSafety.isSafe("/repos/group%2Fproject/issues"));
+        assertTrue(PathSafety.isSafe("/files/a%20b.txt"));
+        assertTrue(PathSafety.isSafe("/files/v1..v2"));
+        assertTrue(PathSafety.isSafe("/files/..hidden"));
+    }
+
+    @Test
+    void dotSegmentsBehindEncodedOrBackslashSeparatorsAreRefused() {
+        assertFalse(PathSafety.isSafe("/api/users/..%2F..%2Fadmin"));
+        assertFalse(PathSafety.isSafe("/api/users/..%2f..%2fadmin"));
+        assertFalse(PathSafety.isSafe("/api/users/..%5Cadmin"));
+        assertFalse(PathSafety.isSafe("/api/users/..\\..\\admin"));
+        assertFalse(PathSafety.isSafe("/api/users/%2E%2E%2Fadmin"));
+        assertFalse(PathSafety.isSafe("/api/users/.%2Fadmin"));
+    }
+
+    @Test
+    void anEncodedNulIsRefused() {
+        assertFalse(PathSafety.isSafe("/api/users/42%00.json"));
+    }
+}
