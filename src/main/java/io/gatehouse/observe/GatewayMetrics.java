@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
 import java.time.Duration;
@@ -34,9 +36,13 @@ public class GatewayMetrics {
     private final MeterRegistry registry;
     private final Map<String, RouteMetrics> byRoute = new HashMap<>();
 
+    /**
+     * Meters go straight into the Prometheus registry when there is one (what /q/metrics scrapes), not through
+     * Quarkus' composite registry, which adds a dispatch per recording.
+     */
     @Inject
-    public GatewayMetrics(MeterRegistry registry) {
-        this.registry = registry;
+    public GatewayMetrics(MeterRegistry global, Instance<PrometheusMeterRegistry> prometheus) {
+        this.registry = prometheus.isResolvable() ? prometheus.get() : global;
     }
 
     /** The meters of a route, shared across reloads while the route id stays. */

@@ -78,7 +78,9 @@ public final class Exchange {
     /** The client's address (the TCP peer; forwarding headers are not trusted for this). */
     public String clientIp() {
         if (clientIp == null) {
-            clientIp = request.remoteAddress() == null ? "unknown" : request.remoteAddress().host();
+            // The connection's peer: vertx-web's request wrapper would re-parse forwarding headers on every call.
+            io.vertx.core.net.SocketAddress peer = request.connection().remoteAddress();
+            clientIp = peer == null ? "unknown" : peer.host();
         }
         return clientIp;
     }
@@ -210,10 +212,11 @@ public final class Exchange {
         if (error == null) {
             error = code;
         }
-        if (response.headWritten() || response.ended() || response.closed()) {
-            if (!response.closed()) {
-                response.reset();
-            }
+        if (response.ended() || response.closed()) {
+            return; // answered already (a timeout and a late failure can both try)
+        }
+        if (response.headWritten()) {
+            response.reset(); // a status can no longer be sent: cut the response off
             return;
         }
         StringBuilder sb = new StringBuilder(160);

@@ -8,10 +8,8 @@ import io.gatehouse.routing.RouteMatch;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Singleton;
-import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import io.quarkus.runtime.configuration.MemorySize;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -20,8 +18,8 @@ import org.jboss.logging.Logger;
 import java.util.Locale;
 
 /**
- * The catch-all route of the traffic port. It is registered on the Vert.x router itself, not as a
- * {@code @Route} method, because those always get a body handler that reads the whole body into memory first.
+ * The catch-all route of the traffic port's router ({@link TrafficServer}). A plain Vert.x route, not a
+ * {@code @Route} method: those always get a body handler that reads the whole body into memory first.
  * Each request: route it, run its route's filter chain, end with the proxy; metrics and the access log wrap it.
  */
 @Singleton
@@ -60,10 +58,6 @@ public class GatewayHandler implements Handler<RoutingContext> {
         }
     }
 
-    void register(@Observes Router router) {
-        LOG.debugf("routes before the gateway catch-all: %s", router.getRoutes().stream().map(r -> r.getPath() + "@" + r.getName()).toList());
-        router.route().order(Integer.MIN_VALUE).handler(this);
-    }
 
     @Override
     public void handle(RoutingContext rc) {

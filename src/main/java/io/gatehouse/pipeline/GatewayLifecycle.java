@@ -46,7 +46,7 @@ public class GatewayLifecycle {
 
     private long timerId = -1;
 
-    void start(@Observes StartupEvent event) {
+    void start(@Observes @jakarta.annotation.Priority(100) StartupEvent event) {
         if (configPath.isEmpty() || configPath.get().isBlank()) {
             startDemo();
             return;

@@ -30,20 +30,21 @@ import java.util.concurrent.TimeoutException;
  * keep-alive pool, and streams both bodies through with back-pressure (Vert.x pipes: a slow reader pauses
  * the writer's source), so a body of any size passes in bounded memory.
  *
- * <p>{@code timeout} (route, else upstream) bounds the wait for the response head and, after it, any pause in
- * the response body; {@code connect-timeout} bounds getting a connection.
+ * <p>{@code timeout} (route, else upstream) bounds the wait for the response head (getting a connection
+ * included) and, after it, any pause in the response body ({@link UpstreamTimeouts}); {@code connect-timeout}
+ * bounds opening a TCP connection to a target.
  */
 @Singleton
 public class UpstreamProxy {
     private static final Logger LOG = Logger.getLogger(UpstreamProxy.class);
 
-    private final Vertx vertx;
+    private final UpstreamTimeouts timeouts;
     private final long maxBodyBytes;
 
     @Inject
     public UpstreamProxy(Vertx vertx,
                          @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10M") MemorySize maxBody) {
-        this.vertx = vertx;
+        this.timeouts = new UpstreamTimeouts(vertx);
         this.maxBodyBytes = maxBody.asLongValue();
     }
 
@@ -62,8 +63,7 @@ public class UpstreamProxy {
                 .setPort(target.port())
                 .setSsl(target.ssl())
                 .setURI(ex.upstreamUri())
-                .setConnectTimeout(upstream.config().connectTimeout().toMillis())
-                .setIdleTimeout(route.timeoutMillis());
+                ;
 
         io.vertx.core.http.HttpClient client;
         try {
@@ -75,14 +75,16 @@ public class UpstreamProxy {
         ex.upstreamStarted(target);
         target.requestStarted();
         upstream.client().requestStarted();
+        UpstreamTimeouts.Watch watch = timeouts.watch(ex, route.timeoutMillis());
         client.request(options).onComplete(ar -> {
             if (ar.failed()) {
-                ended(ex);
+                ended(watch);
                 fail(ex, ar.cause());
                 return;
             }
             HttpClientRequest upstreamRequest = ar.result();
             ex.upstreamRequest(upstreamRequest);
+            watch.requestSent(upstreamRequest);
             // Written straight into the client request's own header map: no intermediate copy.
             String clientHost = req.getHeader(HttpHeaders.HOST);
             HeaderRules.forwardRequestHeaders(req.headers(), upstreamRequest.headers(), ex.clientIp(), req.scheme(),
@@ -91,7 +93,7 @@ public class UpstreamProxy {
             if (ex.isFinished()) {
                 // the client left while we waited for a connection
                 upstreamRequest.reset();
-                ended(ex);
+                ended(watch);
                 return;
             }
             if (ex.hasBody()) {
@@ -114,29 +116,33 @@ public class UpstreamProxy {
                     }
                     upstreamRequest.reset();
                 });
-                upstreamRequest.response().onComplete(rar -> respondSafely(ex, upstreamRequest, rar));
+                upstreamRequest.response().onComplete(rar -> respondSafely(watch, upstreamRequest, rar));
             } else {
-                upstreamRequest.send().onComplete(rar -> respondSafely(ex, upstreamRequest, rar));
+                upstreamRequest.send().onComplete(rar -> respondSafely(watch, upstreamRequest, rar));
             }
         });
     }
 
     /** A bug in a response filter must not leave the client hanging or the in-flight counts up. */
-    private void respondSafely(Exchange ex, HttpClientRequest upstreamRequest, AsyncResult<HttpClientResponse> ar) {
+    private void respondSafely(UpstreamTimeouts.Watch watch, HttpClientRequest upstreamRequest,
+                               AsyncResult<HttpClientResponse> ar) {
+        Exchange ex = watch.exchange;
         try {
-            respond(ex, upstreamRequest, ar);
+            respond(watch, upstreamRequest, ar);
         } catch (RuntimeException e) {
             LOG.errorf(e, "request %s: failed while answering", ex.requestId());
             upstreamRequest.reset();
-            ended(ex);
+            ended(watch);
             ex.respondError(502, "upstream_failed", "the gateway failed to relay the upstream's answer");
         }
     }
 
-    private void respond(Exchange ex, HttpClientRequest upstreamRequest, AsyncResult<HttpClientResponse> ar) {
+    private void respond(UpstreamTimeouts.Watch watch, HttpClientRequest upstreamRequest,
+                         AsyncResult<HttpClientResponse> ar) {
+        Exchange ex = watch.exchange;
         ex.upstreamResponded();
         if (ar.failed()) {
-            ended(ex);
+            ended(watch);
             fail(ex, ar.cause());
             return;
         }
@@ -144,7 +150,7 @@ public class UpstreamProxy {
         HttpServerResponse response = ex.response();
         if (response.closed() || ex.isFinished()) {
             upstreamRequest.reset();
-            ended(ex);
+            ended(watch);
             return;
         }
         int status = upstreamResponse.statusCode();
@@ -154,12 +160,11 @@ public class UpstreamProxy {
         if (!response.headers().contains(HttpHeaders.CONTENT_LENGTH) && hasBody(ex.request().method(), status)) {
             response.setChunked(true);
         }
-        BodyWatchdog watchdog = new BodyWatchdog(vertx, response, upstreamRequest, ex.route().timeoutMillis());
+        watch.bodyStarted(response);
         // endOnFailure(false): an upstream that breaks off mid-body must not look like a complete response (a
         // final empty chunk would tell the client, and any cache, that the truncated body is whole).
         upstreamResponse.pipe().endOnFailure(false).to(response).onComplete(par -> {
-            watchdog.cancel();
-            ended(ex);
+            ended(watch);
             if (par.failed()) {
                 ex.upstreamBrokeOff();
                 upstreamRequest.reset();
@@ -172,10 +177,12 @@ public class UpstreamProxy {
         return method != HttpMethod.HEAD && status >= 200 && status != 204 && status != 304;
     }
 
-    private static void ended(Exchange ex) {
+    private void ended(UpstreamTimeouts.Watch watch) {
+        Exchange ex = watch.exchange;
         if (!ex.markUpstreamEnded()) {
             return; // counted once, whatever path got here first
         }
+        timeouts.done(watch);
         Target target = ex.target();
         target.requestEnded();
         ex.route().upstream().client().requestEnded();

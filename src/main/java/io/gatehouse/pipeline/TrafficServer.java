@@ -1,0 +1,119 @@
+package io.gatehouse.pipeline;
+
+import io.quarkus.runtime.LaunchMode;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.configuration.MemorySize;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The traffic port. Gatehouse runs its own Vert.x HTTP server (on Quarkus' Vert.x, one instance per event
+ * loop) with its own router whose one catch-all route is the {@link GatewayHandler}; Quarkus' HTTP server is
+ * off ({@code quarkus.http.host-enabled=false}) and serves only the management interface.
+ *
+ * <p>Why: measured side by side, Quarkus' HTTP layer in front of the router (per-request duplicated contexts,
+ * security and limits handlers, response wrappers) cost about a fifth of the proxy's throughput, and none of
+ * it is wanted on the traffic port: authentication, limits and CORS are the gateway's own filters, per route.
+ * The usual settings still apply: {@code quarkus.http.host}, {@code quarkus.http.port} ({@code test-port} in
+ * tests), {@code quarkus.http.idle-timeout} and {@code quarkus.http.limits.*}.
+ */
+@Singleton
+public class TrafficServer {
+    private static final Logger LOG = Logger.getLogger(TrafficServer.class);
+
+    @Inject
+    Vertx vertx;
+    @Inject
+    GatewayHandler handler;
+    @ConfigProperty(name = "quarkus.http.host", defaultValue = "0.0.0.0")
+    String host;
+    @ConfigProperty(name = "quarkus.http.port", defaultValue = "8080")
+    int port;
+    @ConfigProperty(name = "quarkus.http.test-port", defaultValue = "8081")
+    int testPort;
+    @ConfigProperty(name = "quarkus.http.idle-timeout", defaultValue = "30M")
+    Duration idleTimeout;
+    @ConfigProperty(name = "quarkus.http.limits.max-header-size", defaultValue = "20K")
+    MemorySize maxHeaderSize;
+    @ConfigProperty(name = "quarkus.http.limits.max-initial-line-length", defaultValue = "4096")
+    int maxInitialLineLength;
+    @ConfigProperty(name = "quarkus.vertx.event-loops-size")
+    Optional<Integer> eventLoops;
+
+    private final AtomicInteger actualPort = new AtomicInteger(-1);
+    private String deploymentId;
+
+    void start(@Observes @Priority(200) StartupEvent event) throws Exception {
+        boolean test = LaunchMode.current() == LaunchMode.TEST;
+        int wanted = test ? testPort : port;
+        HttpServerOptions options = new HttpServerOptions()
+                .setHost(host)
+                .setPort(wanted)
+                .setTcpNoDelay(true)
+                .setReusePort(true)
+                .setIdleTimeout((int) Math.max(1, idleTimeout.toSeconds()))
+                .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                .setMaxHeaderSize((int) maxHeaderSize.asLongValue())
+                .setMaxInitialLineLength(maxInitialLineLength)
+                .setDecompressionSupported(false)
+                .setCompressionSupported(false);
+        int instances = eventLoops.orElse(2 * Runtime.getRuntime().availableProcessors());
+        if (wanted == 0) {
+            // Instances share a port only when it is known: bind the first on a free port, the rest on that one.
+            instances = 1;
+        }
+        deploymentId = vertx.deployVerticle(() -> new AbstractVerticle() {
+            @Override
+            public void start(Promise<Void> started) {
+                Router router = Router.router(vertx);
+                router.route().handler(handler);
+                HttpServer server = vertx.createHttpServer(options).requestHandler(router);
+                server.listen().onSuccess(s -> {
+                    actualPort.set(s.actualPort());
+                    started.complete();
+                }).onFailure(started::fail);
+            }
+        }, new DeploymentOptions().setInstances(instances)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        if (test) {
+            // What Quarkus' own server does for a random test port: tests (RestAssured) read it from here.
+            System.setProperty("quarkus.http.test-port", String.valueOf(actualPort.get()));
+        }
+        LOG.infof("Gatehouse traffic listening on http://%s:%d (%d event-loop instances)", host, actualPort.get(), instances);
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (LaunchMode.current() == LaunchMode.TEST) {
+            // the next test application must pick its own free port again, not inherit this one
+            System.clearProperty("quarkus.http.test-port");
+        }
+        if (deploymentId != null) {
+            try {
+                vertx.undeploy(deploymentId).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.debugf("closing the traffic port: %s", e.toString());
+            }
+        }
+    }
+
+    /** The port the traffic server listens on (useful when configured as 0). */
+    public int port() {
+        return actualPort.get();
+    }
+}

@@ -1,0 +1,140 @@
+package io.gatehouse.proxy;
+
+import io.gatehouse.pipeline.Exchange;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+import java.util.ArrayList;
+
+/**
+ * The proxy's timeouts, kept by one periodic sweep per event loop instead of timers per request (scheduling
+ * and cancelling two or three timers for every request cost several percent of throughput). Each upstream
+ * exchange is watched from the moment the proxy starts it:
+ * <ul>
+ * <li>until the response head arrives (connection wait included), it may take {@code timeout} in all;</li>
+ * <li>while the body streams, it may pause for {@code timeout} at most, unless it is the client that is not
+ * reading (its write queue is full: back-pressure, not a stalled upstream).</li>
+ * </ul>
+ * Precision is one sweep ({@value #SWEEP_MILLIS} ms). Everything here runs on one event loop: no locks.
+ */
+final class UpstreamTimeouts {
+    static final long SWEEP_MILLIS = 50;
+
+    /** One watched exchange. */
+    static final class Watch {
+        final Exchange exchange;
+        final long timeoutNanos;
+        long since;
+        HttpClientRequest upstreamRequest;
+        HttpServerResponse streamingTo;
+        long lastBytes;
+        int index = -1;
+
+        Watch(Exchange exchange, long timeoutMillis) {
+            this.exchange = exchange;
+            this.timeoutNanos = timeoutMillis * 1_000_000L;
+        }
+
+        /** The upstream request exists: a timeout now resets it. */
+        void requestSent(HttpClientRequest request) {
+            this.upstreamRequest = request;
+        }
+
+        /** The head arrived: from now on only pauses in the body count. */
+        void bodyStarted(HttpServerResponse response) {
+            this.streamingTo = response;
+            this.lastBytes = response.bytesWritten();
+            this.since = System.nanoTime();
+        }
+    }
+
+    private final Vertx vertx;
+    private final FastThreadLocal<Loop> loops = new FastThreadLocal<>();
+
+    UpstreamTimeouts(Vertx vertx) {
+        this.vertx = vertx;
+    }
+
+    /** Starts watching; call on the request's event loop. */
+    Watch watch(Exchange exchange, long timeoutMillis) {
+        Watch w = new Watch(exchange, timeoutMillis);
+        w.since = System.nanoTime();
+        loop().add(w);
+        return w;
+    }
+
+    /** Stops watching (the exchange is over); call on the same event loop. */
+    void done(Watch w) {
+        if (w.index >= 0) {
+            loop().remove(w);
+        }
+    }
+
+    private Loop loop() {
+        Loop loop = loops.get();
+        if (loop == null) {
+            loop = new Loop();
+            loops.set(loop);
+            Loop self = loop;
+            // A periodic timer on this event loop's context: the sweep runs on the thread that owns the list.
+            vertx.setPeriodic(SWEEP_MILLIS, id -> self.sweep());
+        }
+        return loop;
+    }
+
+    /** The watches of one event loop: an array list with swap-remove, so add and remove are O(1). */
+    private static final class Loop {
+        final ArrayList<Watch> watches = new ArrayList<>();
+
+        void add(Watch w) {
+            w.index = watches.size();
+            watches.add(w);
+        }
+
+        void remove(Watch w) {
+            int i = w.index;
+            Watch last = watches.remove(watches.size() - 1);
+            if (last != w) {
+                watches.set(i, last);
+                last.index = i;
+            }
+            w.index = -1;
+        }
+
+        void sweep() {
+            long now = System.nanoTime();
+            for (int i = watches.size() - 1; i >= 0; i--) {
+                if (i >= watches.size()) {
+                    continue; // an expiry below ended other watches
+                }
+                Watch w = watches.get(i);
+                if (w.streamingTo == null) {
+                    if (now - w.since > w.timeoutNanos) {
+                        remove(w);
+                        headTimedOut(w);
+                    }
+                } else {
+                    long bytes = w.streamingTo.bytesWritten();
+                    if (bytes != w.lastBytes || w.streamingTo.writeQueueFull()) {
+                        w.lastBytes = bytes;
+                        w.since = now;
+                    } else if (now - w.since > w.timeoutNanos) {
+                        remove(w);
+                        // The pipe to the client then fails, and the proxy resets the client's side too.
+                        w.upstreamRequest.reset();
+                    }
+                }
+            }
+        }
+
+        private static void headTimedOut(Watch w) {
+            Exchange ex = w.exchange;
+            ex.respondError(504, "upstream_timeout", "upstream '" + ex.route().upstream().name() + "' did not answer in time");
+            if (w.upstreamRequest != null) {
+                w.upstreamRequest.reset();
+            }
+        }
+    }
+}
