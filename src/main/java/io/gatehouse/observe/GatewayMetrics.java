@@ -82,11 +82,14 @@ public class GatewayMetrics {
                 .description("Time from request arrival to the end of the response")
                 .tags(java.util.List.of(route))
                 .serviceLevelObjectives(BUCKETS)
+                // Prometheus buckets are cumulative: one histogram, not Micrometer's default ring of three
+                .distributionStatisticBufferLength(1)
                 .register(registry);
         Timer upstream = Timer.builder("gatehouse.upstream.duration")
                 .description("Time from sending a request upstream to its response head")
                 .tags(java.util.List.of(route))
                 .serviceLevelObjectives(BUCKETS)
+                .distributionStatisticBufferLength(1)
                 .register(registry);
         AtomicInteger inFlight = new AtomicInteger();
         Gauge.builder("gatehouse.requests.in.flight", inFlight, AtomicInteger::get)

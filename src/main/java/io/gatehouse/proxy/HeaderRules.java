@@ -140,7 +140,15 @@ public final class HeaderRules {
     }
 
     /** Every value of a list header (it may arrive as several lines), joined with ", "; null when absent. */
+    /** All values of a header joined with ", " (null when absent); no list is built for the usual one value. */
     private static String joined(MultiMap headers, CharSequence name) {
+        if (!headers.contains(name)) {
+            return null;
+        }
+        return joined0(headers, name);
+    }
+
+    private static String joined0(MultiMap headers, CharSequence name) {
         java.util.List<String> all = headers.getAll(name);
         if (all.isEmpty()) {
             return null;

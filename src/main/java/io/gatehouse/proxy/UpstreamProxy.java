@@ -87,7 +87,8 @@ public class UpstreamProxy {
             watch.requestSent(upstreamRequest);
             // Written straight into the client request's own header map: no intermediate copy.
             String clientHost = req.getHeader(HttpHeaders.HOST);
-            HeaderRules.forwardRequestHeaders(req.headers(), upstreamRequest.headers(), ex.clientIp(), req.scheme(),
+            HeaderRules.forwardRequestHeaders(req.headers(), upstreamRequest.headers(), ex.clientIp(),
+                    req.connection().isSsl() ? "https" : "http",
                     clientHost, route.config().preserveHost() && clientHost != null ? clientHost : target.authority(),
                     ex.requestId());
             if (ex.isFinished()) {
