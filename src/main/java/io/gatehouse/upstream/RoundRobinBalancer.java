@@ -21,11 +21,19 @@ public final class RoundRobinBalancer implements Balancer {
 
     @Override
     public Target pick(String hashKey) {
-        if (cycle.length == 0) {
+        int n = cycle.length;
+        if (n == 0) {
             return null;
         }
-        int i = next.getAndIncrement() & Integer.MAX_VALUE;
-        return cycle[i % cycle.length];
+        int i = (next.getAndIncrement() & Integer.MAX_VALUE) % n;
+        // Skip unavailable targets by walking on through the cycle: their turns go to the next available one.
+        for (int tries = 0; tries < n; tries++) {
+            Target t = cycle[(i + tries) % n];
+            if (t.available()) {
+                return t;
+            }
+        }
+        return null;
     }
 
     static Target[] smoothCycle(List<Target> targets) {

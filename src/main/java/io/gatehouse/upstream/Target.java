@@ -10,6 +10,7 @@ public final class Target {
     private final boolean ssl;
     private final String authority;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean available = true;
 
     public Target(TargetConfig config) {
         this.config = config;
@@ -44,6 +45,19 @@ public final class Target {
 
     public int inFlight() {
         return inFlight.get();
+    }
+
+    /**
+     * Whether balancers may choose this target: healthy by the active checks and not ejected by the passive
+     * ones. Read on every pick, so it is a plain volatile read.
+     */
+    public boolean available() {
+        return available;
+    }
+
+    /** Set by health tracking (active checks, outlier ejection); balancers only read it. */
+    void available(boolean available) {
+        this.available = available;
     }
 
     /** Called by the proxy around each request sent to this target. */
