@@ -13,6 +13,9 @@ public record UpstreamConfig(
         int maxConnections) {
 
     public static final String ROUND_ROBIN = "round-robin";
+    public static final String LEAST_CONNECTIONS = "least-connections";
+    public static final String CONSISTENT_HASH = "consistent-hash";
+    public static final String RANDOM_TWO_CHOICES = "random-two-choices";
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(1);
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     public static final int DEFAULT_MAX_CONNECTIONS = 256;

@@ -79,6 +79,40 @@ class RoundRobinBalancerTest {
     }
 
     @Test
+    void unavailableTargetIsSkippedAndItsShareGoesToTheOthers() {
+        Target a = target("a", 2);
+        Target b = target("b", 1);
+        Target c = target("c", 1);
+        RoundRobinBalancer balancer = new RoundRobinBalancer(List.of(a, b, c));
+        b.available(false);
+        Map<Target, Integer> counts = new HashMap<>();
+        int picks = 40_000;
+        for (int i = 0; i < picks; i++) {
+            counts.merge(balancer.pick(null), 1, Integer::sum);
+        }
+        assertEquals(0, counts.getOrDefault(b, 0), "the unavailable target gets nothing");
+        assertEquals(picks, counts.getOrDefault(a, 0) + counts.getOrDefault(c, 0), "every pick went to an available target");
+        // b's turns go to whoever follows it in the cycle; between them a and c take all of b's quarter
+        assertTrue(counts.get(a) >= picks / 2 && counts.get(c) >= picks / 4, "a " + counts.get(a) + ", c " + counts.get(c));
+
+        b.available(true);
+        counts.clear();
+        for (int i = 0; i < 4_000; i++) {
+            counts.merge(balancer.pick(null), 1, Integer::sum);
+        }
+        assertEquals(1_000, counts.getOrDefault(b, 0), "available again: its quarter comes back");
+    }
+
+    @Test
+    void everyTargetUnavailablePicksNothing() {
+        Target a = target("a", 1);
+        Target b = target("b", 3);
+        a.available(false);
+        b.available(false);
+        assertNull(new RoundRobinBalancer(List.of(a, b)).pick(null));
+    }
+
+    @Test
     void noTargetsPicksNothing() {
         assertNull(new RoundRobinBalancer(List.of()).pick(null));
     }
