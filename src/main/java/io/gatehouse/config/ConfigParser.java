@@ -36,8 +36,12 @@ public final class ConfigParser {
     private static final Set<String> NOT_YET = Set.of("auth", "rate-limits", "cache");
     private static final Set<String> UPSTREAM_KEYS = Set.of("targets", "balancer", "hash-on", "connect-timeout", "timeout",
             "max-connections", "health-check", "outlier", "circuit-breaker", "retry");
-    private static final Set<String> UPSTREAM_NOT_YET = Set.of("hash-on", "health-check", "outlier", "circuit-breaker", "retry");
-    private static final Set<String> BALANCERS_LATER = Set.of("least-connections", "consistent-hash", "random-two-choices");
+    private static final Set<String> UPSTREAM_NOT_YET = Set.of("circuit-breaker", "retry");
+    private static final Set<String> BALANCERS = Set.of(UpstreamConfig.ROUND_ROBIN, UpstreamConfig.LEAST_CONNECTIONS,
+            UpstreamConfig.CONSISTENT_HASH, UpstreamConfig.RANDOM_TWO_CHOICES);
+    private static final Set<String> HEALTH_CHECK_KEYS = Set.of("path", "interval", "timeout", "unhealthy-after", "healthy-after");
+    private static final Set<String> OUTLIER_KEYS = Set.of("consecutive-failures", "eject-for");
+    private static final Pattern HASH_ON = Pattern.compile("(header|cookie|query|claim):(.+)");
     private static final Set<String> TARGET_KEYS = Set.of("url", "weight");
     private static final Set<String> ROUTE_KEYS = Set.of("id", "path", "methods", "host", "headers", "upstream", "strip-prefix",
             "rewrite", "auth", "roles", "rate-limit", "cache", "timeout", "preserve-host");
@@ -154,18 +158,81 @@ public final class ConfigParser {
         String balancer = string(map.get("balancer"), path + ".balancer", false);
         if (balancer == null) {
             balancer = UpstreamConfig.ROUND_ROBIN;
-        } else if (BALANCERS_LATER.contains(balancer)) {
-            problem(path + ".balancer", "'" + balancer + "' is not available in this version; use round-robin");
-        } else if (!UpstreamConfig.ROUND_ROBIN.equals(balancer)) {
+        } else if (!BALANCERS.contains(balancer)) {
             problem(path + ".balancer", "unknown balancer '" + balancer
                     + "' (round-robin | least-connections | consistent-hash | random-two-choices)");
         }
+        HashOn hashOn = hashOn(map.get("hash-on"), path + ".hash-on", balancer);
+        HealthCheckConfig healthCheck = healthCheck(map.get("health-check"), path + ".health-check");
+        OutlierConfig outlier = outlier(map.get("outlier"), path + ".outlier");
         Duration connectTimeout = duration(map.get("connect-timeout"), path + ".connect-timeout",
                 UpstreamConfig.DEFAULT_CONNECT_TIMEOUT);
         Duration timeout = duration(map.get("timeout"), path + ".timeout", UpstreamConfig.DEFAULT_TIMEOUT);
         int maxConnections = integer(map.get("max-connections"), path + ".max-connections",
                 UpstreamConfig.DEFAULT_MAX_CONNECTIONS, 1, 100_000);
-        return new UpstreamConfig(name, List.copyOf(targets), balancer, connectTimeout, timeout, maxConnections);
+        return new UpstreamConfig(name, List.copyOf(targets), balancer, connectTimeout, timeout, maxConnections, hashOn,
+                healthCheck, outlier);
+    }
+
+    private HashOn hashOn(Object node, String path, String balancer) {
+        String text = string(node, path, false);
+        boolean hashing = UpstreamConfig.CONSISTENT_HASH.equals(balancer);
+        if (text == null) {
+            return hashing ? HashOn.IP : null;
+        }
+        if (!hashing) {
+            problem(path, "only a consistent-hash balancer uses hash-on (this one is " + balancer + ")");
+            return null;
+        }
+        if (text.equals("ip")) {
+            return HashOn.IP;
+        }
+        Matcher m = HASH_ON.matcher(text);
+        if (!m.matches() || (!m.group(1).equals("claim") && !HEADER_NAME.matcher(m.group(2)).matches())) {
+            problem(path, "'" + text + "' must be ip, header:NAME, cookie:NAME, query:NAME or claim:NAME");
+            return null;
+        }
+        return new HashOn(m.group(1), m.group(2));
+    }
+
+    private HealthCheckConfig healthCheck(Object node, String path) {
+        if (node == null) {
+            return null;
+        }
+        Map<String, Object> map = map(node, path);
+        if (map == null) {
+            return null;
+        }
+        checkKeys(map, path + ".", HEALTH_CHECK_KEYS, Set.of());
+        String checkPath = string(map.get("path"), path + ".path", true);
+        if (checkPath != null && !checkPath.startsWith("/")) {
+            problem(path + ".path", "'" + checkPath + "' must start with '/'");
+        }
+        Duration interval = duration(map.get("interval"), path + ".interval", HealthCheckConfig.DEFAULT_INTERVAL);
+        Duration timeout = duration(map.get("timeout"), path + ".timeout", HealthCheckConfig.DEFAULT_TIMEOUT);
+        if (timeout.compareTo(interval) > 0) {
+            problem(path + ".timeout", "must not be longer than the interval (" + interval.toMillis() + "ms)");
+        }
+        int unhealthyAfter = integer(map.get("unhealthy-after"), path + ".unhealthy-after",
+                HealthCheckConfig.DEFAULT_UNHEALTHY_AFTER, 1, 100);
+        int healthyAfter = integer(map.get("healthy-after"), path + ".healthy-after",
+                HealthCheckConfig.DEFAULT_HEALTHY_AFTER, 1, 100);
+        return checkPath == null ? null : new HealthCheckConfig(checkPath, interval, timeout, unhealthyAfter, healthyAfter);
+    }
+
+    private OutlierConfig outlier(Object node, String path) {
+        if (node == null) {
+            return null;
+        }
+        Map<String, Object> map = map(node, path);
+        if (map == null) {
+            return null;
+        }
+        checkKeys(map, path + ".", OUTLIER_KEYS, Set.of());
+        int failures = integer(map.get("consecutive-failures"), path + ".consecutive-failures",
+                OutlierConfig.DEFAULT_CONSECUTIVE_FAILURES, 1, 1000);
+        Duration ejectFor = duration(map.get("eject-for"), path + ".eject-for", OutlierConfig.DEFAULT_EJECT_FOR);
+        return new OutlierConfig(failures, ejectFor);
     }
 
     private TargetConfig target(Object node, String path) {

@@ -3,14 +3,23 @@ package io.gatehouse.config;
 import java.time.Duration;
 import java.util.List;
 
-/** An upstream service: its targets and how they are reached. */
+/**
+ * An upstream service: its targets and how they are reached.
+ *
+ * @param hashOn      the key source of a consistent-hash upstream (null for the other balancers)
+ * @param healthCheck active checks, or null for none
+ * @param outlier     passive ejection, or null for none
+ */
 public record UpstreamConfig(
         String name,
         List<TargetConfig> targets,
         String balancer,
         Duration connectTimeout,
         Duration timeout,
-        int maxConnections) {
+        int maxConnections,
+        HashOn hashOn,
+        HealthCheckConfig healthCheck,
+        OutlierConfig outlier) {
 
     public static final String ROUND_ROBIN = "round-robin";
     public static final String LEAST_CONNECTIONS = "least-connections";

@@ -54,6 +54,38 @@ public class GatewayMetrics {
         return forRoute(UNMATCHED);
     }
 
+    /**
+     * Per-target gauges of the upstreams of a live snapshot: available (1/0) and in-flight requests. Meters of
+     * targets that are gone are removed.
+     */
+    public synchronized void targets(java.util.Collection<io.gatehouse.upstream.Upstream> upstreams) {
+        java.util.Set<String> live = new java.util.HashSet<>();
+        for (io.gatehouse.upstream.Upstream u : upstreams) {
+            for (io.gatehouse.upstream.Target t : u.targets()) {
+                String key = u.name() + "|" + t.url();
+                live.add(key);
+                io.gatehouse.upstream.TargetState state = t.state();
+                // re-registering returns the existing gauge while the state object is the same one
+                Gauge.builder("gatehouse.upstream.target.available", state, s -> s.available() ? 1 : 0)
+                        .description("1 while balancers may choose the target (healthy and not ejected)")
+                        .tags("upstream", u.name(), "target", t.url())
+                        .strongReference(true)
+                        .register(registry);
+                Gauge.builder("gatehouse.upstream.target.in.flight", state, s -> s.inFlightCount())
+                        .description("Requests in flight to the target")
+                        .tags("upstream", u.name(), "target", t.url())
+                        .strongReference(true)
+                        .register(registry);
+            }
+        }
+        registry.getMeters().stream()
+                .filter(m -> m.getId().getName().startsWith("gatehouse.upstream.target."))
+                .filter(m -> !live.contains(m.getId().getTag("upstream") + "|" + m.getId().getTag("target")))
+                .map(Meter::getId)
+                .toList()
+                .forEach(registry::remove);
+    }
+
     /** Drops the meters of routes that no longer exist. */
     public synchronized void retainOnly(Set<String> routeIds) {
         byRoute.entrySet().removeIf(e -> {

@@ -32,6 +32,9 @@ public class GatewayReadiness implements HealthCheck {
                 .withData("loadedAt", snapshot.loadedAt().toString())
                 .withData("routes", snapshot.config().routes().size())
                 .withData("upstreams", snapshot.config().upstreams().size());
+        // Upstream trouble shows here but never makes the gateway unready (DESIGN.md): it can still serve the rest.
+        snapshot.upstreams().values().forEach(u -> builder.withData("upstream." + u.name(),
+                u.availableTargets() + "/" + u.targets().size() + " targets available"));
         String error = state.lastError();
         if (error != null) {
             builder.withData("lastReloadError", error);

@@ -36,6 +36,7 @@ public class GatewayState {
         current = next;
         lastError = null;
         upstreams.retainOnly(next.upstreams());
+        metrics.targets(next.upstreams().values());
         metrics.retainOnly(config.routes().stream().map(RouteConfig::id).collect(Collectors.toSet()));
         return next;
     }

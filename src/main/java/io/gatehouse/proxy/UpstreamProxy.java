@@ -51,7 +51,7 @@ public class UpstreamProxy {
     public void forward(Exchange ex) {
         CompiledRoute route = ex.route();
         Upstream upstream = route.upstream();
-        Target target = upstream.balancer().pick(null);
+        Target target = upstream.balancer().pick(HashKeys.of(upstream.config().hashOn(), ex));
         if (target == null) {
             ex.respondError(503, "no_healthy_target", "no healthy target for upstream '" + upstream.name() + "'");
             return;
@@ -148,6 +148,8 @@ public class UpstreamProxy {
             return;
         }
         HttpClientResponse upstreamResponse = ar.result();
+        // Passive health counts 5xx as failures; the body's own fate is reported below.
+        boolean serverError = upstreamResponse.statusCode() >= 500;
         HttpServerResponse response = ex.response();
         if (response.closed() || ex.isFinished()) {
             upstreamRequest.reset();
@@ -166,6 +168,9 @@ public class UpstreamProxy {
         // final empty chunk would tell the client, and any cache, that the truncated body is whole).
         upstreamResponse.pipe().endOnFailure(false).to(response).onComplete(par -> {
             ended(watch);
+            if (!ex.isFinished() || par.succeeded()) {
+                ex.route().upstream().outcome(ex.target(), par.succeeded() && !serverError);
+            }
             if (par.failed()) {
                 ex.upstreamBrokeOff();
                 upstreamRequest.reset();
@@ -190,6 +195,10 @@ public class UpstreamProxy {
     }
 
     private static void fail(Exchange ex, Throwable cause) {
+        if (!ex.isFinished()) {
+            // a failure because the client left says nothing about the target
+            ex.route().upstream().outcome(ex.target(), false);
+        }
         // Clients learn the upstream's name, never its addresses or the exception: those go to the log.
         String name = "'" + ex.route().upstream().name() + "'";
         LOG.debugf("request %s to %s failed: %s", ex.requestId(), ex.target(), cause);

@@ -131,6 +131,7 @@ final class UpstreamTimeouts {
 
         private static void headTimedOut(Watch w) {
             Exchange ex = w.exchange;
+            ex.route().upstream().outcome(ex.target(), false);
             ex.respondError(504, "upstream_timeout", "upstream '" + ex.route().upstream().name() + "' did not answer in time");
             if (w.upstreamRequest != null) {
                 w.upstreamRequest.reset();

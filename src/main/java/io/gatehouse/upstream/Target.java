@@ -2,18 +2,21 @@ package io.gatehouse.upstream;
 
 import io.gatehouse.config.TargetConfig;
 
-import java.util.concurrent.atomic.AtomicInteger;
 
 /** One instance of an upstream at run time: where it is, its weight, and how many requests it has in flight. */
 public final class Target {
     private final TargetConfig config;
     private final boolean ssl;
     private final String authority;
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private volatile boolean available = true;
+    private final TargetState state;
 
     public Target(TargetConfig config) {
+        this(config, new TargetState());
+    }
+
+    public Target(TargetConfig config, TargetState state) {
         this.config = config;
+        this.state = state;
         this.ssl = "https".equals(config.scheme());
         this.authority = config.authority();
     }
@@ -44,7 +47,11 @@ public final class Target {
     }
 
     public int inFlight() {
-        return inFlight.get();
+        return state.inFlight.get();
+    }
+
+    public TargetState state() {
+        return state;
     }
 
     /**
@@ -52,21 +59,21 @@ public final class Target {
      * ones. Read on every pick, so it is a plain volatile read.
      */
     public boolean available() {
-        return available;
+        return state.available();
     }
 
-    /** Set by health tracking (active checks, outlier ejection); balancers only read it. */
+    /** Forces the active health (tests); health tracking goes through {@link TargetState}. */
     void available(boolean available) {
-        this.available = available;
+        state.activeHealthy(available);
     }
 
     /** Called by the proxy around each request sent to this target. */
     public void requestStarted() {
-        inFlight.incrementAndGet();
+        state.inFlight.incrementAndGet();
     }
 
     public void requestEnded() {
-        inFlight.decrementAndGet();
+        state.inFlight.decrementAndGet();
     }
 
     @Override

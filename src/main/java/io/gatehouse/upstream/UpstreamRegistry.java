@@ -3,6 +3,8 @@ package io.gatehouse.upstream;
 import io.gatehouse.config.GatehouseConfig;
 import io.gatehouse.config.UpstreamConfig;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -30,6 +32,10 @@ public class UpstreamRegistry {
     private final int eventLoops;
     private final Map<ClientSettings, UpstreamClient> clients = new HashMap<>();
     private final List<Retiring> retiring = new ArrayList<>();
+    /** Target state by "upstream|url": kept across reloads for targets that stay. */
+    private final Map<String, TargetState> states = new HashMap<>();
+    private final List<ActiveHealthChecker> checkers = new ArrayList<>();
+    private HttpClient healthClient;
 
     private record Retiring(UpstreamClient client, long since) {
     }
@@ -45,16 +51,35 @@ public class UpstreamRegistry {
     public synchronized Map<String, Upstream> build(GatehouseConfig config) {
         Map<String, Upstream> result = new LinkedHashMap<>();
         for (UpstreamConfig uc : config.upstreams().values()) {
-            List<Target> targets = uc.targets().stream().map(Target::new).toList();
+            List<Target> targets = uc.targets().stream()
+                    .map(tc -> new Target(tc, states.computeIfAbsent(uc.name() + "|" + tc.url(), k -> new TargetState())))
+                    .toList();
             UpstreamClient client = clients.computeIfAbsent(ClientSettings.of(uc),
                     s -> new UpstreamClient(vertx, s, eventLoops));
-            result.put(uc.name(), new Upstream(uc, targets, BalancerFactory.create(uc, targets), client));
+            OutlierDetector outlier = uc.outlier() == null ? null : new OutlierDetector(uc.name(), uc.outlier(), targets, vertx);
+            result.put(uc.name(), new Upstream(uc, targets, BalancerFactory.create(uc, targets), client, outlier));
         }
         return result;
     }
 
-    /** Retires every pool the given (live) upstreams do not use. */
+    /**
+     * Called once a snapshot is live: restarts the active health checks for its upstreams (state is kept per
+     * target, so a restart loses nothing), forgets targets that are gone, retires unused pools.
+     */
     public synchronized void retainOnly(Map<String, Upstream> live) {
+        checkers.forEach(ActiveHealthChecker::stop);
+        checkers.clear();
+        Set<String> liveTargets = new HashSet<>();
+        for (Upstream u : live.values()) {
+            u.targets().forEach(t -> liveTargets.add(u.name() + "|" + t.url()));
+            if (u.config().healthCheck() != null) {
+                ActiveHealthChecker checker = new ActiveHealthChecker(vertx, healthClient(), u.name(),
+                        u.config().healthCheck(), u.targets());
+                checkers.add(checker);
+                checker.start();
+            }
+        }
+        states.keySet().retainAll(liveTargets);
         Set<UpstreamClient> used = new HashSet<>();
         live.values().forEach(u -> used.add(u.client()));
         clients.entrySet().removeIf(e -> {
@@ -64,6 +89,14 @@ public class UpstreamRegistry {
             }
             return false;
         });
+    }
+
+    private HttpClient healthClient() {
+        if (healthClient == null) {
+            healthClient = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setMaxPoolSize(4)
+                    .setConnectTimeout(5000));
+        }
+        return healthClient;
     }
 
     private synchronized void closeDrainedClients() {

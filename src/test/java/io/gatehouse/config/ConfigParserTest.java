@@ -296,7 +296,6 @@ class ConfigParserTest {
     void notYetAvailableFeaturesAreRefusedNotIgnored() {
         List<String> problems = problems(UPSTREAM + """
                     retry: {attempts: 2}
-                    balancer: least-connections
                 routes:
                   - id: a
                     path: /a
@@ -320,7 +319,6 @@ class ConfigParserTest {
         assertProblem(problems, "rate-limits: is not available in this version of Gatehouse yet");
         assertProblem(problems, "cache: is not available in this version of Gatehouse yet");
         assertProblem(problems, "upstreams.users.retry: is not available");
-        assertProblem(problems, "upstreams.users.balancer: 'least-connections' is not available in this version");
         assertProblem(problems, "routes[0].auth: 'jwt' is not available in this version");
         assertProblem(problems, "routes[0].roles: is not available");
         assertProblem(problems, "routes[0].rate-limit: is not available");
@@ -457,5 +455,73 @@ class ConfigParserTest {
                 """);
         assertEquals(List.of("read", "write", "on-host", "v2", "rest"),
                 config.routes().stream().map(RouteConfig::id).toList());
+    }
+
+    @Test
+    void balancingAndHealthSectionsParseWithTheirDefaults() throws Exception {
+        GatehouseConfig config = parse("""
+                upstreams:
+                  hashed:
+                    targets: [{url: http://127.0.0.1:3001}]
+                    balancer: consistent-hash
+                    hash-on: cookie:session
+                    health-check: {path: /health}
+                    outlier: {}
+                  plain:
+                    targets: [{url: http://127.0.0.1:3002}]
+                    balancer: consistent-hash
+                  least:
+                    targets: [{url: http://127.0.0.1:3003}]
+                    balancer: least-connections
+                    health-check: {path: /ready, interval: 5s, timeout: 1s, unhealthy-after: 2, healthy-after: 3}
+                    outlier: {consecutive-failures: 7, eject-for: 1m}
+                routes:
+                  - {id: a, path: /a, upstream: hashed}
+                """);
+        UpstreamConfig hashed = config.upstreams().get("hashed");
+        assertEquals(new HashOn("cookie", "session"), hashed.hashOn());
+        assertEquals(new HealthCheckConfig("/health", java.time.Duration.ofSeconds(10), java.time.Duration.ofSeconds(2), 3, 1),
+                hashed.healthCheck());
+        assertEquals(new OutlierConfig(5, java.time.Duration.ofSeconds(30)), hashed.outlier());
+        assertEquals(HashOn.IP, config.upstreams().get("plain").hashOn(), "consistent-hash keys on the client IP by default");
+        UpstreamConfig least = config.upstreams().get("least");
+        assertEquals(null, least.hashOn());
+        assertEquals(new HealthCheckConfig("/ready", java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(1), 2, 3),
+                least.healthCheck());
+        assertEquals(new OutlierConfig(7, java.time.Duration.ofMinutes(1)), least.outlier());
+    }
+
+    @Test
+    void badBalancingAndHealthSettingsNameTheirKeys() {
+        List<String> problems = problems("""
+                upstreams:
+                  a:
+                    targets: [{url: http://127.0.0.1:3001}]
+                    balancer: fastest
+                  b:
+                    targets: [{url: http://127.0.0.1:3001}]
+                    hash-on: header:X-User
+                  c:
+                    targets: [{url: http://127.0.0.1:3001}]
+                    balancer: consistent-hash
+                    hash-on: body:x
+                    health-check: {path: health, interval: 1s, timeout: 5s, unhealthy-after: 0, colour: red}
+                    outlier: {consecutive-failures: many, eject-for: soon}
+                  d:
+                    targets: [{url: http://127.0.0.1:3001}]
+                    health-check: {interval: 1s}
+                routes:
+                  - {id: a, path: /a, upstream: a}
+                """);
+        assertProblem(problems, "upstreams.a.balancer: unknown balancer 'fastest'");
+        assertProblem(problems, "upstreams.b.hash-on: only a consistent-hash balancer uses hash-on");
+        assertProblem(problems, "upstreams.c.hash-on: 'body:x' must be ip, header:NAME, cookie:NAME, query:NAME or claim:NAME");
+        assertProblem(problems, "upstreams.c.health-check.path: 'health' must start with '/'");
+        assertProblem(problems, "upstreams.c.health-check.timeout: must not be longer than the interval");
+        assertProblem(problems, "upstreams.c.health-check.unhealthy-after: 0 is out of range");
+        assertProblem(problems, "upstreams.c.health-check.colour: unknown key");
+        assertProblem(problems, "upstreams.c.outlier.consecutive-failures: 'many' is not a whole number");
+        assertProblem(problems, "upstreams.c.outlier.eject-for: 'soon' is not a duration");
+        assertProblem(problems, "upstreams.d.health-check.path: required");
     }
 }

@@ -29,6 +29,10 @@ public final class TestUpstream implements AutoCloseable {
     private final Vertx vertx;
     private final HttpServer server;
     public final AtomicInteger requests = new AtomicInteger();
+    /** Set through {@code /control?health=N&fail=N}: the status /health answers, and (if not 0) every other path. */
+    private volatile int healthStatus = 200;
+    private volatile int failStatus = 0;
+    private volatile long delayMillis = 0;
 
     private TestUpstream(String name, Vertx vertx, HttpServer server) {
         this.name = name;
@@ -74,8 +78,21 @@ public final class TestUpstream implements AutoCloseable {
         HttpServerResponse resp = req.response();
         resp.putHeader("X-Instance", name);
         String path = req.path();
-        if (path.equals("/health")) {
-            resp.end("{\"status\":\"UP\"}");
+        if (path.equals("/control")) {
+            if (req.getParam("health") != null) {
+                healthStatus = Integer.parseInt(req.getParam("health"));
+            }
+            if (req.getParam("fail") != null) {
+                failStatus = Integer.parseInt(req.getParam("fail"));
+            }
+            if (req.getParam("delay") != null) {
+                delayMillis = Long.parseLong(req.getParam("delay"));
+            }
+            resp.end("ok");
+        } else if (path.equals("/health")) {
+            resp.setStatusCode(healthStatus).end("{\"status\":" + healthStatus + "}");
+        } else if (failStatus != 0) {
+            resp.setStatusCode(failStatus).end("{\"failing\":" + failStatus + "}");
         } else if (path.startsWith("/slow")) {
             long ms = Long.parseLong(param(req, "ms", "1000"));
             req.body().onSuccess(body -> vertx.setTimer(ms, id -> echo(req, body)));
@@ -99,6 +116,9 @@ public final class TestUpstream implements AutoCloseable {
             download(req, Long.parseLong(param(req, "bytes", "1024")));
         } else if (path.startsWith("/upload")) {
             upload(req);
+        } else if (delayMillis > 0) {
+            long ms = delayMillis;
+            req.body().onSuccess(body -> vertx.setTimer(ms, id -> echo(req, body)));
         } else {
             echo(req);
         }

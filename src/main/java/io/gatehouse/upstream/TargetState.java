@@ -1,0 +1,102 @@
+package io.gatehouse.upstream;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What the gateway knows about one target over time: in-flight requests, active health, passive ejection.
+ * Kept across config reloads for a target that stays (same upstream and URL), so a reload neither forgets
+ * that a target is down nor resets its load.
+ *
+ * <p>Balancers read {@link #available()} on every pick: one volatile read. Transitions (a health check
+ * flipping, an ejection starting or ending) are rare and synchronized.
+ */
+public final class TargetState {
+    final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean available = true;
+
+    // active checks (updated by the checker of this target's upstream)
+    private boolean activeHealthy = true;
+    private int checkSuccesses;
+    private int checkFailures;
+
+    // passive ejection (updated from every event loop)
+    final AtomicInteger consecutiveFailures = new AtomicInteger();
+    private boolean ejected;
+    private int ejections;
+    private long returnedAtMillis;
+
+    public boolean available() {
+        return available;
+    }
+
+    public int inFlightCount() {
+        return inFlight.get();
+    }
+
+    public synchronized boolean activeHealthy() {
+        return activeHealthy;
+    }
+
+    public synchronized boolean ejected() {
+        return ejected;
+    }
+
+    private void recompute() {
+        available = activeHealthy && !ejected;
+    }
+
+    /** @return true when this check changed the target's active health */
+    synchronized boolean checkResult(boolean ok, int unhealthyAfter, int healthyAfter) {
+        if (ok) {
+            checkFailures = 0;
+            checkSuccesses++;
+            if (!activeHealthy && checkSuccesses >= healthyAfter) {
+                activeHealthy = true;
+                recompute();
+                return true;
+            }
+        } else {
+            checkSuccesses = 0;
+            checkFailures++;
+            if (activeHealthy && checkFailures >= unhealthyAfter) {
+                activeHealthy = false;
+                recompute();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** For tests and for balancers' own checks: force the active health. */
+    synchronized void activeHealthy(boolean healthy) {
+        activeHealthy = healthy;
+        checkFailures = 0;
+        checkSuccesses = 0;
+        recompute();
+    }
+
+    /**
+     * Starts an ejection and returns how long it lasts (doubling for repeat offenders, at most 16 times the
+     * base), or -1 when the target is already ejected.
+     */
+    synchronized long eject(long baseMillis, long nowMillis) {
+        if (ejected) {
+            return -1;
+        }
+        if (returnedAtMillis > 0 && nowMillis - returnedAtMillis > baseMillis * (1L << Math.min(ejections, 4))) {
+            ejections = 0; // behaved for a full ejection period since it came back: forgiven
+        }
+        long duration = baseMillis * (1L << Math.min(ejections, 4));
+        ejections++;
+        ejected = true;
+        recompute();
+        return duration;
+    }
+
+    synchronized void endEjection(long nowMillis) {
+        ejected = false;
+        returnedAtMillis = nowMillis;
+        consecutiveFailures.set(0);
+        recompute();
+    }
+}

@@ -1,0 +1,61 @@
+package io.gatehouse.testing;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.vertx.core.Vertx;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Four upstream instances (a, b, c, d) for the health, ejection and hashing tests; each is steered by /control. */
+public class HealthTestResource implements QuarkusTestResourceLifecycleManager {
+    private Vertx vertx;
+    private final Map<String, TestUpstream> upstreams = new HashMap<>();
+
+    @Override
+    public Map<String, String> start() {
+        vertx = Vertx.vertx();
+        for (String name : new String[] {"a", "b", "c", "d"}) {
+            upstreams.put(name, TestUpstream.start(vertx, name));
+        }
+        try {
+            Path config = Files.createTempDirectory("gatehouse-health").resolve("gatehouse.yaml");
+            Files.writeString(config, """
+                    upstreams:
+                      checked:
+                        targets: [{url: %1$s}, {url: %2$s}]
+                        health-check: {path: /health, interval: 100ms, timeout: 80ms, unhealthy-after: 2, healthy-after: 2}
+                      passive:
+                        targets: [{url: %3$s}, {url: %4$s}]
+                        outlier: {consecutive-failures: 3, eject-for: 1s}
+                      hashed:
+                        targets: [{url: %1$s}, {url: %2$s}, {url: %3$s}]
+                        balancer: consistent-hash
+                        hash-on: header:X-User-ID
+                      least:
+                        targets: [{url: %1$s}, {url: %2$s}]
+                        balancer: least-connections
+                    routes:
+                      - {id: checked, path: /checked/**, upstream: checked, strip-prefix: /checked}
+                      - {id: passive, path: /passive/**, upstream: passive, strip-prefix: /passive}
+                      - {id: hashed, path: /hashed/**, upstream: hashed, strip-prefix: /hashed}
+                      - {id: least, path: /least/**, upstream: least, strip-prefix: /least}
+                    """.formatted(upstreams.get("a").url(), upstreams.get("b").url(), upstreams.get("c").url(),
+                    upstreams.get("d").url()));
+            Map<String, String> props = new HashMap<>();
+            props.put("gatehouse.config", config.toString());
+            upstreams.forEach((name, u) -> props.put("test.upstream." + name, u.url()));
+            return props;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        upstreams.values().forEach(TestUpstream::close);
+        vertx.close();
+    }
+}
