@@ -69,7 +69,7 @@ upstreams:
     targets:
       - url: http://127.0.0.1:$ORIGIN1
       - url: http://127.0.0.1:$ORIGIN2
-    balancer: round-robin
+    balancer: ${BENCH_BALANCER:-round-robin}
 routes:
   - id: bench
     path: /**
@@ -142,4 +142,5 @@ echo
 echo "gatehouse: start-up to first proxied 200 ${startup_ms} ms, RSS after the run ${rss_mb} MB"
 awk -v g="$g_rps" -v n="$n_rps" -v gp="$g_p99" -v np="$n_p99" -v gc="$g_cpu" -v nc="$n_cpu" 'BEGIN {
   printf "ratio gatehouse/nginx: throughput %.2fx (goal >= 1.0), p99 %.2fx (goal <= 1.5), CPU per request %.2fx\n", g/n, gp/np, gc/nc }'
+echo "balancer: ${BENCH_BALANCER:-round-robin}"
 echo "command: bench/run.sh $DURATION $ROUNDS $CONNS (wrk -t$THREADS -c$CONNS -d${DURATION}s; java: $("$JAVA" -version 2>&1 | head -1); JAVA_OPTS='$JAVA_OPTS'); $(nproc) cores"
