@@ -1,11 +1,15 @@
 package io.gatehouse.config;
 
 import io.gatehouse.routing.PathPattern;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.representer.Representer;
+import org.yaml.snakeyaml.resolver.Resolver;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -36,7 +40,8 @@ public final class ConfigParser {
     private static final Set<String> NOT_YET = Set.of("auth", "rate-limits", "cache");
     private static final Set<String> UPSTREAM_KEYS = Set.of("targets", "balancer", "hash-on", "connect-timeout", "timeout",
             "max-connections", "health-check", "outlier", "circuit-breaker", "retry");
-    private static final Set<String> UPSTREAM_NOT_YET = Set.of("circuit-breaker", "retry");
+    private static final Set<String> UPSTREAM_NOT_YET = Set.of("circuit-breaker");
+    private static final Set<String> RETRY_KEYS = Set.of("attempts", "on", "backoff", "methods");
     private static final Set<String> BALANCERS = Set.of(UpstreamConfig.ROUND_ROBIN, UpstreamConfig.LEAST_CONNECTIONS,
             UpstreamConfig.CONSISTENT_HASH, UpstreamConfig.RANDOM_TWO_CHOICES);
     private static final Set<String> HEALTH_CHECK_KEYS = Set.of("path", "interval", "timeout", "unhealthy-after", "healthy-after");
@@ -52,6 +57,22 @@ public final class ConfigParser {
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?");
     private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_.-]*)(?::([^}]*))?}");
+
+    /**
+     * YAML 1.1 reads {@code on}, {@code off}, {@code yes} and {@code no} as booleans, even as keys, which would
+     * turn the contract's {@code retry.on} into {@code true}. Only true and false are booleans here (YAML 1.2).
+     */
+    static final class Yaml12Booleans extends Resolver {
+        @Override
+        protected void addImplicitResolvers() {
+            addImplicitResolver(Tag.BOOL, Pattern.compile("^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF");
+            addImplicitResolver(Tag.INT, INT, "-+0123456789");
+            addImplicitResolver(Tag.FLOAT, FLOAT, "-+0123456789.");
+            addImplicitResolver(Tag.MERGE, MERGE, "<");
+            addImplicitResolver(Tag.NULL, NULL, "~nN\0");
+            addImplicitResolver(Tag.NULL, EMPTY, null);
+        }
+    }
 
     private final UnaryOperator<String> variables;
     private final List<String> problems = new ArrayList<>();
@@ -77,7 +98,8 @@ public final class ConfigParser {
             options.setMaxAliasesForCollections(20);
             options.setCodePointLimit(4 * 1024 * 1024);
             options.setNestingDepthLimit(30);
-            root = new Yaml(new SafeConstructor(options)).load(yaml);
+            root = new Yaml(new SafeConstructor(options), new Representer(new DumperOptions()), new DumperOptions(),
+                    options, new Yaml12Booleans()).load(yaml);
         } catch (MarkedYAMLException e) {
             String where = e.getProblemMark() == null ? "" : " at line " + (e.getProblemMark().getLine() + 1)
                     + ", column " + (e.getProblemMark().getColumn() + 1);
@@ -165,13 +187,67 @@ public final class ConfigParser {
         HashOn hashOn = hashOn(map.get("hash-on"), path + ".hash-on", balancer);
         HealthCheckConfig healthCheck = healthCheck(map.get("health-check"), path + ".health-check");
         OutlierConfig outlier = outlier(map.get("outlier"), path + ".outlier");
+        RetryConfig retry = retry(map.get("retry"), path + ".retry");
         Duration connectTimeout = duration(map.get("connect-timeout"), path + ".connect-timeout",
                 UpstreamConfig.DEFAULT_CONNECT_TIMEOUT);
         Duration timeout = duration(map.get("timeout"), path + ".timeout", UpstreamConfig.DEFAULT_TIMEOUT);
         int maxConnections = integer(map.get("max-connections"), path + ".max-connections",
                 UpstreamConfig.DEFAULT_MAX_CONNECTIONS, 1, 100_000);
         return new UpstreamConfig(name, List.copyOf(targets), balancer, connectTimeout, timeout, maxConnections, hashOn,
-                healthCheck, outlier);
+                healthCheck, outlier, retry);
+    }
+
+    private RetryConfig retry(Object node, String path) {
+        if (node == null) {
+            return null;
+        }
+        Map<String, Object> map = map(node, path);
+        if (map == null) {
+            return null;
+        }
+        checkKeys(map, path + ".", RETRY_KEYS, Set.of());
+        int attempts = integer(map.get("attempts"), path + ".attempts", 2, 1, 10);
+        boolean onConnectFailure = true;
+        Set<Integer> statuses = Set.of(502, 503, 504);
+        List<Object> on = list(map.get("on"), path + ".on", false);
+        if (on != null) {
+            onConnectFailure = false;
+            Set<Integer> parsed = new java.util.TreeSet<>();
+            for (int i = 0; i < on.size(); i++) {
+                String item = string(on.get(i), path + ".on[" + i + "]", true);
+                if (item == null) {
+                    continue;
+                }
+                if (item.equals("connect-failure")) {
+                    onConnectFailure = true;
+                } else if (item.matches("5\\d\\d") || item.equals("429")) {
+                    parsed.add(Integer.parseInt(item));
+                } else {
+                    problem(path + ".on[" + i + "]", "'" + item + "' must be connect-failure, 429 or a 5xx status");
+                }
+            }
+            statuses = Set.copyOf(parsed);
+        }
+        Duration backoff = duration(map.get("backoff"), path + ".backoff", RetryConfig.DEFAULT_BACKOFF);
+        Set<String> methods = RetryConfig.DEFAULT_METHODS;
+        List<Object> methodList = list(map.get("methods"), path + ".methods", false);
+        if (methodList != null) {
+            Set<String> parsed = new java.util.TreeSet<>();
+            for (int i = 0; i < methodList.size(); i++) {
+                String m = string(methodList.get(i), path + ".methods[" + i + "]", true);
+                if (m == null) {
+                    continue;
+                }
+                String upper = m.toUpperCase(Locale.ROOT);
+                if (!METHODS.contains(upper)) {
+                    problem(path + ".methods[" + i + "]", "unknown method '" + m + "'");
+                } else {
+                    parsed.add(upper);
+                }
+            }
+            methods = Set.copyOf(parsed);
+        }
+        return new RetryConfig(attempts, onConnectFailure, statuses, backoff, methods);
     }
 
     private HashOn hashOn(Object node, String path, String balancer) {

@@ -9,6 +9,7 @@ import java.util.List;
  * @param hashOn      the key source of a consistent-hash upstream (null for the other balancers)
  * @param healthCheck active checks, or null for none
  * @param outlier     passive ejection, or null for none
+ * @param retry       retries, or null for none
  */
 public record UpstreamConfig(
         String name,
@@ -19,7 +20,8 @@ public record UpstreamConfig(
         int maxConnections,
         HashOn hashOn,
         HealthCheckConfig healthCheck,
-        OutlierConfig outlier) {
+        OutlierConfig outlier,
+        RetryConfig retry) {
 
     public static final String ROUND_ROBIN = "round-robin";
     public static final String LEAST_CONNECTIONS = "least-connections";

@@ -32,7 +32,6 @@ public final class Exchange {
     private long upstreamNanos = -1;
     private String error;
     private boolean brokeOff;
-    private boolean upstreamEnded;
     private boolean finished;
     private Handler<Exchange> onFinish;
 
@@ -146,19 +145,6 @@ public final class Exchange {
         if (upstreamStartNanos != 0 && upstreamNanos < 0) {
             upstreamNanos = System.nanoTime() - upstreamStartNanos;
         }
-    }
-
-    /** Marks the upstream exchange as over; true the first time only (so counters go down exactly once). */
-    public boolean markUpstreamEnded() {
-        if (upstreamEnded) {
-            return false;
-        }
-        upstreamEnded = true;
-        return true;
-    }
-
-    public boolean upstreamEnded() {
-        return upstreamEnded;
     }
 
     /** The upstream broke off mid-body: the response is incomplete and counts as a failure. */

@@ -1,28 +1,33 @@
 package io.gatehouse.proxy;
 
+import io.gatehouse.config.RetryConfig;
 import io.gatehouse.pipeline.CompiledRoute;
 import io.gatehouse.pipeline.Exchange;
 import io.gatehouse.upstream.Target;
 import io.gatehouse.upstream.Upstream;
+import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
-import io.quarkus.runtime.configuration.MemorySize;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.StreamResetException;
 import io.vertx.core.streams.ReadStream;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.net.ConnectException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -33,27 +38,112 @@ import java.util.concurrent.TimeoutException;
  * <p>{@code timeout} (route, else upstream) bounds the wait for the response head (getting a connection
  * included) and, after it, any pause in the response body ({@link UpstreamTimeouts}); {@code connect-timeout}
  * bounds opening a TCP connection to a target.
+ *
+ * <p>Retries ({@code retry}) happen only before anything is sent to the client, only for the configured
+ * methods, on another target when there is one, within the upstream's retry budget, and only for requests
+ * without a body or with a body small enough to be kept ({@link RetryConfig#MAX_REPLAY_BODY}); a streamed
+ * body cannot be sent twice.
  */
 @Singleton
 public class UpstreamProxy {
     private static final Logger LOG = Logger.getLogger(UpstreamProxy.class);
+    /** An upstream asking (Retry-After) for longer than this gets its answer passed on instead of a retry. */
+    static final long MAX_RETRY_AFTER_WAIT_MILLIS = 1000;
 
+    private final Vertx vertx;
     private final UpstreamTimeouts timeouts;
     private final long maxBodyBytes;
 
     @Inject
     public UpstreamProxy(Vertx vertx,
                          @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10M") MemorySize maxBody) {
+        this.vertx = vertx;
         this.timeouts = new UpstreamTimeouts(vertx);
         this.maxBodyBytes = maxBody.asLongValue();
     }
 
+    /** The proxy's state for one request across its attempts. */
+    private static final class Call {
+        final Exchange exchange;
+        final Upstream upstream;
+        final RetryConfig retry;
+        final String hashKey;
+        boolean retryable;
+        Buffer keptBody;
+        int retries;
+
+        Call(Exchange exchange, Upstream upstream, String hashKey) {
+            this.exchange = exchange;
+            this.upstream = upstream;
+            this.retry = upstream.config().retry();
+            this.hashKey = hashKey;
+        }
+
+        /** Whether one more try is allowed now; spends a budget token when it is. */
+        boolean mayRetryAgain() {
+            return retryable && retries < retry.attempts() && upstream.retryBudget().tryRetry();
+        }
+    }
+
     public void forward(Exchange ex) {
+        Upstream upstream = ex.route().upstream();
+        Call call = new Call(ex, upstream, HashKeys.of(upstream.config().hashOn(), ex));
+        if (call.retry == null) {
+            attempt(call, null);
+            return;
+        }
+        upstream.retryBudget().request();
+        HttpServerRequest req = ex.request();
+        call.retryable = call.retry.methods().contains(req.method().name());
+        if (call.retryable && ex.hasBody()) {
+            long length = declaredLength(req);
+            if (length < 0 || length > RetryConfig.MAX_REPLAY_BODY) {
+                call.retryable = false; // a streamed body cannot be sent twice
+            } else {
+                req.body().onComplete(ar -> {
+                    if (ar.failed()) {
+                        ex.respondError(400, "bad_request", "the request body could not be read");
+                        return;
+                    }
+                    call.keptBody = ar.result();
+                    attempt(call, null);
+                });
+                req.resume(); // the handler paused it until the proxy took the body
+                return;
+            }
+        }
+        attempt(call, null);
+    }
+
+    private static long declaredLength(HttpServerRequest req) {
+        String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length == null || req.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private void attempt(Call call, Target failed) {
+        Exchange ex = call.exchange;
+        if (ex.isFinished()) {
+            return; // the client left during a backoff
+        }
         CompiledRoute route = ex.route();
-        Upstream upstream = route.upstream();
-        Target target = upstream.balancer().pick(HashKeys.of(upstream.config().hashOn(), ex));
+        Upstream upstream = call.upstream;
+        Target target = failed == null ? upstream.balancer().pick(call.hashKey) : upstream.pickOther(call.hashKey, failed);
         if (target == null) {
             ex.respondError(503, "no_healthy_target", "no healthy target for upstream '" + upstream.name() + "'");
+            return;
+        }
+        HttpClient client;
+        try {
+            client = upstream.client().current();
+        } catch (IllegalStateException retired) {
+            ex.respondError(502, "upstream_failed", "upstream '" + upstream.name() + "' was reconfigured; retry");
             return;
         }
         HttpServerRequest req = ex.request();
@@ -62,24 +152,15 @@ public class UpstreamProxy {
                 .setHost(target.host())
                 .setPort(target.port())
                 .setSsl(target.ssl())
-                .setURI(ex.upstreamUri())
-                ;
-
-        io.vertx.core.http.HttpClient client;
-        try {
-            client = upstream.client().current();
-        } catch (IllegalStateException retired) {
-            ex.respondError(502, "upstream_failed", "upstream '" + upstream.name() + "' was reconfigured; retry");
-            return;
-        }
+                .setURI(ex.upstreamUri());
         ex.upstreamStarted(target);
         target.requestStarted();
         upstream.client().requestStarted();
-        UpstreamTimeouts.Watch watch = timeouts.watch(ex, route.timeoutMillis());
+        UpstreamTimeouts.Watch watch = timeouts.watch(ex, target, route.timeoutMillis());
         client.request(options).onComplete(ar -> {
             if (ar.failed()) {
                 ended(watch);
-                fail(ex, ar.cause());
+                failedBeforeHead(call, watch, ar.cause());
                 return;
             }
             HttpClientRequest upstreamRequest = ar.result();
@@ -97,59 +178,62 @@ public class UpstreamProxy {
                 ended(watch);
                 return;
             }
-            if (ex.hasBody()) {
-                // Our own pipe rather than send(req): a client body that breaks off must not end the upstream
-                // request as if it were complete (a truncated but well-formed chunked upload).
-                if (!upstreamRequest.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
-                    upstreamRequest.setChunked(true);
-                }
-                if ("100-continue".equalsIgnoreCase(req.getHeader(HttpHeaders.EXPECT))) {
-                    // The gateway takes the body now (Expect is not forwarded): tell the client to send it.
-                    req.response().writeContinue();
-                }
-                // On failure the upstream exchange is reset; its failed response then answers the client
-                // (413 when the body outgrew the cap).
-                ReadStream<Buffer> body = upstreamRequest.headers().contains(HttpHeaders.CONTENT_LENGTH) ? req
-                        : new LimitedBody(req, maxBodyBytes);
-                body.pipe().endOnFailure(false).to(upstreamRequest).onFailure(err -> {
-                    if (err instanceof LimitedBody.TooLarge) {
-                        ex.respondError(413, "body_too_large", "the request body is larger than " + maxBodyBytes + " bytes");
-                    }
-                    upstreamRequest.reset();
-                });
-                upstreamRequest.response().onComplete(rar -> respondSafely(watch, upstreamRequest, rar));
+            if (call.keptBody != null) {
+                upstreamRequest.send(call.keptBody).onComplete(rar -> respondSafely(call, watch, upstreamRequest, rar));
+            } else if (ex.hasBody()) {
+                streamBody(ex, req, upstreamRequest);
+                upstreamRequest.response().onComplete(rar -> respondSafely(call, watch, upstreamRequest, rar));
             } else {
-                upstreamRequest.send().onComplete(rar -> respondSafely(watch, upstreamRequest, rar));
+                upstreamRequest.send().onComplete(rar -> respondSafely(call, watch, upstreamRequest, rar));
             }
         });
     }
 
+    /** Pipes the client's body up: our own pipe rather than send(req), see below. */
+    private void streamBody(Exchange ex, HttpServerRequest req, HttpClientRequest upstreamRequest) {
+        if (!upstreamRequest.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+            upstreamRequest.setChunked(true);
+        }
+        if ("100-continue".equalsIgnoreCase(req.getHeader(HttpHeaders.EXPECT))) {
+            // The gateway takes the body now (Expect is not forwarded): tell the client to send it.
+            req.response().writeContinue();
+        }
+        // endOnFailure(false): a client body that breaks off must not end the upstream request as if it were
+        // complete (a truncated but well-formed chunked upload). On failure the upstream exchange is reset; its
+        // failed response then answers the client (413 when the body outgrew the cap).
+        ReadStream<Buffer> body = upstreamRequest.headers().contains(HttpHeaders.CONTENT_LENGTH) ? req
+                : new LimitedBody(req, maxBodyBytes);
+        body.pipe().endOnFailure(false).to(upstreamRequest).onFailure(err -> {
+            if (err instanceof LimitedBody.TooLarge) {
+                ex.respondError(413, "body_too_large", "the request body is larger than " + maxBodyBytes + " bytes");
+            }
+            upstreamRequest.reset();
+        });
+    }
+
     /** A bug in a response filter must not leave the client hanging or the in-flight counts up. */
-    private void respondSafely(UpstreamTimeouts.Watch watch, HttpClientRequest upstreamRequest,
+    private void respondSafely(Call call, UpstreamTimeouts.Watch watch, HttpClientRequest upstreamRequest,
                                AsyncResult<HttpClientResponse> ar) {
-        Exchange ex = watch.exchange;
         try {
-            respond(watch, upstreamRequest, ar);
+            respond(call, watch, upstreamRequest, ar);
         } catch (RuntimeException e) {
-            LOG.errorf(e, "request %s: failed while answering", ex.requestId());
+            LOG.errorf(e, "request %s: failed while answering", call.exchange.requestId());
             upstreamRequest.reset();
             ended(watch);
-            ex.respondError(502, "upstream_failed", "the gateway failed to relay the upstream's answer");
+            call.exchange.respondError(502, "upstream_failed", "the gateway failed to relay the upstream's answer");
         }
     }
 
-    private void respond(UpstreamTimeouts.Watch watch, HttpClientRequest upstreamRequest,
+    private void respond(Call call, UpstreamTimeouts.Watch watch, HttpClientRequest upstreamRequest,
                          AsyncResult<HttpClientResponse> ar) {
-        Exchange ex = watch.exchange;
+        Exchange ex = call.exchange;
         ex.upstreamResponded();
         if (ar.failed()) {
             ended(watch);
-            fail(ex, ar.cause());
+            failedBeforeHead(call, watch, ar.cause());
             return;
         }
         HttpClientResponse upstreamResponse = ar.result();
-        // Passive health counts 5xx as failures; the body's own fate is reported below.
-        boolean serverError = upstreamResponse.statusCode() >= 500;
         HttpServerResponse response = ex.response();
         if (response.closed() || ex.isFinished()) {
             upstreamRequest.reset();
@@ -157,6 +241,19 @@ public class UpstreamProxy {
             return;
         }
         int status = upstreamResponse.statusCode();
+        if (call.retry != null && call.retry.onStatus().contains(status)) {
+            long retryAfter = retryAfterMillis(upstreamResponse.getHeader(HttpHeaders.RETRY_AFTER));
+            if (retryAfter <= MAX_RETRY_AFTER_WAIT_MILLIS && call.mayRetryAgain()) {
+                // Dropped before a byte of it reached the client; the connection goes with it.
+                call.upstream.outcome(watch.target, false);
+                upstreamRequest.reset();
+                ended(watch);
+                retryLater(call, watch.target, retryAfter);
+                return;
+            }
+        }
+        // Passive health counts 5xx as failures; the body's own fate is reported below.
+        boolean serverError = status >= 500;
         response.setStatusCode(status);
         HeaderRules.forwardResponseHeaders(upstreamResponse.headers(), response.headers(), ex.requestId());
         ex.runResponseFilters();
@@ -169,7 +266,7 @@ public class UpstreamProxy {
         upstreamResponse.pipe().endOnFailure(false).to(response).onComplete(par -> {
             ended(watch);
             if (!ex.isFinished() || par.succeeded()) {
-                ex.route().upstream().outcome(ex.target(), par.succeeded() && !serverError);
+                call.upstream.outcome(watch.target, par.succeeded() && !serverError);
             }
             if (par.failed()) {
                 ex.upstreamBrokeOff();
@@ -179,26 +276,77 @@ public class UpstreamProxy {
         });
     }
 
+    /** No response head came back from this attempt. */
+    private void failedBeforeHead(Call call, UpstreamTimeouts.Watch watch, Throwable cause) {
+        Exchange ex = call.exchange;
+        if (ex.isFinished()) {
+            return; // answered already (a timeout), or the client left: says nothing more about the target
+        }
+        call.upstream.outcome(watch.target, false);
+        if (call.retry != null && call.retry.onConnectFailure() && isConnectionFailure(cause) && call.mayRetryAgain()) {
+            LOG.debugf("request %s: %s failed (%s), retrying", ex.requestId(), watch.target, cause);
+            retryLater(call, watch.target, -1);
+            return;
+        }
+        LOG.debugf("request %s: %s failed (%s), not retried", ex.requestId(), watch.target, cause);
+        fail(ex, cause);
+    }
+
+    private void retryLater(Call call, Target failed, long retryAfterMillis) {
+        call.retries++;
+        long delay;
+        if (retryAfterMillis >= 0) {
+            delay = retryAfterMillis;
+        } else {
+            // exponential backoff with jitter: half to all of base * 2^(n-1)
+            long base = call.retry.backoff().toMillis() << Math.min(call.retries - 1, 10);
+            delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
+        }
+        if (delay <= 0) {
+            attempt(call, failed);
+        } else {
+            vertx.setTimer(delay, id -> attempt(call, failed));
+        }
+    }
+
+    /** Failures where the target never produced a response head, so another target may well succeed. */
+    private static boolean isConnectionFailure(Throwable cause) {
+        if (cause instanceof java.io.IOException || cause instanceof HttpClosedException
+                || cause instanceof StreamResetException || cause instanceof ConnectionPoolTooBusyException
+                || cause instanceof io.netty.channel.ConnectTimeoutException) {
+            return true; // refused, reset, closed: ConnectException and "connection reset by peer" are IOExceptions
+        }
+        String message = String.valueOf(cause.getMessage()).toLowerCase(java.util.Locale.ROOT);
+        return cause instanceof io.vertx.core.VertxException && (message.contains("closed") || message.contains("reset"));
+    }
+
+    /** Retry-After in seconds (the HTTP-date form is not worth waiting on); -1 when absent, max when unreadable. */
+    static long retryAfterMillis(String header) {
+        if (header == null) {
+            return -1;
+        }
+        try {
+            return Math.max(0, Long.parseLong(header.trim())) * 1000;
+        } catch (NumberFormatException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
     private static boolean hasBody(HttpMethod method, int status) {
         return method != HttpMethod.HEAD && status >= 200 && status != 204 && status != 304;
     }
 
     private void ended(UpstreamTimeouts.Watch watch) {
-        Exchange ex = watch.exchange;
-        if (!ex.markUpstreamEnded()) {
+        if (watch.ended) {
             return; // counted once, whatever path got here first
         }
+        watch.ended = true;
         timeouts.done(watch);
-        Target target = ex.target();
-        target.requestEnded();
-        ex.route().upstream().client().requestEnded();
+        watch.target.requestEnded();
+        watch.exchange.route().upstream().client().requestEnded();
     }
 
     private static void fail(Exchange ex, Throwable cause) {
-        if (!ex.isFinished()) {
-            // a failure because the client left says nothing about the target
-            ex.route().upstream().outcome(ex.target(), false);
-        }
         // Clients learn the upstream's name, never its addresses or the exception: those go to the log.
         String name = "'" + ex.route().upstream().name() + "'";
         LOG.debugf("request %s to %s failed: %s", ex.requestId(), ex.target(), cause);

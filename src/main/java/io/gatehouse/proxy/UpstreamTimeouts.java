@@ -1,6 +1,7 @@
 package io.gatehouse.proxy;
 
 import io.gatehouse.pipeline.Exchange;
+import io.gatehouse.upstream.Target;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientRequest;
@@ -17,7 +18,7 @@ import java.util.ArrayList;
  * <li>while the body streams, it may pause for {@code timeout} at most, unless it is the client that is not
  * reading (its write queue is full: back-pressure, not a stalled upstream).</li>
  * </ul>
- * Precision is one sweep ({@value #SWEEP_MILLIS} ms). Everything here runs on one event loop: no locks.
+ * Each attempt of a retried request has its own watch. Precision is one sweep ({@value #SWEEP_MILLIS} ms). Everything here runs on one event loop: no locks.
  */
 final class UpstreamTimeouts {
     static final long SWEEP_MILLIS = 50;
@@ -25,15 +26,19 @@ final class UpstreamTimeouts {
     /** One watched exchange. */
     static final class Watch {
         final Exchange exchange;
+        final Target target;
         final long timeoutNanos;
+        /** Set once the attempt's counters are released: every path releases them exactly once. */
+        boolean ended;
         long since;
         HttpClientRequest upstreamRequest;
         HttpServerResponse streamingTo;
         long lastBytes;
         int index = -1;
 
-        Watch(Exchange exchange, long timeoutMillis) {
+        Watch(Exchange exchange, Target target, long timeoutMillis) {
             this.exchange = exchange;
+            this.target = target;
             this.timeoutNanos = timeoutMillis * 1_000_000L;
         }
 
@@ -58,8 +63,8 @@ final class UpstreamTimeouts {
     }
 
     /** Starts watching; call on the request's event loop. */
-    Watch watch(Exchange exchange, long timeoutMillis) {
-        Watch w = new Watch(exchange, timeoutMillis);
+    Watch watch(Exchange exchange, Target target, long timeoutMillis) {
+        Watch w = new Watch(exchange, target, timeoutMillis);
         w.since = System.nanoTime();
         loop().add(w);
         return w;
@@ -131,7 +136,7 @@ final class UpstreamTimeouts {
 
         private static void headTimedOut(Watch w) {
             Exchange ex = w.exchange;
-            ex.route().upstream().outcome(ex.target(), false);
+            ex.route().upstream().outcome(w.target, false);
             ex.respondError(504, "upstream_timeout", "upstream '" + ex.route().upstream().name() + "' did not answer in time");
             if (w.upstreamRequest != null) {
                 w.upstreamRequest.reset();

@@ -57,7 +57,9 @@ public class UpstreamRegistry {
             UpstreamClient client = clients.computeIfAbsent(ClientSettings.of(uc),
                     s -> new UpstreamClient(vertx, s, eventLoops));
             OutlierDetector outlier = uc.outlier() == null ? null : new OutlierDetector(uc.name(), uc.outlier(), targets, vertx);
-            result.put(uc.name(), new Upstream(uc, targets, BalancerFactory.create(uc, targets), client, outlier));
+            // Budget: retries up to 20% of requests, plus a reserve of 10 for quiet upstreams.
+            RetryBudget budget = uc.retry() == null ? null : new RetryBudget(0.2, 10);
+            result.put(uc.name(), new Upstream(uc, targets, BalancerFactory.create(uc, targets), client, outlier, budget));
         }
         return result;
     }

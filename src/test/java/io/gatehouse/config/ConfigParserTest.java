@@ -295,7 +295,7 @@ class ConfigParserTest {
     @Test
     void notYetAvailableFeaturesAreRefusedNotIgnored() {
         List<String> problems = problems(UPSTREAM + """
-                    retry: {attempts: 2}
+                    circuit-breaker: {failure-ratio: 0.5}
                 routes:
                   - id: a
                     path: /a
@@ -318,7 +318,7 @@ class ConfigParserTest {
         assertProblem(problems, "auth: is not available in this version of Gatehouse yet");
         assertProblem(problems, "rate-limits: is not available in this version of Gatehouse yet");
         assertProblem(problems, "cache: is not available in this version of Gatehouse yet");
-        assertProblem(problems, "upstreams.users.retry: is not available");
+        assertProblem(problems, "upstreams.users.circuit-breaker: is not available");
         assertProblem(problems, "routes[0].auth: 'jwt' is not available in this version");
         assertProblem(problems, "routes[0].roles: is not available");
         assertProblem(problems, "routes[0].rate-limit: is not available");
@@ -523,5 +523,33 @@ class ConfigParserTest {
         assertProblem(problems, "upstreams.c.outlier.consecutive-failures: 'many' is not a whole number");
         assertProblem(problems, "upstreams.c.outlier.eject-for: 'soon' is not a duration");
         assertProblem(problems, "upstreams.d.health-check.path: required");
+    }
+
+    @Test
+    void retryParsesTheContractsOnListWhichYaml11WouldReadAsABoolean() throws Exception {
+        GatehouseConfig config = parse("""
+                upstreams:
+                  users:
+                    targets: [{url: http://127.0.0.1:3001}]
+                    retry:
+                      attempts: 3
+                      on: [connect-failure, 502, 503]
+                      backoff: 50ms
+                      methods: [GET, put]
+                routes:
+                  - {id: a, path: /a, upstream: users}
+                """);
+        RetryConfig retry = config.upstreams().get("users").retry();
+        assertEquals(new RetryConfig(3, true, java.util.Set.of(502, 503), java.time.Duration.ofMillis(50),
+                java.util.Set.of("GET", "PUT")), retry);
+        List<String> problems = problems(UPSTREAM + """
+                    retry: {attempts: 0, on: [404, soon], colour: red}
+                routes:
+                  - {id: a, path: /a, upstream: users}
+                """);
+        assertProblem(problems, "upstreams.users.retry.attempts: 0 is out of range");
+        assertProblem(problems, "upstreams.users.retry.on[0]: '404' must be connect-failure, 429 or a 5xx status");
+        assertProblem(problems, "upstreams.users.retry.on[1]: 'soon' must be");
+        assertProblem(problems, "upstreams.users.retry.colour: unknown key");
     }
 }

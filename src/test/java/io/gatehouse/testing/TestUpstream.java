@@ -88,6 +88,11 @@ public final class TestUpstream implements AutoCloseable {
             if (req.getParam("delay") != null) {
                 delayMillis = Long.parseLong(req.getParam("delay"));
             }
+            if ("true".equals(req.getParam("die"))) {
+                // a target killed mid-load: stop listening and drop every open connection, in-flight ones too
+                resp.end("dying").onComplete(v -> server.close());
+                return;
+            }
             resp.end("ok");
         } else if (path.equals("/health")) {
             resp.setStatusCode(healthStatus).end("{\"status\":" + healthStatus + "}");
