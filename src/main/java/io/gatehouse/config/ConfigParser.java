@@ -40,7 +40,8 @@ public final class ConfigParser {
     private static final Set<String> NOT_YET = Set.of("auth", "rate-limits", "cache");
     private static final Set<String> UPSTREAM_KEYS = Set.of("targets", "balancer", "hash-on", "connect-timeout", "timeout",
             "max-connections", "health-check", "outlier", "circuit-breaker", "retry");
-    private static final Set<String> UPSTREAM_NOT_YET = Set.of("circuit-breaker");
+    private static final Set<String> UPSTREAM_NOT_YET = Set.of();
+    private static final Set<String> BREAKER_KEYS = Set.of("failure-ratio", "request-volume", "delay");
     private static final Set<String> RETRY_KEYS = Set.of("attempts", "on", "backoff", "methods");
     private static final Set<String> BALANCERS = Set.of(UpstreamConfig.ROUND_ROBIN, UpstreamConfig.LEAST_CONNECTIONS,
             UpstreamConfig.CONSISTENT_HASH, UpstreamConfig.RANDOM_TWO_CHOICES);
@@ -188,13 +189,41 @@ public final class ConfigParser {
         HealthCheckConfig healthCheck = healthCheck(map.get("health-check"), path + ".health-check");
         OutlierConfig outlier = outlier(map.get("outlier"), path + ".outlier");
         RetryConfig retry = retry(map.get("retry"), path + ".retry");
+        CircuitBreakerConfig breaker = circuitBreaker(map.get("circuit-breaker"), path + ".circuit-breaker");
         Duration connectTimeout = duration(map.get("connect-timeout"), path + ".connect-timeout",
                 UpstreamConfig.DEFAULT_CONNECT_TIMEOUT);
         Duration timeout = duration(map.get("timeout"), path + ".timeout", UpstreamConfig.DEFAULT_TIMEOUT);
         int maxConnections = integer(map.get("max-connections"), path + ".max-connections",
                 UpstreamConfig.DEFAULT_MAX_CONNECTIONS, 1, 100_000);
         return new UpstreamConfig(name, List.copyOf(targets), balancer, connectTimeout, timeout, maxConnections, hashOn,
-                healthCheck, outlier, retry);
+                healthCheck, outlier, retry, breaker);
+    }
+
+    private CircuitBreakerConfig circuitBreaker(Object node, String path) {
+        if (node == null) {
+            return null;
+        }
+        Map<String, Object> map = map(node, path);
+        if (map == null) {
+            return null;
+        }
+        checkKeys(map, path + ".", BREAKER_KEYS, Set.of());
+        double ratio = CircuitBreakerConfig.DEFAULT_FAILURE_RATIO;
+        String ratioText = string(map.get("failure-ratio"), path + ".failure-ratio", false);
+        if (ratioText != null) {
+            try {
+                ratio = Double.parseDouble(ratioText);
+                if (!(ratio > 0 && ratio <= 1)) {
+                    problem(path + ".failure-ratio", ratioText + " must be more than 0 and at most 1");
+                }
+            } catch (NumberFormatException e) {
+                problem(path + ".failure-ratio", "'" + ratioText + "' is not a number");
+            }
+        }
+        int volume = integer(map.get("request-volume"), path + ".request-volume", CircuitBreakerConfig.DEFAULT_REQUEST_VOLUME,
+                1, 100_000);
+        Duration delay = duration(map.get("delay"), path + ".delay", CircuitBreakerConfig.DEFAULT_DELAY);
+        return new CircuitBreakerConfig(ratio, volume, delay);
     }
 
     private RetryConfig retry(Object node, String path) {

@@ -10,6 +10,7 @@ import java.util.List;
  * @param healthCheck active checks, or null for none
  * @param outlier     passive ejection, or null for none
  * @param retry       retries, or null for none
+ * @param circuitBreaker a breaker per target, or null for none
  */
 public record UpstreamConfig(
         String name,
@@ -21,7 +22,8 @@ public record UpstreamConfig(
         HashOn hashOn,
         HealthCheckConfig healthCheck,
         OutlierConfig outlier,
-        RetryConfig retry) {
+        RetryConfig retry,
+        CircuitBreakerConfig circuitBreaker) {
 
     public static final String ROUND_ROBIN = "round-robin";
     public static final String LEAST_CONNECTIONS = "least-connections";

@@ -71,6 +71,11 @@ public class GatewayMetrics {
                         .tags("upstream", u.name(), "target", t.url())
                         .strongReference(true)
                         .register(registry);
+                Gauge.builder("gatehouse.upstream.target.circuit.open", state, s -> s.breakerOpen() ? 1 : 0)
+                        .description("1 while the target's circuit breaker is open")
+                        .tags("upstream", u.name(), "target", t.url())
+                        .strongReference(true)
+                        .register(registry);
                 Gauge.builder("gatehouse.upstream.target.in.flight", state, s -> s.inFlightCount())
                         .description("Requests in flight to the target")
                         .tags("upstream", u.name(), "target", t.url())

@@ -135,8 +135,17 @@ public class UpstreamProxy {
         CompiledRoute route = ex.route();
         Upstream upstream = call.upstream;
         Target target = failed == null ? upstream.balancer().pick(call.hashKey) : upstream.pickOther(call.hashKey, failed);
+        java.util.concurrent.CompletableFuture<Void> breakerOutcome = null;
+        for (int tries = 0; target != null && target.breaker() != null; tries++) {
+            breakerOutcome = target.breaker().begin();
+            if (breakerOutcome != null) {
+                break;
+            }
+            // the breaker opened between the pick and now: choose again, a few times at most
+            target = tries < 3 ? upstream.pickOther(call.hashKey, target) : null;
+        }
         if (target == null) {
-            ex.respondError(503, "no_healthy_target", "no healthy target for upstream '" + upstream.name() + "'");
+            noTarget(ex, upstream);
             return;
         }
         HttpClient client;
@@ -157,10 +166,10 @@ public class UpstreamProxy {
         target.requestStarted();
         upstream.client().requestStarted();
         UpstreamTimeouts.Watch watch = timeouts.watch(ex, target, route.timeoutMillis());
+        watch.breakerOutcome = breakerOutcome;
         client.request(options).onComplete(ar -> {
             if (ar.failed()) {
-                ended(watch);
-                failedBeforeHead(call, watch, ar.cause());
+                failedBeforeHead(call, watch, ar.cause()); // reports the outcome first, then releases
                 return;
             }
             HttpClientRequest upstreamRequest = ar.result();
@@ -170,7 +179,7 @@ public class UpstreamProxy {
             String clientHost = req.getHeader(HttpHeaders.HOST);
             HeaderRules.forwardRequestHeaders(req.headers(), upstreamRequest.headers(), ex.clientIp(),
                     req.connection().isSsl() ? "https" : "http",
-                    clientHost, route.config().preserveHost() && clientHost != null ? clientHost : target.authority(),
+                    clientHost, route.config().preserveHost() && clientHost != null ? clientHost : watch.target.authority(),
                     ex.requestId());
             if (ex.isFinished()) {
                 // the client left while we waited for a connection
@@ -187,6 +196,19 @@ public class UpstreamProxy {
                 upstreamRequest.send().onComplete(rar -> respondSafely(call, watch, upstreamRequest, rar));
             }
         });
+    }
+
+    /** No target to send to: 503, with Retry-After when open circuit breakers are the reason. */
+    private static void noTarget(Exchange ex, Upstream upstream) {
+        String name = "'" + upstream.name() + "'";
+        if (upstream.config().circuitBreaker() != null
+                && upstream.targets().stream().anyMatch(t -> t.state().breakerOpen())) {
+            long seconds = Math.max(1, (upstream.config().circuitBreaker().delay().toMillis() + 999) / 1000);
+            ex.respondError(503, "circuit_open", "every target of upstream " + name + " is failing; try again later",
+                    HttpHeaders.RETRY_AFTER, String.valueOf(seconds));
+            return;
+        }
+        ex.respondError(503, "no_healthy_target", "no healthy target for upstream " + name);
     }
 
     /** Pipes the client's body up: our own pipe rather than send(req), see below. */
@@ -229,7 +251,6 @@ public class UpstreamProxy {
         Exchange ex = call.exchange;
         ex.upstreamResponded();
         if (ar.failed()) {
-            ended(watch);
             failedBeforeHead(call, watch, ar.cause());
             return;
         }
@@ -245,7 +266,7 @@ public class UpstreamProxy {
             long retryAfter = retryAfterMillis(upstreamResponse.getHeader(HttpHeaders.RETRY_AFTER));
             if (retryAfter <= MAX_RETRY_AFTER_WAIT_MILLIS && call.mayRetryAgain()) {
                 // Dropped before a byte of it reached the client; the connection goes with it.
-                call.upstream.outcome(watch.target, false);
+                watch.report(false);
                 upstreamRequest.reset();
                 ended(watch);
                 retryLater(call, watch.target, retryAfter);
@@ -264,10 +285,10 @@ public class UpstreamProxy {
         // endOnFailure(false): an upstream that breaks off mid-body must not look like a complete response (a
         // final empty chunk would tell the client, and any cache, that the truncated body is whole).
         upstreamResponse.pipe().endOnFailure(false).to(response).onComplete(par -> {
-            ended(watch);
             if (!ex.isFinished() || par.succeeded()) {
-                call.upstream.outcome(watch.target, par.succeeded() && !serverError);
+                watch.report(par.succeeded() && !serverError);
             }
+            ended(watch);
             if (par.failed()) {
                 ex.upstreamBrokeOff();
                 upstreamRequest.reset();
@@ -279,10 +300,13 @@ public class UpstreamProxy {
     /** No response head came back from this attempt. */
     private void failedBeforeHead(Call call, UpstreamTimeouts.Watch watch, Throwable cause) {
         Exchange ex = call.exchange;
-        if (ex.isFinished()) {
-            return; // answered already (a timeout), or the client left: says nothing more about the target
+        if (!ex.isFinished()) {
+            watch.report(false); // (when finished: answered already by a timeout, or the client left)
         }
-        call.upstream.outcome(watch.target, false);
+        ended(watch);
+        if (ex.isFinished()) {
+            return;
+        }
         if (call.retry != null && call.retry.onConnectFailure() && isConnectionFailure(cause) && call.mayRetryAgain()) {
             LOG.debugf("request %s: %s failed (%s), retrying", ex.requestId(), watch.target, cause);
             retryLater(call, watch.target, -1);
@@ -342,6 +366,10 @@ public class UpstreamProxy {
         }
         watch.ended = true;
         timeouts.done(watch);
+        if (watch.breakerOutcome != null) {
+            watch.breakerOutcome.complete(null); // no verdict on the target (the client left): not a failure
+            watch.breakerOutcome = null;
+        }
         watch.target.requestEnded();
         watch.exchange.route().upstream().client().requestEnded();
     }

@@ -30,6 +30,8 @@ final class UpstreamTimeouts {
         final long timeoutNanos;
         /** Set once the attempt's counters are released: every path releases them exactly once. */
         boolean ended;
+        /** The target's circuit breaker waiting for this attempt's outcome, or null. */
+        java.util.concurrent.CompletableFuture<Void> breakerOutcome;
         long since;
         HttpClientRequest upstreamRequest;
         HttpServerResponse streamingTo;
@@ -40,6 +42,20 @@ final class UpstreamTimeouts {
             this.exchange = exchange;
             this.target = target;
             this.timeoutNanos = timeoutMillis * 1_000_000L;
+        }
+
+        /** The attempt's outcome, for passive health and the circuit breaker (the first report counts). */
+        void report(boolean ok) {
+            exchange.route().upstream().outcome(target, ok);
+            java.util.concurrent.CompletableFuture<Void> breaker = breakerOutcome;
+            if (breaker != null) {
+                breakerOutcome = null;
+                if (ok) {
+                    breaker.complete(null);
+                } else {
+                    breaker.completeExceptionally(io.gatehouse.upstream.TargetBreaker.FAILED);
+                }
+            }
         }
 
         /** The upstream request exists: a timeout now resets it. */
@@ -136,7 +152,7 @@ final class UpstreamTimeouts {
 
         private static void headTimedOut(Watch w) {
             Exchange ex = w.exchange;
-            ex.route().upstream().outcome(w.target, false);
+            w.report(false);
             ex.respondError(504, "upstream_timeout", "upstream '" + ex.route().upstream().name() + "' did not answer in time");
             if (w.upstreamRequest != null) {
                 w.upstreamRequest.reset();

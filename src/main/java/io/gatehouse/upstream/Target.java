@@ -54,6 +54,11 @@ public final class Target {
         return state;
     }
 
+    /** The target's circuit breaker, or null when its upstream has none. */
+    public TargetBreaker breaker() {
+        return state.breaker;
+    }
+
     /**
      * Whether balancers may choose this target: healthy by the active checks and not ejected by the passive
      * ones. Read on every pick, so it is a plain volatile read.

@@ -22,6 +22,9 @@ public final class TargetState {
     // passive ejection (updated from every event loop)
     final AtomicInteger consecutiveFailures = new AtomicInteger();
     private boolean ejected;
+    private boolean breakerOpen;
+    /** The circuit breaker, kept with the state so that its counts survive reloads; rebuilt when its config changes. */
+    TargetBreaker breaker;
     private int ejections;
     private long returnedAtMillis;
 
@@ -42,7 +45,7 @@ public final class TargetState {
     }
 
     private void recompute() {
-        available = activeHealthy && !ejected;
+        available = activeHealthy && !ejected && !breakerOpen;
     }
 
     /** @return true when this check changed the target's active health */
@@ -91,6 +94,15 @@ public final class TargetState {
         ejected = true;
         recompute();
         return duration;
+    }
+
+    synchronized void breakerOpen(boolean open) {
+        breakerOpen = open;
+        recompute();
+    }
+
+    public synchronized boolean breakerOpen() {
+        return breakerOpen;
     }
 
     synchronized void endEjection(long nowMillis) {

@@ -54,6 +54,15 @@ public class UpstreamRegistry {
             List<Target> targets = uc.targets().stream()
                     .map(tc -> new Target(tc, states.computeIfAbsent(uc.name() + "|" + tc.url(), k -> new TargetState())))
                     .toList();
+            for (Target t : targets) {
+                TargetState state = t.state();
+                if (uc.circuitBreaker() == null) {
+                    state.breaker = null;
+                    state.breakerOpen(false);
+                } else if (state.breaker == null || !state.breaker.config.equals(uc.circuitBreaker())) {
+                    state.breaker = new TargetBreaker(uc.circuitBreaker(), state, vertx, "upstream " + uc.name() + " target " + t.url());
+                }
+            }
             UpstreamClient client = clients.computeIfAbsent(ClientSettings.of(uc),
                     s -> new UpstreamClient(vertx, s, eventLoops));
             OutlierDetector outlier = uc.outlier() == null ? null : new OutlierDetector(uc.name(), uc.outlier(), targets, vertx);

@@ -295,7 +295,6 @@ class ConfigParserTest {
     @Test
     void notYetAvailableFeaturesAreRefusedNotIgnored() {
         List<String> problems = problems(UPSTREAM + """
-                    circuit-breaker: {failure-ratio: 0.5}
                 routes:
                   - id: a
                     path: /a
@@ -318,7 +317,6 @@ class ConfigParserTest {
         assertProblem(problems, "auth: is not available in this version of Gatehouse yet");
         assertProblem(problems, "rate-limits: is not available in this version of Gatehouse yet");
         assertProblem(problems, "cache: is not available in this version of Gatehouse yet");
-        assertProblem(problems, "upstreams.users.circuit-breaker: is not available");
         assertProblem(problems, "routes[0].auth: 'jwt' is not available in this version");
         assertProblem(problems, "routes[0].roles: is not available");
         assertProblem(problems, "routes[0].rate-limit: is not available");
@@ -551,5 +549,30 @@ class ConfigParserTest {
         assertProblem(problems, "upstreams.users.retry.on[0]: '404' must be connect-failure, 429 or a 5xx status");
         assertProblem(problems, "upstreams.users.retry.on[1]: 'soon' must be");
         assertProblem(problems, "upstreams.users.retry.colour: unknown key");
+    }
+
+    @Test
+    void circuitBreakersParseWithDefaultsAndRefuseBadRatios() throws Exception {
+        GatehouseConfig config = parse("""
+                upstreams:
+                  a:
+                    targets: [{url: http://127.0.0.1:3001}]
+                    circuit-breaker: {}
+                  b:
+                    targets: [{url: http://127.0.0.1:3002}]
+                    circuit-breaker: {failure-ratio: 0.25, request-volume: 10, delay: 2s}
+                routes:
+                  - {id: a, path: /a, upstream: a}
+                """);
+        assertEquals(new CircuitBreakerConfig(0.5, 20, java.time.Duration.ofSeconds(10)), config.upstreams().get("a").circuitBreaker());
+        assertEquals(new CircuitBreakerConfig(0.25, 10, java.time.Duration.ofSeconds(2)), config.upstreams().get("b").circuitBreaker());
+        List<String> problems = problems(UPSTREAM + """
+                    circuit-breaker: {failure-ratio: 1.5, request-volume: 0, delay: never}
+                routes:
+                  - {id: a, path: /a, upstream: users}
+                """);
+        assertProblem(problems, "upstreams.users.circuit-breaker.failure-ratio: 1.5 must be more than 0 and at most 1");
+        assertProblem(problems, "upstreams.users.circuit-breaker.request-volume: 0 is out of range");
+        assertProblem(problems, "upstreams.users.circuit-breaker.delay: 'never' is not a duration");
     }
 }

@@ -17,7 +17,7 @@ public class HealthTestResource implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         vertx = Vertx.vertx();
-        for (String name : new String[] {"a", "b", "c", "d"}) {
+        for (String name : new String[] {"a", "b", "c", "d", "e", "f", "g"}) {
             upstreams.put(name, TestUpstream.start(vertx, name));
         }
         try {
@@ -37,13 +37,21 @@ public class HealthTestResource implements QuarkusTestResourceLifecycleManager {
                       least:
                         targets: [{url: %1$s}, {url: %2$s}]
                         balancer: least-connections
+                      guarded:
+                        targets: [{url: %5$s}, {url: %6$s}]
+                        circuit-breaker: {failure-ratio: 0.5, request-volume: 4, delay: 1s}
+                      lonely:
+                        targets: [{url: %7$s}]
+                        circuit-breaker: {failure-ratio: 0.5, request-volume: 2, delay: 5s}
                     routes:
                       - {id: checked, path: /checked/**, upstream: checked, strip-prefix: /checked}
                       - {id: passive, path: /passive/**, upstream: passive, strip-prefix: /passive}
                       - {id: hashed, path: /hashed/**, upstream: hashed, strip-prefix: /hashed}
                       - {id: least, path: /least/**, upstream: least, strip-prefix: /least}
+                      - {id: guarded, path: /guarded/**, upstream: guarded, strip-prefix: /guarded}
+                      - {id: lonely, path: /lonely/**, upstream: lonely, strip-prefix: /lonely}
                     """.formatted(upstreams.get("a").url(), upstreams.get("b").url(), upstreams.get("c").url(),
-                    upstreams.get("d").url()));
+                    upstreams.get("d").url(), upstreams.get("e").url(), upstreams.get("f").url(), upstreams.get("g").url()));
             Map<String, String> props = new HashMap<>();
             props.put("gatehouse.config", config.toString());
             upstreams.forEach((name, u) -> props.put("test.upstream." + name, u.url()));

@@ -1,0 +1,71 @@
+package io.gatehouse.upstream;
+
+import io.gatehouse.config.CircuitBreakerConfig;
+import io.smallrye.faulttolerance.api.CircuitBreakerState;
+import io.smallrye.faulttolerance.api.Guard;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.util.TypeLiteral;
+import org.jboss.logging.Logger;
+
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The circuit breaker of one target, on SmallRye Fault Tolerance's programmatic {@link Guard}. The proxy
+ * begins each attempt through {@link #begin()} and completes the returned future with the attempt's outcome.
+ *
+ * <p>An open breaker takes the target out of the balancers' choice. SmallRye moves an open breaker to
+ * half-open only when a call arrives after its delay, so once the delay has passed the target is offered to
+ * the balancers again: the next request is the trial that closes the breaker or opens it once more.
+ */
+public final class TargetBreaker {
+    private static final Logger LOG = Logger.getLogger(TargetBreaker.class);
+    private static final TypeLiteral<CompletionStage<Void>> STAGE = new TypeLiteral<>() {
+    };
+    /** The failure an attempt's future completes with; its stack is never needed. */
+    public static final RuntimeException FAILED = new RuntimeException("upstream attempt failed", null, false, false) {
+    };
+
+    final CircuitBreakerConfig config;
+    private final Guard guard;
+
+    TargetBreaker(CircuitBreakerConfig config, TargetState state, Vertx vertx, String description) {
+        this.config = config;
+        this.guard = Guard.create()
+                .withDescription(description)
+                .withThreadOffload(false)
+                .withCircuitBreaker()
+                .failureRatio(config.failureRatio())
+                .requestVolumeThreshold(config.requestVolume())
+                .delay(config.delay().toMillis(), ChronoUnit.MILLIS)
+                .onStateChange(s -> {
+                    boolean open = s == CircuitBreakerState.OPEN;
+                    state.breakerOpen(open);
+                    if (open) {
+                        LOG.warnf("%s: circuit breaker open for %d ms", description, config.delay().toMillis());
+                        vertx.setTimer(Math.max(1, config.delay().toMillis()), id -> state.breakerOpen(false));
+                    } else {
+                        LOG.infof("%s: circuit breaker %s", description, s.name().toLowerCase());
+                    }
+                })
+                .done()
+                .build();
+    }
+
+    /**
+     * Starts an attempt on this target.
+     *
+     * @return the future to complete with the outcome ({@code null} success, {@link #FAILED} failure), or null
+     *         when the breaker refuses the attempt
+     */
+    public CompletableFuture<Void> begin() {
+        CompletableFuture<Void> outcome = new CompletableFuture<>();
+        CompletionStage<Void> guarded = guard.get(() -> outcome, STAGE);
+        CompletableFuture<Void> g = guarded.toCompletableFuture();
+        if (g.isCompletedExceptionally()) {
+            return null; // open: prevented without running
+        }
+        return outcome;
+    }
+}
