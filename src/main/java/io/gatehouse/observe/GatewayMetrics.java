@@ -71,6 +71,19 @@ public class GatewayMetrics {
                         .tags("upstream", u.name(), "target", t.url())
                         .strongReference(true)
                         .register(registry);
+                if (state.meters == null) {
+                    state.meters = new io.gatehouse.upstream.TargetMeters(
+                            Counter.builder("gatehouse.upstream.requests").description("Attempts sent to the target, by outcome")
+                                    .tags("upstream", u.name(), "target", t.url(), "outcome", "success").register(registry),
+                            Counter.builder("gatehouse.upstream.requests").description("Attempts sent to the target, by outcome")
+                                    .tags("upstream", u.name(), "target", t.url(), "outcome", "failure").register(registry),
+                            Timer.builder("gatehouse.upstream.target.duration")
+                                    .description("Time from sending an attempt to the target to its response head")
+                                    .tags("upstream", u.name(), "target", t.url())
+                                    .serviceLevelObjectives(BUCKETS)
+                                    .distributionStatisticBufferLength(1)
+                                    .register(registry));
+                }
                 Gauge.builder("gatehouse.upstream.target.circuit.open", state, s -> s.breakerOpen() ? 1 : 0)
                         .description("1 while the target's circuit breaker is open")
                         .tags("upstream", u.name(), "target", t.url())
@@ -84,7 +97,7 @@ public class GatewayMetrics {
             }
         }
         registry.getMeters().stream()
-                .filter(m -> m.getId().getName().startsWith("gatehouse.upstream.target."))
+                .filter(m -> m.getId().getName().startsWith("gatehouse.upstream.") && m.getId().getTag("target") != null)
                 .filter(m -> !live.contains(m.getId().getTag("upstream") + "|" + m.getId().getTag("target")))
                 .map(Meter::getId)
                 .toList()

@@ -255,6 +255,10 @@ public class UpstreamProxy {
             return;
         }
         HttpClientResponse upstreamResponse = ar.result();
+        io.gatehouse.upstream.TargetMeters meters = watch.target.state().meters;
+        if (meters != null) {
+            meters.responded(System.nanoTime() - watch.startNanos);
+        }
         HttpServerResponse response = ex.response();
         if (response.closed() || ex.isFinished()) {
             upstreamRequest.reset();

@@ -33,6 +33,8 @@ final class UpstreamTimeouts {
         /** The target's circuit breaker waiting for this attempt's outcome, or null. */
         java.util.concurrent.CompletableFuture<Void> breakerOutcome;
         long since;
+        /** When the attempt started (for the target's latency). */
+        final long startNanos = System.nanoTime();
         HttpClientRequest upstreamRequest;
         HttpServerResponse streamingTo;
         long lastBytes;

@@ -25,6 +25,8 @@ public final class TargetState {
     private boolean breakerOpen;
     /** The circuit breaker, kept with the state so that its counts survive reloads; rebuilt when its config changes. */
     TargetBreaker breaker;
+    /** Set when the target's meters are registered (observe.GatewayMetrics); null until then. */
+    public volatile TargetMeters meters;
     private int ejections;
     private long returnedAtMillis;
 

@@ -16,6 +16,10 @@ public record Upstream(UpstreamConfig config, List<Target> targets, Balancer bal
 
     /** The proxy's report on one request to a target: feeds passive health. */
     public void outcome(Target target, boolean ok) {
+        TargetMeters meters = target.state().meters;
+        if (meters != null) {
+            meters.outcome(ok);
+        }
         if (outlier != null) {
             if (ok) {
                 outlier.success(target);

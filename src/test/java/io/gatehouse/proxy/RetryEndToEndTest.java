@@ -95,7 +95,7 @@ class RetryEndToEndTest {
         URI uri = URI.create("http://127.0.0.1:" + Ports.traffic() + "/killable/echo");
         ExecutorService pool = Executors.newFixedThreadPool(4);
         ConcurrentHashMap<String, Integer> outcomes = new ConcurrentHashMap<>();
-        long end = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+        long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
         Future<?>[] clients = new Future<?>[4];
         for (int c = 0; c < 4; c++) {
             clients[c] = pool.submit(() -> {

@@ -145,10 +145,19 @@ class UpstreamHealthEndToEndTest {
     }
 
     @Test
-    void targetMetricsShowAvailability() {
+    void targetMetricsShowAvailabilityRequestsErrorsAndLatency() {
+        spread("/checked/echo", 4);
+        control("c", "fail=500");
+        spread("/passive/echo", 2);
         String metrics = given().port(Ports.management()).get("/q/metrics").asString();
         assertTrue(metrics.contains("gatehouse_upstream_target_available{target=\"" + Ports.upstream("a") + "\",upstream=\"checked\"} 1.0"),
                 metrics.lines().filter(l -> l.contains("target_available")).toList().toString());
         assertTrue(metrics.contains("gatehouse_upstream_target_in_flight{"), "in-flight gauge missing");
+        assertTrue(metrics.contains("gatehouse_upstream_requests_total{outcome=\"success\",target=\"" + Ports.upstream("a")
+                + "\",upstream=\"checked\"}"), "per-target request count missing");
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("gatehouse_upstream_requests_total{outcome=\"failure\",target=\""
+                + Ports.upstream("c") + "\",upstream=\"passive\"}") && !l.endsWith(" 0.0")), "per-target errors missing");
+        assertTrue(metrics.contains("gatehouse_upstream_target_duration_seconds_count{target=\"" + Ports.upstream("a")
+                + "\",upstream=\"checked\"}"), "per-target latency missing");
     }
 }
