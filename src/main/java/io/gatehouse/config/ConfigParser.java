@@ -297,6 +297,10 @@ public final class ConfigParser {
             problem(path, "'" + text + "' must be ip, header:NAME, cookie:NAME, query:NAME or claim:NAME");
             return null;
         }
+        if (m.group(1).equals("claim")) {
+            problem(path, "'" + text + "': claim keys need authentication, which is not available in this version yet");
+            return null;
+        }
         return new HashOn(m.group(1), m.group(2));
     }
 

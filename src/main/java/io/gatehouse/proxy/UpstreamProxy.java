@@ -49,6 +49,8 @@ public class UpstreamProxy {
     private static final Logger LOG = Logger.getLogger(UpstreamProxy.class);
     /** An upstream asking (Retry-After) for longer than this gets its answer passed on instead of a retry. */
     static final long MAX_RETRY_AFTER_WAIT_MILLIS = 1000;
+    /** A client that gave up after waiting this long for a response head counts as a failure of the target. */
+    static final long HUNG_NANOS = 1_000_000_000L;
 
     private final Vertx vertx;
     private final UpstreamTimeouts timeouts;
@@ -71,12 +73,15 @@ public class UpstreamProxy {
         boolean retryable;
         Buffer keptBody;
         int retries;
+        /** The route's timeout covers the wait for a response head across all attempts, backoff included. */
+        final long headDeadlineNanos;
 
         Call(Exchange exchange, Upstream upstream, String hashKey) {
             this.exchange = exchange;
             this.upstream = upstream;
             this.retry = upstream.config().retry();
             this.hashKey = hashKey;
+            this.headDeadlineNanos = System.nanoTime() + exchange.route().timeoutMillis() * 1_000_000L;
         }
 
         /** Whether one more try is allowed now; spends a budget token when it is. */
@@ -100,6 +105,9 @@ public class UpstreamProxy {
             if (length < 0 || length > RetryConfig.MAX_REPLAY_BODY) {
                 call.retryable = false; // a streamed body cannot be sent twice
             } else {
+                if ("100-continue".equalsIgnoreCase(req.getHeader(HttpHeaders.EXPECT))) {
+                    req.response().writeContinue();
+                }
                 req.body().onComplete(ar -> {
                     if (ar.failed()) {
                         ex.respondError(400, "bad_request", "the request body could not be read");
@@ -134,6 +142,17 @@ public class UpstreamProxy {
         }
         CompiledRoute route = ex.route();
         Upstream upstream = call.upstream;
+        long remainingMillis = (call.headDeadlineNanos - System.nanoTime()) / 1_000_000L;
+        if (remainingMillis <= 0) {
+            ex.respondError(504, "upstream_timeout", "upstream '" + upstream.name() + "' did not answer in time");
+            return;
+        }
+        if (upstream.client().isClosed()) {
+            // a retry waiting in its backoff across a reload whose pool was retired meanwhile
+            ex.respondError(502, "upstream_failed", "upstream '" + upstream.name() + "' was reconfigured; retry");
+            return;
+        }
+        HttpClient client = upstream.client().current();
         Target target = failed == null ? upstream.balancer().pick(call.hashKey) : upstream.pickOther(call.hashKey, failed);
         java.util.concurrent.CompletableFuture<Void> breakerOutcome = null;
         for (int tries = 0; target != null && target.breaker() != null; tries++) {
@@ -148,13 +167,6 @@ public class UpstreamProxy {
             noTarget(ex, upstream);
             return;
         }
-        HttpClient client;
-        try {
-            client = upstream.client().current();
-        } catch (IllegalStateException retired) {
-            ex.respondError(502, "upstream_failed", "upstream '" + upstream.name() + "' was reconfigured; retry");
-            return;
-        }
         HttpServerRequest req = ex.request();
         RequestOptions options = new RequestOptions()
                 .setMethod(req.method())
@@ -165,7 +177,7 @@ public class UpstreamProxy {
         ex.upstreamStarted(target);
         target.requestStarted();
         upstream.client().requestStarted();
-        UpstreamTimeouts.Watch watch = timeouts.watch(ex, target, route.timeoutMillis());
+        UpstreamTimeouts.Watch watch = timeouts.watch(ex, target, remainingMillis, route.timeoutMillis());
         watch.breakerOutcome = breakerOutcome;
         client.request(options).onComplete(ar -> {
             if (ar.failed()) {
@@ -304,8 +316,10 @@ public class UpstreamProxy {
     /** No response head came back from this attempt. */
     private void failedBeforeHead(Call call, UpstreamTimeouts.Watch watch, Throwable cause) {
         Exchange ex = call.exchange;
-        if (!ex.isFinished()) {
-            watch.report(false); // (when finished: answered already by a timeout, or the client left)
+        if (!ex.isFinished() && !(cause instanceof ConnectionPoolTooBusyException)) {
+            // (when finished: answered already by a timeout, or the client left; a full wait queue is the
+            // gateway's own overload, not the target's failure)
+            watch.report(false);
         }
         ended(watch);
         if (ex.isFinished()) {
@@ -371,7 +385,14 @@ public class UpstreamProxy {
         watch.ended = true;
         timeouts.done(watch);
         if (watch.breakerOutcome != null) {
-            watch.breakerOutcome.complete(null); // no verdict on the target (the client left): not a failure
+            // No verdict was reported: the client left. Before a response head, after a long wait, that says the
+            // target hangs (clients often give up before the gateway's timeout); otherwise it says nothing.
+            boolean hung = watch.streamingTo == null && System.nanoTime() - watch.startNanos > HUNG_NANOS;
+            if (hung) {
+                watch.breakerOutcome.completeExceptionally(io.gatehouse.upstream.TargetBreaker.FAILED);
+            } else {
+                watch.breakerOutcome.complete(null);
+            }
             watch.breakerOutcome = null;
         }
         watch.target.requestEnded();

@@ -27,7 +27,8 @@ final class UpstreamTimeouts {
     static final class Watch {
         final Exchange exchange;
         final Target target;
-        final long timeoutNanos;
+        final long headTimeoutNanos;
+        final long bodyTimeoutNanos;
         /** Set once the attempt's counters are released: every path releases them exactly once. */
         boolean ended;
         /** The target's circuit breaker waiting for this attempt's outcome, or null. */
@@ -40,10 +41,11 @@ final class UpstreamTimeouts {
         long lastBytes;
         int index = -1;
 
-        Watch(Exchange exchange, Target target, long timeoutMillis) {
+        Watch(Exchange exchange, Target target, long headTimeoutMillis, long bodyTimeoutMillis) {
             this.exchange = exchange;
             this.target = target;
-            this.timeoutNanos = timeoutMillis * 1_000_000L;
+            this.headTimeoutNanos = headTimeoutMillis * 1_000_000L;
+            this.bodyTimeoutNanos = bodyTimeoutMillis * 1_000_000L;
         }
 
         /** The attempt's outcome, for passive health and the circuit breaker (the first report counts). */
@@ -81,8 +83,8 @@ final class UpstreamTimeouts {
     }
 
     /** Starts watching; call on the request's event loop. */
-    Watch watch(Exchange exchange, Target target, long timeoutMillis) {
-        Watch w = new Watch(exchange, target, timeoutMillis);
+    Watch watch(Exchange exchange, Target target, long headTimeoutMillis, long bodyTimeoutMillis) {
+        Watch w = new Watch(exchange, target, headTimeoutMillis, bodyTimeoutMillis);
         w.since = System.nanoTime();
         loop().add(w);
         return w;
@@ -134,7 +136,7 @@ final class UpstreamTimeouts {
                 }
                 Watch w = watches.get(i);
                 if (w.streamingTo == null) {
-                    if (now - w.since > w.timeoutNanos) {
+                    if (now - w.since > w.headTimeoutNanos) {
                         remove(w);
                         headTimedOut(w);
                     }
@@ -143,7 +145,7 @@ final class UpstreamTimeouts {
                     if (bytes != w.lastBytes || w.streamingTo.writeQueueFull()) {
                         w.lastBytes = bytes;
                         w.since = now;
-                    } else if (now - w.since > w.timeoutNanos) {
+                    } else if (now - w.since > w.bodyTimeoutNanos) {
                         remove(w);
                         // The pipe to the client then fails, and the proxy resets the client's side too.
                         w.upstreamRequest.reset();

@@ -15,9 +15,9 @@ import java.util.concurrent.CompletionStage;
  * The circuit breaker of one target, on SmallRye Fault Tolerance's programmatic {@link Guard}. The proxy
  * begins each attempt through {@link #begin()} and completes the returned future with the attempt's outcome.
  *
- * <p>An open breaker takes the target out of the balancers' choice. SmallRye moves an open breaker to
- * half-open only when a call arrives after its delay, so once the delay has passed the target is offered to
- * the balancers again: the next request is the trial that closes the breaker or opens it once more.
+ * <p>An open breaker takes the target out of the balancers' choice. Once its delay has passed the breaker is
+ * half-open and the target is offered to the balancers again: the next request is the trial that closes the
+ * breaker or opens it once more.
  */
 public final class TargetBreaker {
     private static final Logger LOG = Logger.getLogger(TargetBreaker.class);
@@ -40,10 +40,15 @@ public final class TargetBreaker {
                 .requestVolumeThreshold(config.requestVolume())
                 .delay(config.delay().toMillis(), ChronoUnit.MILLIS)
                 .onStateChange(s -> {
-                    boolean open = s == CircuitBreakerState.OPEN;
-                    state.breakerOpen(open);
-                    if (open) {
+                    if (state.breaker != null && state.breaker != this) {
+                        return; // a breaker replaced by a reload: its late transitions no longer speak for the target
+                    }
+                    // Half-open (SmallRye moves there by itself once the delay is over) offers the target again:
+                    // the next request is the trial, and requests the breaker refuses meanwhile go elsewhere.
+                    state.breakerOpen(s == CircuitBreakerState.OPEN);
+                    if (s == CircuitBreakerState.OPEN) {
                         LOG.warnf("%s: circuit breaker open for %d ms", description, config.delay().toMillis());
+                        // in case the half-open transition only happens on a call: offer the target again anyway
                         vertx.setTimer(Math.max(1, config.delay().toMillis()), id -> state.breakerOpen(false));
                     } else {
                         LOG.infof("%s: circuit breaker %s", description, s.name().toLowerCase());

@@ -94,7 +94,7 @@ public final class UpstreamClient {
         return inFlight.get();
     }
 
-    boolean isClosed() {
+    public boolean isClosed() {
         return closed;
     }
 

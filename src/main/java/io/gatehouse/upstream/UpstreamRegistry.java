@@ -56,6 +56,9 @@ public class UpstreamRegistry {
                     .toList();
             for (Target t : targets) {
                 TargetState state = t.state();
+                if (uc.healthCheck() == null && !state.activeHealthy()) {
+                    state.activeHealthy(true); // no checks any more: nothing could ever bring it back otherwise
+                }
                 if (uc.circuitBreaker() == null) {
                     state.breaker = null;
                     state.breakerOpen(false);
