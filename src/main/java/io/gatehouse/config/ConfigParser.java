@@ -37,7 +37,20 @@ import java.util.regex.Pattern;
  */
 public final class ConfigParser {
     private static final Set<String> TOP_LEVEL = Set.of("upstreams", "routes", "auth", "rate-limits", "cache");
-    private static final Set<String> NOT_YET = Set.of("auth", "rate-limits", "cache");
+    private static final Set<String> NOT_YET = Set.of("rate-limits", "cache");
+    private static final Set<String> AUTH_KEYS = Set.of("api-keys", "jwt", "issuer");
+    private static final Set<String> AUTH_NOT_YET = Set.of("jwt", "issuer");
+    private static final Set<String> API_KEYS_KEYS = Set.of("header", "keys");
+    private static final Set<String> API_KEY_KEYS = Set.of("id", "hash", "roles", "tier");
+    private static final Pattern KEY_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    /** Roles travel upstream comma-joined in X-User-Role: no commas, spaces or control characters. */
+    private static final Pattern ROLE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}");
+    /** Headers the gateway sets, removes or needs for framing: none of them can carry an API key. */
+    private static final Set<String> RESERVED_HEADERS = Set.of("host", "expect", "x-user-id", "x-user-role",
+            "x-authenticated", "x-request-id", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "connection",
+            "keep-alive", "te", "trailer", "upgrade", "transfer-encoding", "proxy-connection", "content-length",
+            "content-type", "cookie");
+    private static final Pattern KEY_HASH = Pattern.compile("sha256:([0-9a-f]{64})");
     private static final Set<String> UPSTREAM_KEYS = Set.of("targets", "balancer", "hash-on", "connect-timeout", "timeout",
             "max-connections", "health-check", "outlier", "circuit-breaker", "retry");
     private static final Set<String> UPSTREAM_NOT_YET = Set.of();
@@ -50,8 +63,8 @@ public final class ConfigParser {
     private static final Pattern HASH_ON = Pattern.compile("(header|cookie|query|claim):(.+)");
     private static final Set<String> TARGET_KEYS = Set.of("url", "weight");
     private static final Set<String> ROUTE_KEYS = Set.of("id", "path", "methods", "host", "headers", "upstream", "strip-prefix",
-            "rewrite", "auth", "roles", "rate-limit", "cache", "timeout", "preserve-host");
-    private static final Set<String> ROUTE_NOT_YET = Set.of("roles", "rate-limit", "cache");
+            "rewrite", "auth", "roles", "forward-credentials", "rate-limit", "cache", "timeout", "preserve-host");
+    private static final Set<String> ROUTE_NOT_YET = Set.of("rate-limit", "cache");
     private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE");
     private static final Pattern ROUTE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Pattern UPSTREAM_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -126,8 +139,130 @@ public final class ConfigParser {
         }
         checkKeys(map, "", TOP_LEVEL, NOT_YET);
         Map<String, UpstreamConfig> upstreams = upstreams(map.get("upstreams"));
-        List<RouteConfig> routes = routes(map.get("routes"), upstreams);
-        return problems.isEmpty() ? new GatehouseConfig(Map.copyOf(upstreams), List.copyOf(routes)) : null;
+        AuthConfig auth = auth(map.get("auth"));
+        // Whether the file has the section at all, so a route's 'auth: api-key' is not also reported when the
+        // section is there but has problems of its own.
+        boolean apiKeysGiven = map.get("auth") instanceof Map<?, ?> a && a.get("api-keys") != null;
+        List<RouteConfig> routes = routes(map.get("routes"), upstreams, apiKeysGiven);
+        return problems.isEmpty() ? new GatehouseConfig(Map.copyOf(upstreams), List.copyOf(routes), auth) : null;
+    }
+
+    // ---- auth
+
+    private AuthConfig auth(Object node) {
+        if (node == null) {
+            return null;
+        }
+        Map<String, Object> map = map(node, "auth");
+        if (map == null) {
+            return null;
+        }
+        checkKeys(map, "auth.", AUTH_KEYS, AUTH_NOT_YET);
+        if (map.isEmpty()) {
+            problem("auth", "must configure api-keys (or leave auth out)");
+        }
+        return new AuthConfig(apiKeys(map.get("api-keys"), "auth.api-keys"));
+    }
+
+    private ApiKeysConfig apiKeys(Object node, String path) {
+        if (node == null) {
+            return null;
+        }
+        Map<String, Object> map = map(node, path);
+        if (map == null) {
+            return null;
+        }
+        checkKeys(map, path + ".", API_KEYS_KEYS, Set.of());
+        String header = string(map.get("header"), path + ".header", false);
+        if (header == null) {
+            header = ApiKeysConfig.DEFAULT_HEADER;
+        } else if (!HEADER_NAME.matcher(header).matches()) {
+            problem(path + ".header", "'" + header + "' is not a header name");
+        } else if (RESERVED_HEADERS.contains(header.toLowerCase(Locale.ROOT).replace('_', '-'))) {
+            problem(path + ".header", "'" + header + "' is a header the gateway sets or removes itself; use e.g. X-API-Key");
+        }
+        List<ApiKeyConfig> keys = new ArrayList<>();
+        List<Object> list = list(map.get("keys"), path + ".keys", true);
+        if (list != null) {
+            if (list.isEmpty()) {
+                problem(path + ".keys", "required: at least one key");
+            }
+            Map<String, Integer> ids = new HashMap<>();
+            Map<String, Integer> hashes = new HashMap<>();
+            for (int i = 0; i < list.size(); i++) {
+                ApiKeyConfig key = apiKey(list.get(i), path + ".keys", i, ids, hashes);
+                if (key != null) {
+                    keys.add(key);
+                }
+            }
+        }
+        return new ApiKeysConfig(header, List.copyOf(keys));
+    }
+
+    private ApiKeyConfig apiKey(Object node, String listPath, int index, Map<String, Integer> ids,
+                                Map<String, Integer> hashes) {
+        String path = listPath + "[" + index + "]";
+        Map<String, Object> map = map(node, path);
+        if (map == null) {
+            return null;
+        }
+        int before = problems.size();
+        checkKeys(map, path + ".", API_KEY_KEYS, Set.of());
+        String id = string(map.get("id"), path + ".id", true);
+        if (id != null && !KEY_ID.matcher(id).matches()) {
+            problem(path + ".id", "'" + id + "': a key id is 1-64 letters, digits, '.', '_' or '-'");
+        } else if (id != null) {
+            Integer previous = ids.putIfAbsent(id, index);
+            if (previous != null) {
+                problem(path + ".id", "'" + id + "' is already the id of " + listPath + "[" + previous + "]");
+            }
+        }
+        // The value is never echoed: a plain key pasted here by mistake must not end up in a log.
+        String hash = string(map.get("hash"), path + ".hash", true);
+        String hex = null;
+        if (hash != null) {
+            Matcher m = KEY_HASH.matcher(hash);
+            if (!m.matches()) {
+                problem(path + ".hash", "must be 'sha256:' followed by 64 lower-case hex digits, the SHA-256 of the key "
+                        + "(printf %s \"$KEY\" | sha256sum); never the plain key");
+            } else {
+                hex = m.group(1);
+                Integer previous = hashes.putIfAbsent(hex, index);
+                if (previous != null) {
+                    problem(path + ".hash", "the same hash as " + listPath + "[" + previous + "]: one key, two ids");
+                }
+            }
+        }
+        List<String> roles = roles(map.get("roles"), path + ".roles", false);
+        String tier = string(map.get("tier"), path + ".tier", false);
+        if (problems.size() > before || id == null || hex == null) {
+            return null;
+        }
+        return new ApiKeyConfig(id, hex, roles, tier);
+    }
+
+    /** A list of role names (in order, without repeats); empty when absent. */
+    private List<String> roles(Object node, String path, boolean nonEmpty) {
+        List<Object> list = list(node, path, false);
+        if (list == null) {
+            return List.of();
+        }
+        if (nonEmpty && list.isEmpty()) {
+            problem(path, "list at least one role, or leave roles out");
+        }
+        Set<String> roles = new LinkedHashSet<>();
+        for (int i = 0; i < list.size(); i++) {
+            String role = string(list.get(i), path + "[" + i + "]", true);
+            if (role == null) {
+                continue;
+            }
+            if (!ROLE.matcher(role).matches()) {
+                problem(path + "[" + i + "]", "'" + role + "': a role is 1-64 letters, digits, '.', '_', ':', '/' or '-'");
+            } else {
+                roles.add(role);
+            }
+        }
+        return List.copyOf(roles);
     }
 
     // ---- upstreams
@@ -385,7 +520,7 @@ public final class ConfigParser {
 
     // ---- routes
 
-    private List<RouteConfig> routes(Object node, Map<String, UpstreamConfig> upstreams) {
+    private List<RouteConfig> routes(Object node, Map<String, UpstreamConfig> upstreams, boolean apiKeys) {
         List<RouteConfig> result = new ArrayList<>();
         List<Object> list = list(node, "routes", true);
         if (list == null) {
@@ -398,7 +533,7 @@ public final class ConfigParser {
         Map<String, RouteConfig> shapes = new HashMap<>();
         for (int i = 0; i < list.size(); i++) {
             String path = "routes[" + i + "]";
-            RouteConfig route = route(list.get(i), path, i, upstreams, ids);
+            RouteConfig route = route(list.get(i), path, i, upstreams, ids, apiKeys);
             if (route == null) {
                 continue;
             }
@@ -433,7 +568,7 @@ public final class ConfigParser {
     }
 
     private RouteConfig route(Object node, String path, int index, Map<String, UpstreamConfig> upstreams,
-                              Map<String, Integer> ids) {
+                              Map<String, Integer> ids, boolean apiKeys) {
         Map<String, Object> map = map(node, path);
         if (map == null) {
             return null;
@@ -522,20 +657,29 @@ public final class ConfigParser {
         }
         String auth = string(map.get("auth"), path + ".auth", false);
         if (auth == null) {
-            auth = "none";
-        } else if (Set.of("jwt", "api-key", "any").contains(auth)) {
-            problem(path + ".auth", "'" + auth + "' is not available in this version; only 'none' (refused rather than "
-                    + "letting the route through unauthenticated)");
-        } else if (!"none".equals(auth)) {
+            auth = RouteConfig.AUTH_NONE;
+        } else if (RouteConfig.AUTH_API_KEY.equals(auth)) {
+            if (!apiKeys) {
+                problem(path + ".auth", "'api-key' needs auth.api-keys with at least one key");
+            }
+        } else if (Set.of("jwt", "any").contains(auth)) {
+            problem(path + ".auth", "'" + auth + "' is not available in this version; only 'none' or 'api-key' (refused "
+                    + "rather than letting the route through unauthenticated)");
+        } else if (!RouteConfig.AUTH_NONE.equals(auth)) {
             problem(path + ".auth", "unknown auth '" + auth + "' (none | jwt | api-key | any)");
         }
+        List<String> roles = roles(map.get("roles"), path + ".roles", true);
+        if (map.get("roles") != null && RouteConfig.AUTH_NONE.equals(auth)) {
+            problem(path + ".roles", "roles need an authenticated route (auth: api-key); this one has auth: none");
+        }
+        Boolean forwardCredentials = bool(map.get("forward-credentials"), path + ".forward-credentials");
         Duration timeout = duration(map.get("timeout"), path + ".timeout", null);
         Boolean preserveHost = bool(map.get("preserve-host"), path + ".preserve-host");
         if (problems.size() > before || id == null || pattern == null || upstream == null) {
             return null;
         }
         return new RouteConfig(id, pattern, Set.copyOf(methods), host, Map.copyOf(headers), upstream, stripPrefix, rewrite,
-                auth, timeout, Boolean.TRUE.equals(preserveHost), index);
+                auth, roles, !Boolean.FALSE.equals(forwardCredentials), timeout, Boolean.TRUE.equals(preserveHost), index);
     }
 
     // ---- scalar helpers: each reports its own problem and returns null (or the default)

@@ -13,6 +13,9 @@ import java.util.Set;
  * @param headers     exact header conditions (names as written)
  * @param stripPrefix prefix removed from the path before forwarding, or null
  * @param rewrite     path template for the upstream ({name} params, {**} the rest), or null
+ * @param auth        none | api-key
+ * @param roles       the route admits a principal holding any of these; empty means any authenticated caller
+ * @param forwardCredentials whether the API-key header and Authorization are sent on to the upstream
  * @param timeout     overrides the upstream's timeout, or null
  * @param preserveHost forward the client's Host header instead of the target's
  * @param index       position in the file: the last tie-breaker between equally specific routes
@@ -27,9 +30,19 @@ public record RouteConfig(
         String stripPrefix,
         String rewrite,
         String auth,
+        List<String> roles,
+        boolean forwardCredentials,
         Duration timeout,
         boolean preserveHost,
         int index) {
+
+    public static final String AUTH_NONE = "none";
+    public static final String AUTH_API_KEY = "api-key";
+
+    /** Whether the route needs an authenticated caller. */
+    public boolean authenticated() {
+        return !AUTH_NONE.equals(auth);
+    }
 
     public List<String> sortedMethods() {
         return methods.stream().sorted().toList();

@@ -104,6 +104,27 @@ public class GatewayMetrics {
                 .forEach(registry::remove);
     }
 
+    /** The authentication outcome counters of an authenticated route; registering again returns the same ones. */
+    public AuthMetrics forAuth(String routeId) {
+        Counter[] counters = new Counter[AuthMetrics.OUTCOMES.length];
+        for (int i = 0; i < counters.length; i++) {
+            counters[i] = Counter.builder(AuthMetrics.NAME)
+                    .description("Authentication outcomes, by route: ok, missing, invalid or forbidden")
+                    .tags("route", routeId, "outcome", AuthMetrics.OUTCOMES[i])
+                    .register(registry);
+        }
+        return new AuthMetrics(counters);
+    }
+
+    /** Drops the authentication counters of routes that are gone or no longer authenticate. */
+    public synchronized void retainAuthOnly(Set<String> routeIds) {
+        registry.getMeters().stream()
+                .filter(m -> m.getId().getName().equals(AuthMetrics.NAME) && !routeIds.contains(m.getId().getTag("route")))
+                .map(Meter::getId)
+                .toList()
+                .forEach(registry::remove);
+    }
+
     /** Drops the meters of routes that no longer exist. */
     public synchronized void retainOnly(Set<String> routeIds) {
         byRoute.entrySet().removeIf(e -> {

@@ -1,5 +1,6 @@
 package io.gatehouse.pipeline;
 
+import io.gatehouse.auth.Principal;
 import io.gatehouse.upstream.Target;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpClientRequest;
@@ -26,6 +27,7 @@ public final class Exchange {
     private String[] params;
     private String rest;
     private int filtersRun;
+    private Principal principal;
     private Target target;
     private HttpClientRequest upstreamRequest;
     private long upstreamStartNanos;
@@ -123,6 +125,16 @@ public final class Exchange {
         String upstreamPath = route.rewriter().apply(path, params, rest);
         String query = request.query();
         return query == null ? upstreamPath : upstreamPath + '?' + query;
+    }
+
+    /** Who the request was authenticated as, or null (auth: none, or before authentication). */
+    public Principal principal() {
+        return principal;
+    }
+
+    /** Set by authentication once a credential is accepted. */
+    public void principal(Principal principal) {
+        this.principal = principal;
     }
 
     public Target target() {

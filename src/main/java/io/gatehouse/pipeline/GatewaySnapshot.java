@@ -1,5 +1,6 @@
 package io.gatehouse.pipeline;
 
+import io.gatehouse.auth.ApiKeyStore;
 import io.gatehouse.config.GatehouseConfig;
 import io.gatehouse.observe.RouteMetrics;
 import io.gatehouse.routing.RouteTable;
@@ -12,6 +13,8 @@ import java.util.Map;
  * Everything one config produces, immutable: the route table, each route's chain, the upstreams with their
  * balancers and pools. A reload builds a new snapshot and swaps one reference; a request keeps the snapshot
  * it started with until it is done.
+ *
+ * @param apiKeys the compiled {@code auth.api-keys}, or null when the config has none
  */
 public record GatewaySnapshot(
         long version,
@@ -20,5 +23,6 @@ public record GatewaySnapshot(
         GatehouseConfig config,
         RouteTable<CompiledRoute> routes,
         Map<String, Upstream> upstreams,
-        RouteMetrics unmatchedMetrics) {
+        RouteMetrics unmatchedMetrics,
+        ApiKeyStore apiKeys) {
 }

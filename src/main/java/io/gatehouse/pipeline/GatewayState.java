@@ -38,6 +38,8 @@ public class GatewayState {
         upstreams.retainOnly(next.upstreams());
         metrics.targets(next.upstreams().values());
         metrics.retainOnly(config.routes().stream().map(RouteConfig::id).collect(Collectors.toSet()));
+        metrics.retainAuthOnly(config.routes().stream().filter(RouteConfig::authenticated).map(RouteConfig::id)
+                .collect(Collectors.toSet()));
         return next;
     }
 

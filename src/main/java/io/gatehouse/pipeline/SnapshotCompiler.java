@@ -1,5 +1,6 @@
 package io.gatehouse.pipeline;
 
+import io.gatehouse.auth.ApiKeyStore;
 import io.gatehouse.config.GatehouseConfig;
 import io.gatehouse.config.RouteConfig;
 import io.gatehouse.observe.GatewayMetrics;
@@ -47,10 +48,13 @@ public class SnapshotCompiler {
             Upstream upstream = built.get(rc.upstream());
             GatewayFilter[] chain = filters.stream().filter(f -> f.appliesTo(rc)).toArray(GatewayFilter[]::new);
             long timeout = (rc.timeout() != null ? rc.timeout() : upstream.config().timeout()).toMillis();
-            CompiledRoute route = new CompiledRoute(rc, pattern, rewriter, upstream, chain, metrics.forRoute(rc.id()), timeout);
+            CompiledRoute route = new CompiledRoute(rc, pattern, rewriter, upstream, chain, metrics.forRoute(rc.id()),
+                    rc.authenticated() ? metrics.forAuth(rc.id()) : null, timeout);
             entries.add(new RouteTable.Entry<>(pattern, rc.methods(), rc.host(), rc.headers(), rc.index(), route));
         }
+        ApiKeyStore apiKeys = config.auth() != null && config.auth().apiKeys() != null
+                ? ApiKeyStore.from(config.auth().apiKeys()) : null;
         return new GatewaySnapshot(version, source, Instant.now(), config, RouteTable.compile(entries), built,
-                metrics.unmatched());
+                metrics.unmatched(), apiKeys);
     }
 }

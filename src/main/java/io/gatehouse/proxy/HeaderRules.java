@@ -126,6 +126,25 @@ public final class HeaderRules {
         to.set(RequestIds.HEADER, requestId);
     }
 
+    /**
+     * Tells the upstream who the caller is, after authentication: {@code X-User-ID}, {@code X-User-Role}
+     * (comma-joined) and {@code X-Authenticated: true}. Any client copies were already dropped by
+     * {@link #forwardRequestHeaders}.
+     */
+    public static void setIdentity(MultiMap to, String userId, String roles) {
+        to.set(IDENTITY_HEADERS[0], userId);
+        to.set(IDENTITY_HEADERS[1], roles);
+        to.set(IDENTITY_HEADERS[2], "true");
+    }
+
+    /** Keeps the caller's credentials from the upstream: the API-key header (when there is one) and Authorization. */
+    public static void removeCredentials(MultiMap to, String apiKeyHeader) {
+        if (apiKeyHeader != null) {
+            to.remove(apiKeyHeader);
+        }
+        to.remove(HttpHeaders.AUTHORIZATION);
+    }
+
     /** Copies the end-to-end headers of an upstream response into the client response. */
     public static void forwardResponseHeaders(MultiMap from, MultiMap to, String requestId) {
         String[] tokens = connectionTokens(joined(from, HttpHeaders.CONNECTION));

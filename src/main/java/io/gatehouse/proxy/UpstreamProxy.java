@@ -1,5 +1,6 @@
 package io.gatehouse.proxy;
 
+import io.gatehouse.auth.Principal;
 import io.gatehouse.config.RetryConfig;
 import io.gatehouse.pipeline.CompiledRoute;
 import io.gatehouse.pipeline.Exchange;
@@ -193,6 +194,14 @@ public class UpstreamProxy {
                     req.connection().isSsl() ? "https" : "http",
                     clientHost, route.config().preserveHost() && clientHost != null ? clientHost : watch.target.authority(),
                     ex.requestId());
+            Principal principal = ex.principal();
+            if (principal != null) {
+                HeaderRules.setIdentity(upstreamRequest.headers(), principal.id(), principal.rolesHeader());
+            }
+            if (!route.config().forwardCredentials()) {
+                HeaderRules.removeCredentials(upstreamRequest.headers(),
+                        ex.snapshot().apiKeys() == null ? null : ex.snapshot().apiKeys().header());
+            }
             if (ex.isFinished()) {
                 // the client left while we waited for a connection
                 upstreamRequest.reset();

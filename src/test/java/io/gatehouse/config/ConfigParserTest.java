@@ -300,7 +300,6 @@ class ConfigParserTest {
                     path: /a
                     upstream: users
                     auth: jwt
-                    roles: [admin]
                     rate-limit: [per-user]
                     cache: {ttl: 2m}
                   - id: b
@@ -314,11 +313,10 @@ class ConfigParserTest {
                 cache:
                   store: local
                 """);
-        assertProblem(problems, "auth: is not available in this version of Gatehouse yet");
+        assertProblem(problems, "auth.jwt: is not available in this version of Gatehouse yet");
         assertProblem(problems, "rate-limits: is not available in this version of Gatehouse yet");
         assertProblem(problems, "cache: is not available in this version of Gatehouse yet");
         assertProblem(problems, "routes[0].auth: 'jwt' is not available in this version");
-        assertProblem(problems, "routes[0].roles: is not available");
         assertProblem(problems, "routes[0].rate-limit: is not available");
         assertProblem(problems, "routes[0].cache: is not available");
         assertProblem(problems, "routes[1].auth: unknown auth 'magic'");

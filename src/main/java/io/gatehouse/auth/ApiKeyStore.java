@@ -1,0 +1,92 @@
+package io.gatehouse.auth;
+
+import io.gatehouse.config.ApiKeyConfig;
+import io.gatehouse.config.ApiKeysConfig;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+
+/**
+ * The accepted API keys of one config, compiled when the config is loaded. Only SHA-256 hashes are held: a
+ * presented key is hashed, its hash looked up, and the stored hash compared in constant time
+ * ({@link MessageDigest#isEqual}). Plain keys are never stored and never logged.
+ */
+public final class ApiKeyStore {
+    private static final MessageDigest SHA_256;
+
+    static {
+        try {
+            SHA_256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private record Entry(byte[] hash, Principal principal) {
+    }
+
+    private final String header;
+    private final String challenge;
+    private final Map<ByteBuffer, Entry> byHash;
+
+    private ApiKeyStore(String header, Map<ByteBuffer, Entry> byHash) {
+        this.header = header;
+        this.challenge = "ApiKey header=\"" + header + "\"";
+        this.byHash = byHash;
+    }
+
+    /** Compiles the {@code auth.api-keys} section (already validated by the config parser). */
+    public static ApiKeyStore from(ApiKeysConfig config) {
+        Map<ByteBuffer, Entry> byHash = new HashMap<>();
+        for (ApiKeyConfig key : config.keys()) {
+            byte[] hash = HexFormat.of().parseHex(key.hash());
+            byHash.put(ByteBuffer.wrap(hash), new Entry(hash, new Principal(key.id(), key.roles(), key.tier())));
+        }
+        return new ApiKeyStore(config.header(), Map.copyOf(byHash));
+    }
+
+    /** The request header that carries the key. */
+    public String header() {
+        return header;
+    }
+
+    /** The {@code WWW-Authenticate} value of a 401: {@code ApiKey header="X-API-Key"}. */
+    public String challenge() {
+        return challenge;
+    }
+
+    public int size() {
+        return byHash.size();
+    }
+
+    /** The principal of a presented key, or null when no configured key has its hash. */
+    public Principal find(String presented) {
+        byte[] hash = sha256(presented);
+        Entry entry = byHash.get(ByteBuffer.wrap(hash));
+        return entry != null && MessageDigest.isEqual(entry.hash(), hash) ? entry.principal() : null;
+    }
+
+    static byte[] sha256(String key) {
+        MessageDigest digest;
+        try {
+            digest = (MessageDigest) SHA_256.clone();
+        } catch (CloneNotSupportedException e) {
+            try {
+                digest = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException impossible) {
+                throw new IllegalStateException(impossible);
+            }
+        }
+        return digest.digest(key.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The config form of a key's hash: {@code sha256:} and 64 lower-case hex digits. */
+    public static String hashOf(String key) {
+        return "sha256:" + HexFormat.of().formatHex(sha256(key));
+    }
+}

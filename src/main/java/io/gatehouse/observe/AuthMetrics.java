@@ -1,0 +1,44 @@
+package io.gatehouse.observe;
+
+import io.micrometer.core.instrument.Counter;
+
+/**
+ * Authentication and authorization outcomes of one route ({@code gatehouse.auth}, tags route and outcome),
+ * resolved when the route is compiled so a request records with no lookup.
+ */
+public final class AuthMetrics {
+    public static final String NAME = "gatehouse.auth";
+    static final String[] OUTCOMES = {"ok", "missing", "invalid", "forbidden"};
+
+    private final Counter ok;
+    private final Counter missing;
+    private final Counter invalid;
+    private final Counter forbidden;
+
+    AuthMetrics(Counter[] counters) {
+        this.ok = counters[0];
+        this.missing = counters[1];
+        this.invalid = counters[2];
+        this.forbidden = counters[3];
+    }
+
+    /** A credential was accepted (and, where the route lists roles, a role matched). */
+    public void ok() {
+        ok.increment();
+    }
+
+    /** No credential was presented. */
+    public void missing() {
+        missing.increment();
+    }
+
+    /** A credential was presented but is not valid. */
+    public void invalid() {
+        invalid.increment();
+    }
+
+    /** Authenticated, but holding none of the route's roles. */
+    public void forbidden() {
+        forbidden.increment();
+    }
+}

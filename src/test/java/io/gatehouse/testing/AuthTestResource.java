@@ -1,0 +1,91 @@
+package io.gatehouse.testing;
+
+import io.gatehouse.auth.ApiKeyStore;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.vertx.core.Vertx;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * One real upstream ("auth") and a config with API keys in front of it. The plain keys are the constants here;
+ * the config holds only their hashes.
+ */
+public class AuthTestResource implements QuarkusTestResourceLifecycleManager {
+    public static final String KEY_HEADER = "X-API-Key";
+    /** Roles [user], tier premium. */
+    public static final String USER_KEY = "user-key-4f1c9a";
+    /** Roles [admin, ops]. */
+    public static final String ADMIN_KEY = "admin-key-82be07";
+    /** No roles. */
+    public static final String BARE_KEY = "bare-key-d5a3e1";
+
+    private Vertx vertx;
+    private TestUpstream upstream;
+
+    @Override
+    public Map<String, String> start() {
+        vertx = Vertx.vertx();
+        upstream = TestUpstream.start(vertx, "auth");
+        try {
+            Path config = Files.createTempDirectory("gatehouse-auth-test").resolve("gatehouse.yaml");
+            Files.writeString(config, """
+                    upstreams:
+                      echo:
+                        targets:
+                          - url: %s
+                    routes:
+                      - id: keyed
+                        path: /keyed/**
+                        upstream: echo
+                        strip-prefix: /keyed
+                        auth: api-key
+                      - id: admin
+                        path: /admin-area/**
+                        upstream: echo
+                        strip-prefix: /admin-area
+                        auth: api-key
+                        roles: [admin, superuser]
+                      - id: hidden-key
+                        path: /hidden/**
+                        upstream: echo
+                        strip-prefix: /hidden
+                        auth: api-key
+                        forward-credentials: false
+                      - id: open
+                        path: /open/**
+                        upstream: echo
+                        strip-prefix: /open
+                    auth:
+                      api-keys:
+                        header: %s
+                        keys:
+                          - id: mobile-app
+                            hash: %s
+                            roles: [user]
+                            tier: premium
+                          - id: admin-console
+                            hash: %s
+                            roles: [admin, ops]
+                          - id: bare
+                            hash: %s
+                    """.formatted(upstream.url(), KEY_HEADER, ApiKeyStore.hashOf(USER_KEY), ApiKeyStore.hashOf(ADMIN_KEY),
+                    ApiKeyStore.hashOf(BARE_KEY)));
+            return Map.of("gatehouse.config", config.toString(), "test.upstream.auth", upstream.url());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (upstream != null) {
+            upstream.close();
+        }
+        if (vertx != null) {
+            vertx.close();
+        }
+    }
+}
