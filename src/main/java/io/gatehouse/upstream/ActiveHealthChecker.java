@@ -1,7 +1,6 @@
 package io.gatehouse.upstream;
 
 import io.gatehouse.config.HealthCheckConfig;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
@@ -84,11 +83,5 @@ final class ActiveHealthChecker {
                         }
                     }
                 });
-    }
-
-    /** For tests: a check round now, completing when every target's check has been answered or failed. */
-    Future<Void> checkNow() {
-        checkAll();
-        return Future.succeededFuture();
     }
 }
