@@ -65,25 +65,25 @@ public class GatewayMetrics {
                 String key = u.name() + "|" + t.url();
                 live.add(key);
                 io.gatehouse.upstream.TargetState state = t.state();
-                // re-registering returns the existing gauge while the state object is the same one
+                if (state.meters != null) {
+                    continue; // registered when this target state first appeared; states outlive reloads
+                }
+                state.meters = new io.gatehouse.upstream.TargetMeters(
+                        Counter.builder("gatehouse.upstream.requests").description("Attempts sent to the target, by outcome")
+                                .tags("upstream", u.name(), "target", t.url(), "outcome", "success").register(registry),
+                        Counter.builder("gatehouse.upstream.requests").description("Attempts sent to the target, by outcome")
+                                .tags("upstream", u.name(), "target", t.url(), "outcome", "failure").register(registry),
+                        Timer.builder("gatehouse.upstream.target.duration")
+                                .description("Time from sending an attempt to the target to its response head")
+                                .tags("upstream", u.name(), "target", t.url())
+                                .serviceLevelObjectives(BUCKETS)
+                                .distributionStatisticBufferLength(1)
+                                .register(registry));
                 Gauge.builder("gatehouse.upstream.target.available", state, s -> s.available() ? 1 : 0)
-                        .description("1 while balancers may choose the target (healthy and not ejected)")
+                        .description("1 while balancers may choose the target (healthy, not ejected, breaker not open)")
                         .tags("upstream", u.name(), "target", t.url())
                         .strongReference(true)
                         .register(registry);
-                if (state.meters == null) {
-                    state.meters = new io.gatehouse.upstream.TargetMeters(
-                            Counter.builder("gatehouse.upstream.requests").description("Attempts sent to the target, by outcome")
-                                    .tags("upstream", u.name(), "target", t.url(), "outcome", "success").register(registry),
-                            Counter.builder("gatehouse.upstream.requests").description("Attempts sent to the target, by outcome")
-                                    .tags("upstream", u.name(), "target", t.url(), "outcome", "failure").register(registry),
-                            Timer.builder("gatehouse.upstream.target.duration")
-                                    .description("Time from sending an attempt to the target to its response head")
-                                    .tags("upstream", u.name(), "target", t.url())
-                                    .serviceLevelObjectives(BUCKETS)
-                                    .distributionStatisticBufferLength(1)
-                                    .register(registry));
-                }
                 Gauge.builder("gatehouse.upstream.target.circuit.open", state, s -> s.breakerOpen() ? 1 : 0)
                         .description("1 while the target's circuit breaker is open")
                         .tags("upstream", u.name(), "target", t.url())
