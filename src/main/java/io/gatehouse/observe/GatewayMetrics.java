@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Per-route request metrics, tagged by route id only (never the raw path, so clients cannot grow the label
@@ -162,8 +161,8 @@ public class GatewayMetrics {
                 .serviceLevelObjectives(BUCKETS)
                 .distributionStatisticBufferLength(1)
                 .register(registry);
-        AtomicInteger inFlight = new AtomicInteger();
-        Gauge.builder("gatehouse.requests.in.flight", inFlight, AtomicInteger::get)
+        java.util.concurrent.atomic.LongAdder inFlight = new java.util.concurrent.atomic.LongAdder();
+        Gauge.builder("gatehouse.requests.in.flight", inFlight, java.util.concurrent.atomic.LongAdder::sum)
                 .description("Requests being handled now")
                 .tags(java.util.List.of(route))
                 .register(registry);

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The meters of one route, resolved once when the route is compiled so the hot path records with no lookup:
@@ -15,9 +14,10 @@ public final class RouteMetrics {
     private final Counter[] byStatusClass;
     private final Timer duration;
     private final Timer upstreamDuration;
-    private final AtomicInteger inFlight;
+    private final java.util.concurrent.atomic.LongAdder inFlight;
 
-    RouteMetrics(String routeId, Counter[] byStatusClass, Timer duration, Timer upstreamDuration, AtomicInteger inFlight) {
+    RouteMetrics(String routeId, Counter[] byStatusClass, Timer duration, Timer upstreamDuration,
+                 java.util.concurrent.atomic.LongAdder inFlight) {
         this.routeId = routeId;
         this.byStatusClass = byStatusClass;
         this.duration = duration;
@@ -26,14 +26,14 @@ public final class RouteMetrics {
     }
 
     public void started() {
-        inFlight.incrementAndGet();
+        inFlight.increment();
     }
 
     /**
      * @param upstreamNanos time to the upstream's response head, or negative when no upstream answered
      */
     public void finished(int status, long durationNanos, long upstreamNanos) {
-        inFlight.decrementAndGet();
+        inFlight.decrement();
         int statusClass = status / 100;
         byStatusClass[statusClass >= 1 && statusClass <= 5 ? statusClass - 1 : 4].increment();
         duration.record(durationNanos, TimeUnit.NANOSECONDS);

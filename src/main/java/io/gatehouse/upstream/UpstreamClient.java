@@ -22,7 +22,8 @@ public final class UpstreamClient {
     private final HttpClientOptions options;
     private final PoolOptions poolOptions;
     private final List<HttpClient> created = new CopyOnWriteArrayList<>();
-    private final AtomicInteger inFlight = new AtomicInteger();
+    /** Summed only when a retired pool is checked for drained: a LongAdder keeps event loops off one cache line. */
+    private final java.util.concurrent.atomic.LongAdder inFlight = new java.util.concurrent.atomic.LongAdder();
     /** Slot i belongs to the i-th thread that asked; threads past the last slot share the last one. */
     private final AtomicReferenceArray<HttpClient> perThread;
     private volatile boolean closed;
@@ -83,15 +84,15 @@ public final class UpstreamClient {
 
     /** In-flight requests through this client, so a retired client is closed only once they are done. */
     public void requestStarted() {
-        inFlight.incrementAndGet();
+        inFlight.increment();
     }
 
     public void requestEnded() {
-        inFlight.decrementAndGet();
+        inFlight.decrement();
     }
 
-    int inFlight() {
-        return inFlight.get();
+    long inFlight() {
+        return inFlight.sum();
     }
 
     public boolean isClosed() {
