@@ -2,7 +2,6 @@ package io.gatehouse.auth;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import io.gatehouse.config.JwtConfig;
 import io.smallrye.jwt.algorithm.SignatureAlgorithm;
 import io.smallrye.jwt.auth.principal.DefaultJWTParser;
@@ -25,6 +24,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -40,8 +40,9 @@ import java.util.regex.Pattern;
  * EC: ES256 or ES384 by curve; secret: HS256 — so {@code alg: none} and a public key used as an HMAC secret fail),
  * {@code iss}, {@code aud}, and {@code exp}/{@code nbf}/{@code iat} within the clock skew.
  *
- * <p>Verification is CPU only and runs on the event loop. Accepted tokens are cached by their SHA-256 (bounded,
- * each entry expiring at the token's {@code exp}), so a client reusing its token is verified once. Rejections are
+ * <p>Verification is CPU only and runs on the event loop. Accepted tokens are cached by their SHA-256 (bounded;
+ * an entry is used until the token's {@code exp} and kept at most {@link #MAX_CACHE_TIME}), so a client reusing its
+ * token is not verified on every request. Rejections are
  * not cached: they are cheap to produce again and an attacker's garbage must not evict good entries.
  */
 public final class JwtVerifier {
@@ -49,6 +50,8 @@ public final class JwtVerifier {
     private static final Pattern ROLE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}");
     private static final int MAX_SUBJECT = 256;
     public static final int DEFAULT_CACHE_SIZE = 10_000;
+    /** How long a verified token is trusted without verifying it again, at most (never past its exp). */
+    static final Duration MAX_CACHE_TIME = Duration.ofMinutes(5);
     private static final MessageDigest SHA_256;
 
     static {
@@ -99,25 +102,13 @@ public final class JwtVerifier {
         this.parser = parser;
         this.rolesClaim = rolesClaim;
         this.clock = clock;
+        // A fixed write expiry plus the exp check on every hit (in verify): an entry is never used past its token's
+        // exp. Not Caffeine's variable expiry, whose generated cache/node classes the Quarkus native-image support
+        // does not register (this combination, strong keys/values + maximum size + expire-after-write, it does).
         this.cache = Caffeine.newBuilder()
                 .maximumSize(cacheSize)
+                .expireAfterWrite(MAX_CACHE_TIME)
                 .executor(Runnable::run) // maintenance inline: no pool thread per config
-                .expireAfter(new Expiry<ByteBuffer, Verified>() {
-                    @Override
-                    public long expireAfterCreate(ByteBuffer key, Verified value, long currentTime) {
-                        return Math.max(0, value.expiresAtMillis() - clock.millis()) * 1_000_000L;
-                    }
-
-                    @Override
-                    public long expireAfterUpdate(ByteBuffer key, Verified value, long currentTime, long currentDuration) {
-                        return expireAfterCreate(key, value, currentTime);
-                    }
-
-                    @Override
-                    public long expireAfterRead(ByteBuffer key, Verified value, long currentTime, long currentDuration) {
-                        return currentDuration;
-                    }
-                })
                 .build();
     }
 
@@ -165,8 +156,11 @@ public final class JwtVerifier {
     public Result verify(String token) {
         ByteBuffer key = ByteBuffer.wrap(sha256(token));
         Verified hit = cache.getIfPresent(key);
-        if (hit != null && hit.expiresAtMillis() > clock.millis()) {
-            return Result.ok(hit.principal());
+        if (hit != null) {
+            if (hit.expiresAtMillis() > clock.millis()) {
+                return Result.ok(hit.principal());
+            }
+            cache.invalidate(key); // past exp: verified again below (and refused once beyond the clock skew)
         }
         JsonWebToken jwt;
         try {

@@ -2,6 +2,8 @@ package io.gatehouse.config;
 
 import java.security.PublicKey;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -29,6 +31,18 @@ public record JwtConfig(String issuer, Set<String> audiences, PublicKey publicKe
     @Override
     public byte[] secret() {
         return secret == null ? null : secret.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof JwtConfig c && issuer.equals(c.issuer) && audiences.equals(c.audiences)
+                && Objects.equals(publicKey, c.publicKey) && Arrays.equals(secret, c.secret)
+                && clockSkew.equals(c.clockSkew) && rolesClaim.equals(c.rolesClaim);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(issuer, audiences, publicKey, Arrays.hashCode(secret), clockSkew, rolesClaim);
     }
 
     @Override

@@ -131,6 +131,10 @@ class JwtConfigParserTest {
         assertNull(hs.auth().jwt().publicKey());
         assertEquals(Duration.ZERO, hs.auth().jwt().clockSkew());
         assertFalse(hs.auth().jwt().toString().contains(SECRET), "the secret stays out of toString");
+        assertEquals(hs.auth().jwt(), parse(UPSTREAM + ROUTE + """
+                auth:
+                  jwt: {issuer: https://id.example.com, secret: %s, clock-skew: 0s}
+                """.formatted(SECRET)).auth().jwt(), "equal by content, the secret included");
     }
 
     @Test
