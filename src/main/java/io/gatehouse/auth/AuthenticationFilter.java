@@ -6,18 +6,29 @@ import io.gatehouse.pipeline.CompiledRoute;
 import io.gatehouse.pipeline.Exchange;
 import io.gatehouse.pipeline.GatewayFilter;
 import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
 import jakarta.inject.Singleton;
 
 /**
- * Authenticates requests on routes with {@code auth: api-key}: the key in the configured header must be one of
- * {@code auth.api-keys}. A missing or unknown key is answered with 401 and a {@code WWW-Authenticate} challenge
- * naming the header, and the upstream is never called; an accepted key puts its {@link Principal} on the
- * exchange. The key store comes from the request's snapshot (compiled once per config), so a reload that
- * changes the keys applies to new requests at once.
+ * Authenticates requests on routes with {@code auth: api-key | jwt | any}.
+ * <ul>
+ * <li>{@code api-key}: the key in the configured header must be one of {@code auth.api-keys}; a missing or unknown
+ * key is answered with 401 and the challenge {@code ApiKey header="X-API-Key"}.</li>
+ * <li>{@code jwt}: {@code Authorization: Bearer <token>} must verify against {@code auth.jwt}; missing is 401 with
+ * {@code Bearer realm="gatehouse"}, a bad token 401 with {@code Bearer error="invalid_token", error_description=…}
+ * (RFC 6750 §3).</li>
+ * <li>{@code any}: whichever credential is presented — the API key when its header is there, otherwise the
+ * bearer token; with neither, 401 with both challenges.</li>
+ * </ul>
+ * The upstream is never called on a 401, and a presented credential is never echoed. An accepted credential puts its
+ * {@link Principal} on the exchange. Key store and verifier come from the request's snapshot (compiled once per
+ * config), so a reload that changes them applies to new requests at once.
  */
 @Singleton
 public class AuthenticationFilter implements GatewayFilter {
     static final String WWW_AUTHENTICATE = "WWW-Authenticate";
+    static final String BEARER_CHALLENGE = "Bearer realm=\"gatehouse\"";
+    private static final String BEARER = "Bearer ";
 
     @Override
     public int order() {
@@ -33,32 +44,82 @@ public class AuthenticationFilter implements GatewayFilter {
     public Future<Void> onRequest(Exchange exchange) {
         CompiledRoute route = exchange.route();
         AuthMetrics metrics = route.authMetrics();
+        String auth = route.config().auth();
         ApiKeyStore keys = exchange.snapshot().apiKeys();
-        if (keys == null) {
-            // The config parser refuses an api-key route without auth.api-keys; refuse rather than let it through.
+        JwtVerifier jwt = exchange.snapshot().jwt();
+        boolean keysAllowed = RouteConfig.AUTH_API_KEY.equals(auth) || RouteConfig.AUTH_ANY.equals(auth);
+        boolean jwtAllowed = RouteConfig.AUTH_JWT.equals(auth) || RouteConfig.AUTH_ANY.equals(auth);
+        if ((keysAllowed && keys == null) || (jwtAllowed && jwt == null)) {
+            // The config parser refuses such a route; refuse rather than let it through.
             metrics.invalid();
-            exchange.respondError(401, "unauthorized", "no API keys are configured");
+            exchange.respondError(401, "unauthorized", "the credentials this route needs are not configured");
             return Future.succeededFuture();
         }
-        String presented = exchange.request().getHeader(keys.header());
-        if (presented == null || presented.isEmpty()) {
-            metrics.missing();
-            exchange.respondError(401, "unauthorized", "an API key is required in the " + keys.header() + " header",
-                    WWW_AUTHENTICATE, keys.challenge());
-            return Future.succeededFuture();
+        if (keysAllowed) {
+            String presented = exchange.request().getHeader(keys.header());
+            if (presented != null && !presented.isEmpty()) {
+                return accept(exchange, keys.find(presented), "the API key is not valid", keys.challenge());
+            }
         }
-        Principal principal = keys.find(presented);
+        if (jwtAllowed) {
+            String token = bearerToken(exchange.request().getHeader(HttpHeaders.AUTHORIZATION));
+            if (token != null) {
+                return verify(exchange, jwt, token);
+            }
+        }
+        metrics.missing();
+        String message = !jwtAllowed ? "an API key is required in the " + keys.header() + " header"
+                : !keysAllowed ? "a bearer token is required in the Authorization header"
+                : "an API key in the " + keys.header() + " header or a bearer token is required";
+        String challenge = !jwtAllowed ? keys.challenge()
+                : !keysAllowed ? BEARER_CHALLENGE
+                : BEARER_CHALLENGE + ", " + keys.challenge();
+        exchange.respondError(401, "unauthorized", message, WWW_AUTHENTICATE, challenge);
+        return Future.succeededFuture();
+    }
+
+    private static Future<Void> verify(Exchange exchange, JwtVerifier jwt, String token) {
+        JwtVerifier.Result result = jwt.verify(token);
+        if (result.ok()) {
+            return accept(exchange, result.principal(), null, null);
+        }
+        AuthMetrics metrics = exchange.route().authMetrics();
+        switch (result.failure()) {
+            case EXPIRED -> metrics.expired();
+            case BAD_SIGNATURE -> metrics.badSignature();
+            default -> metrics.invalid();
+        }
+        // Never echo the token: error bodies end up in client logs and screenshots.
+        exchange.respondError(401, "unauthorized", result.description(), WWW_AUTHENTICATE,
+                "Bearer error=\"invalid_token\", error_description=\"" + result.description() + "\"");
+        return Future.succeededFuture();
+    }
+
+    private static Future<Void> accept(Exchange exchange, Principal principal, String invalidMessage, String challenge) {
+        CompiledRoute route = exchange.route();
         if (principal == null) {
-            metrics.invalid();
+            route.authMetrics().invalid();
             // Never echo the presented key: error bodies end up in client logs and screenshots.
-            exchange.respondError(401, "unauthorized", "the API key is not valid",
-                    WWW_AUTHENTICATE, keys.challenge());
+            exchange.respondError(401, "unauthorized", invalidMessage, WWW_AUTHENTICATE, challenge);
             return Future.succeededFuture();
         }
         exchange.principal(principal);
         if (route.config().roles().isEmpty()) {
-            metrics.ok(); // otherwise authorization records the request's outcome
+            route.authMetrics().ok(); // otherwise authorization records the request's outcome
         }
         return Future.succeededFuture();
+    }
+
+    /**
+     * The token of an {@code Authorization: Bearer <token>} header (scheme case-insensitive), or null when the
+     * header is absent, another scheme, or has no token: that counts as no credential (RFC 6750 §3.1).
+     */
+    static String bearerToken(String authorization) {
+        if (authorization == null || authorization.length() <= BEARER.length()
+                || !authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            return null;
+        }
+        String token = authorization.substring(BEARER.length()).trim();
+        return token.isEmpty() ? null : token;
     }
 }

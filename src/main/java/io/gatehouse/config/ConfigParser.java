@@ -39,7 +39,13 @@ public final class ConfigParser {
     private static final Set<String> TOP_LEVEL = Set.of("upstreams", "routes", "auth", "rate-limits", "cache");
     private static final Set<String> NOT_YET = Set.of("rate-limits", "cache");
     private static final Set<String> AUTH_KEYS = Set.of("api-keys", "jwt", "issuer");
-    private static final Set<String> AUTH_NOT_YET = Set.of("jwt", "issuer");
+    private static final Set<String> AUTH_NOT_YET = Set.of("issuer");
+    private static final Set<String> JWT_KEYS = Set.of("issuer", "audiences", "public-key", "secret", "jwks-url",
+            "clock-skew", "roles-claim");
+    /** A later increment fetches JWKS without blocking; until then it is refused, never fetched synchronously. */
+    private static final Set<String> JWT_NOT_YET = Set.of("jwks-url");
+    private static final Pattern CLAIM_NAME = Pattern.compile("[A-Za-z0-9_:.-]{1,64}");
+    private static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(10);
     private static final Set<String> API_KEYS_KEYS = Set.of("header", "keys");
     private static final Set<String> API_KEY_KEYS = Set.of("id", "hash", "roles", "tier");
     private static final Pattern KEY_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -143,7 +149,8 @@ public final class ConfigParser {
         // Whether the file has the section at all, so a route's 'auth: api-key' is not also reported when the
         // section is there but has problems of its own.
         boolean apiKeysGiven = map.get("auth") instanceof Map<?, ?> a && a.get("api-keys") != null;
-        List<RouteConfig> routes = routes(map.get("routes"), upstreams, apiKeysGiven);
+        boolean jwtGiven = map.get("auth") instanceof Map<?, ?> a && a.get("jwt") != null;
+        List<RouteConfig> routes = routes(map.get("routes"), upstreams, apiKeysGiven, jwtGiven);
         return problems.isEmpty() ? new GatehouseConfig(Map.copyOf(upstreams), List.copyOf(routes), auth) : null;
     }
 
@@ -159,9 +166,83 @@ public final class ConfigParser {
         }
         checkKeys(map, "auth.", AUTH_KEYS, AUTH_NOT_YET);
         if (map.isEmpty()) {
-            problem("auth", "must configure api-keys (or leave auth out)");
+            problem("auth", "must configure jwt or api-keys (or leave auth out)");
         }
-        return new AuthConfig(apiKeys(map.get("api-keys"), "auth.api-keys"));
+        return new AuthConfig(apiKeys(map.get("api-keys"), "auth.api-keys"), jwt(map.get("jwt"), "auth.jwt"));
+    }
+
+    private JwtConfig jwt(Object node, String path) {
+        if (node == null) {
+            return null;
+        }
+        Map<String, Object> map = map(node, path);
+        if (map == null) {
+            return null;
+        }
+        int before = problems.size();
+        checkKeys(map, path + ".", JWT_KEYS, JWT_NOT_YET);
+        String issuer = string(map.get("issuer"), path + ".issuer", true);
+        List<String> audiences = new ArrayList<>();
+        List<Object> list = list(map.get("audiences"), path + ".audiences", false);
+        if (list != null) {
+            if (list.isEmpty()) {
+                problem(path + ".audiences", "must list at least one audience (or leave it out)");
+            }
+            for (int i = 0; i < list.size(); i++) {
+                String audience = string(list.get(i), path + ".audiences[" + i + "]", true);
+                if (audience != null) {
+                    audiences.add(audience);
+                }
+            }
+        }
+        // Neither value is ever echoed: a private key or a secret pasted here must not end up in a log.
+        String pem = string(map.get("public-key"), path + ".public-key", false);
+        String secretText = string(map.get("secret"), path + ".secret", false);
+        java.security.PublicKey publicKey = null;
+        byte[] secret = null;
+        if (pem != null && secretText != null) {
+            problem(path, "give either public-key or secret, not both");
+        } else if (pem == null && secretText == null && map.get("jwks-url") == null
+                && map.get("public-key") == null && map.get("secret") == null) {
+            problem(path, "needs a verification key: public-key (PEM, RSA or EC) or secret (HS256)");
+        } else if (pem != null) {
+            try {
+                publicKey = io.gatehouse.auth.PemKeys.publicKey(pem);
+            } catch (IllegalArgumentException e) {
+                problem(path + ".public-key", e.getMessage());
+            }
+        } else if (secretText != null) {
+            secret = secretText.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (secret.length < JwtConfig.MIN_SECRET_BYTES) {
+                problem(path + ".secret", "an HS256 secret needs at least " + JwtConfig.MIN_SECRET_BYTES
+                        + " bytes; this one has " + secret.length);
+            }
+        }
+        Duration clockSkew = Duration.ofSeconds(JwtConfig.DEFAULT_CLOCK_SKEW_SECONDS);
+        if (map.get("clock-skew") != null) {
+            String text = string(map.get("clock-skew"), path + ".clock-skew", true);
+            if (text != null) {
+                try {
+                    clockSkew = Durations.parse(text);
+                    if (clockSkew.compareTo(MAX_CLOCK_SKEW) > 0) {
+                        problem(path + ".clock-skew", "'" + text + "' is more than the most allowed, 10m");
+                    }
+                } catch (IllegalArgumentException e) {
+                    problem(path + ".clock-skew", e.getMessage());
+                }
+            }
+        }
+        String rolesClaim = string(map.get("roles-claim"), path + ".roles-claim", false);
+        if (rolesClaim == null) {
+            rolesClaim = JwtConfig.DEFAULT_ROLES_CLAIM;
+        } else if (!CLAIM_NAME.matcher(rolesClaim).matches()) {
+            problem(path + ".roles-claim", "'" + rolesClaim + "' is not a claim name (1-64 letters, digits, '_', ':', "
+                    + "'.' or '-'; nested claims are not supported yet)");
+        }
+        if (problems.size() > before || issuer == null || (publicKey == null && secret == null)) {
+            return null;
+        }
+        return new JwtConfig(issuer, new LinkedHashSet<>(audiences), publicKey, secret, clockSkew, rolesClaim);
     }
 
     private ApiKeysConfig apiKeys(Object node, String path) {
@@ -520,7 +601,8 @@ public final class ConfigParser {
 
     // ---- routes
 
-    private List<RouteConfig> routes(Object node, Map<String, UpstreamConfig> upstreams, boolean apiKeys) {
+    private List<RouteConfig> routes(Object node, Map<String, UpstreamConfig> upstreams, boolean apiKeys,
+                                     boolean jwt) {
         List<RouteConfig> result = new ArrayList<>();
         List<Object> list = list(node, "routes", true);
         if (list == null) {
@@ -533,7 +615,7 @@ public final class ConfigParser {
         Map<String, RouteConfig> shapes = new HashMap<>();
         for (int i = 0; i < list.size(); i++) {
             String path = "routes[" + i + "]";
-            RouteConfig route = route(list.get(i), path, i, upstreams, ids, apiKeys);
+            RouteConfig route = route(list.get(i), path, i, upstreams, ids, apiKeys, jwt);
             if (route == null) {
                 continue;
             }
@@ -568,7 +650,7 @@ public final class ConfigParser {
     }
 
     private RouteConfig route(Object node, String path, int index, Map<String, UpstreamConfig> upstreams,
-                              Map<String, Integer> ids, boolean apiKeys) {
+                              Map<String, Integer> ids, boolean apiKeys, boolean jwt) {
         Map<String, Object> map = map(node, path);
         if (map == null) {
             return null;
@@ -662,15 +744,21 @@ public final class ConfigParser {
             if (!apiKeys) {
                 problem(path + ".auth", "'api-key' needs auth.api-keys with at least one key");
             }
-        } else if (Set.of("jwt", "any").contains(auth)) {
-            problem(path + ".auth", "'" + auth + "' is not available in this version; only 'none' or 'api-key' (refused "
-                    + "rather than letting the route through unauthenticated)");
+        } else if (RouteConfig.AUTH_JWT.equals(auth)) {
+            if (!jwt) {
+                problem(path + ".auth", "'jwt' needs the auth.jwt section");
+            }
+        } else if (RouteConfig.AUTH_ANY.equals(auth)) {
+            if (!jwt || !apiKeys) {
+                problem(path + ".auth", "'any' (an API key or a JWT) needs both auth.api-keys and auth.jwt"
+                        + (jwt ? "; auth.api-keys is missing" : apiKeys ? "; auth.jwt is missing" : ""));
+            }
         } else if (!RouteConfig.AUTH_NONE.equals(auth)) {
             problem(path + ".auth", "unknown auth '" + auth + "' (none | jwt | api-key | any)");
         }
         List<String> roles = roles(map.get("roles"), path + ".roles", true);
         if (map.get("roles") != null && RouteConfig.AUTH_NONE.equals(auth)) {
-            problem(path + ".roles", "roles need an authenticated route (auth: api-key); this one has auth: none");
+            problem(path + ".roles", "roles need an authenticated route (auth: jwt, api-key or any); this one has auth: none");
         }
         Boolean forwardCredentials = bool(map.get("forward-credentials"), path + ".forward-credentials");
         Duration timeout = duration(map.get("timeout"), path + ".timeout", null);

@@ -13,7 +13,7 @@ import java.util.Set;
  * @param headers     exact header conditions (names as written)
  * @param stripPrefix prefix removed from the path before forwarding, or null
  * @param rewrite     path template for the upstream ({name} params, {**} the rest), or null
- * @param auth        none | api-key
+ * @param auth        none | jwt | api-key | any
  * @param roles       the route admits a principal holding any of these; empty means any authenticated caller
  * @param forwardCredentials whether the API-key header and Authorization are sent on to the upstream
  * @param timeout     overrides the upstream's timeout, or null
@@ -38,6 +38,8 @@ public record RouteConfig(
 
     public static final String AUTH_NONE = "none";
     public static final String AUTH_API_KEY = "api-key";
+    public static final String AUTH_JWT = "jwt";
+    public static final String AUTH_ANY = "any";
 
     /** Whether the route needs an authenticated caller. */
     public boolean authenticated() {

@@ -8,18 +8,22 @@ import io.micrometer.core.instrument.Counter;
  */
 public final class AuthMetrics {
     public static final String NAME = "gatehouse.auth";
-    static final String[] OUTCOMES = {"ok", "missing", "invalid", "forbidden"};
+    static final String[] OUTCOMES = {"ok", "missing", "invalid", "forbidden", "expired", "bad_signature"};
 
     private final Counter ok;
     private final Counter missing;
     private final Counter invalid;
     private final Counter forbidden;
+    private final Counter expired;
+    private final Counter badSignature;
 
     AuthMetrics(Counter[] counters) {
         this.ok = counters[0];
         this.missing = counters[1];
         this.invalid = counters[2];
         this.forbidden = counters[3];
+        this.expired = counters[4];
+        this.badSignature = counters[5];
     }
 
     /** A credential was accepted (and, where the route lists roles, a role matched). */
@@ -32,7 +36,7 @@ public final class AuthMetrics {
         missing.increment();
     }
 
-    /** A credential was presented but is not valid. */
+    /** A credential was presented but is not valid (for a token: any reason but the two below). */
     public void invalid() {
         invalid.increment();
     }
@@ -40,5 +44,15 @@ public final class AuthMetrics {
     /** Authenticated, but holding none of the route's roles. */
     public void forbidden() {
         forbidden.increment();
+    }
+
+    /** A token was presented whose exp (plus the clock skew) has passed. */
+    public void expired() {
+        expired.increment();
+    }
+
+    /** A token was presented whose signature does not verify with the configured key (forged or tampered). */
+    public void badSignature() {
+        badSignature.increment();
     }
 }

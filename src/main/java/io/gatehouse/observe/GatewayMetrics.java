@@ -108,7 +108,7 @@ public class GatewayMetrics {
         Counter[] counters = new Counter[AuthMetrics.OUTCOMES.length];
         for (int i = 0; i < counters.length; i++) {
             counters[i] = Counter.builder(AuthMetrics.NAME)
-                    .description("Authentication outcomes, by route: ok, missing, invalid or forbidden")
+                    .description("Authentication outcomes, by route: ok, missing, invalid, expired, bad_signature or forbidden")
                     .tags("route", routeId, "outcome", AuthMetrics.OUTCOMES[i])
                     .register(registry);
         }

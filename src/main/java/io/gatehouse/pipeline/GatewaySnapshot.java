@@ -1,6 +1,7 @@
 package io.gatehouse.pipeline;
 
 import io.gatehouse.auth.ApiKeyStore;
+import io.gatehouse.auth.JwtVerifier;
 import io.gatehouse.config.GatehouseConfig;
 import io.gatehouse.observe.RouteMetrics;
 import io.gatehouse.routing.RouteTable;
@@ -15,6 +16,7 @@ import java.util.Map;
  * it started with until it is done.
  *
  * @param apiKeys the compiled {@code auth.api-keys}, or null when the config has none
+ * @param jwt     the compiled {@code auth.jwt} (with its cache of verified tokens), or null when the config has none
  */
 public record GatewaySnapshot(
         long version,
@@ -24,5 +26,6 @@ public record GatewaySnapshot(
         RouteTable<CompiledRoute> routes,
         Map<String, Upstream> upstreams,
         RouteMetrics unmatchedMetrics,
-        ApiKeyStore apiKeys) {
+        ApiKeyStore apiKeys,
+        JwtVerifier jwt) {
 }

@@ -1,6 +1,7 @@
 package io.gatehouse.pipeline;
 
 import io.gatehouse.auth.ApiKeyStore;
+import io.gatehouse.auth.JwtVerifier;
 import io.gatehouse.config.GatehouseConfig;
 import io.gatehouse.config.RouteConfig;
 import io.gatehouse.observe.GatewayMetrics;
@@ -54,7 +55,9 @@ public class SnapshotCompiler {
         }
         ApiKeyStore apiKeys = config.auth() != null && config.auth().apiKeys() != null
                 ? ApiKeyStore.from(config.auth().apiKeys()) : null;
+        JwtVerifier jwt = config.auth() != null && config.auth().jwt() != null
+                ? JwtVerifier.from(config.auth().jwt()) : null;
         return new GatewaySnapshot(version, source, Instant.now(), config, RouteTable.compile(entries), built,
-                metrics.unmatched(), apiKeys);
+                metrics.unmatched(), apiKeys, jwt);
     }
 }

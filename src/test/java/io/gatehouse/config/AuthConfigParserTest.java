@@ -105,7 +105,7 @@ class AuthConfigParserTest {
     }
 
     @Test
-    void jwtAndIssuerAreStillRefused() {
+    void tokenIssuingIsStillRefusedAndJwtRoutesNeedTheirSections() {
         List<String> problems = problems(UPSTREAM + """
                 routes:
                   - id: a
@@ -117,15 +117,14 @@ class AuthConfigParserTest {
                     upstream: users
                     auth: any
                 auth:
-                  jwt: {issuer: https://id.example.com}
                   issuer: https://id.example.com
                   api-keys:
                     keys: [{id: k, hash: %s}]
                 """.formatted(HASH_A));
-        assertProblem(problems, "auth.jwt: is not available in this version of Gatehouse yet");
         assertProblem(problems, "auth.issuer: is not available in this version of Gatehouse yet");
-        assertProblem(problems, "routes[0].auth: 'jwt' is not available in this version");
-        assertProblem(problems, "routes[1].auth: 'any' is not available in this version");
+        assertProblem(problems, "routes[0].auth: 'jwt' needs the auth.jwt section");
+        assertProblem(problems, "routes[1].auth: 'any' (an API key or a JWT) needs both auth.api-keys and auth.jwt; "
+                + "auth.jwt is missing");
     }
 
     @Test
@@ -198,7 +197,7 @@ class AuthConfigParserTest {
                 "auth.api-keys.keys: required: at least one key");
         assertProblem(problems(UPSTREAM + ROUTE + "auth:\n  api-keys: {keys: {id: k}}\n"),
                 "auth.api-keys.keys: must be a list");
-        assertProblem(problems(UPSTREAM + ROUTE + "auth: {}\n"), "auth: must configure api-keys");
+        assertProblem(problems(UPSTREAM + ROUTE + "auth: {}\n"), "auth: must configure jwt or api-keys");
         assertProblem(problems(UPSTREAM + ROUTE + "auth: api-key\n"), "auth: must be a mapping");
     }
 
@@ -278,7 +277,7 @@ class AuthConfigParserTest {
                   api-keys:
                     keys: [{id: k, hash: %s}]
                 """.formatted(HASH_A));
-        assertProblem(problems, "routes[0].roles: roles need an authenticated route (auth: api-key)");
+        assertProblem(problems, "routes[0].roles: roles need an authenticated route (auth: jwt, api-key or any)");
         assertProblem(problems, "routes[1].roles: roles need an authenticated route");
         assertProblem(problems, "routes[2].roles: list at least one role");
         assertProblem(problems, "routes[3].roles[0]: 'has space': a role is");

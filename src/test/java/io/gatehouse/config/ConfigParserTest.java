@@ -299,7 +299,7 @@ class ConfigParserTest {
                   - id: a
                     path: /a
                     upstream: users
-                    auth: jwt
+                    auth: api-key
                     rate-limit: [per-user]
                     cache: {ttl: 2m}
                   - id: b
@@ -307,16 +307,17 @@ class ConfigParserTest {
                     upstream: users
                     auth: magic
                 auth:
-                  jwt: {issuer: https://id.example.com}
+                  jwt: {issuer: https://id.example.com, jwks-url: https://id.example.com/jwks.json}
+                  issuer: https://id.example.com
                 rate-limits:
                   per-ip: {key: ip, limits: [100/1m]}
                 cache:
                   store: local
                 """);
-        assertProblem(problems, "auth.jwt: is not available in this version of Gatehouse yet");
+        assertProblem(problems, "auth.jwt.jwks-url: is not available in this version of Gatehouse yet");
+        assertProblem(problems, "auth.issuer: is not available in this version of Gatehouse yet");
         assertProblem(problems, "rate-limits: is not available in this version of Gatehouse yet");
         assertProblem(problems, "cache: is not available in this version of Gatehouse yet");
-        assertProblem(problems, "routes[0].auth: 'jwt' is not available in this version");
         assertProblem(problems, "routes[0].rate-limit: is not available");
         assertProblem(problems, "routes[0].cache: is not available");
         assertProblem(problems, "routes[1].auth: unknown auth 'magic'");

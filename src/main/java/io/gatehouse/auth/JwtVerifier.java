@@ -1,0 +1,292 @@
+package io.gatehouse.auth;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.gatehouse.config.JwtConfig;
+import io.smallrye.jwt.algorithm.SignatureAlgorithm;
+import io.smallrye.jwt.auth.principal.DefaultJWTParser;
+import io.smallrye.jwt.auth.principal.JWTAuthContextInfo;
+import io.smallrye.jwt.auth.principal.JWTParser;
+import io.smallrye.jwt.auth.principal.ParseException;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonString;
+import jakarta.json.JsonValue;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.jose4j.jwt.consumer.ErrorCodeValidator;
+import org.jose4j.jwt.consumer.ErrorCodes;
+import org.jose4j.jwt.consumer.InvalidJwtException;
+
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Verifies bearer tokens against {@code auth.jwt}, compiled once per config. SmallRye JWT does the checks: the
+ * signature with the one configured key (so {@code jwk}, {@code jku}, {@code x5u} and {@code kid} headers are never
+ * followed and nothing is fetched), the algorithm against the set the key type fixes (RSA: RS256/384/512, PS256;
+ * EC: ES256 or ES384 by curve; secret: HS256 — so {@code alg: none} and a public key used as an HMAC secret fail),
+ * {@code iss}, {@code aud}, and {@code exp}/{@code nbf}/{@code iat} within the clock skew.
+ *
+ * <p>Verification is CPU only and runs on the event loop. Accepted tokens are cached by their SHA-256 (bounded;
+ * an entry is used until the token's {@code exp} and kept at most {@link #MAX_CACHE_TIME}), so a client reusing its
+ * token is not verified on every request. Rejections are
+ * not cached: they are cheap to produce again and an attacker's garbage must not evict good entries.
+ */
+public final class JwtVerifier {
+    /** Roles travel upstream comma-joined in X-User-Role: a token's role that could not is dropped. */
+    private static final Pattern ROLE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}");
+    private static final int MAX_SUBJECT = 256;
+    public static final int DEFAULT_CACHE_SIZE = 10_000;
+    /** How long a verified token is trusted without verifying it again, at most (never past its exp). */
+    static final Duration MAX_CACHE_TIME = Duration.ofMinutes(5);
+    private static final MessageDigest SHA_256;
+
+    static {
+        try {
+            SHA_256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Why a token was refused; the metric outcome and the {@code error_description} follow from it. */
+    public enum Failure {
+        EXPIRED("the token has expired"),
+        BAD_SIGNATURE("the token signature is not valid"),
+        INVALID("the token is not valid");
+
+        private final String description;
+
+        Failure(String description) {
+            this.description = description;
+        }
+    }
+
+    /** The outcome of one verification: a principal, or a failure with a description safe to send to the client. */
+    public record Result(Principal principal, Failure failure, String description) {
+        static Result ok(Principal principal) {
+            return new Result(principal, null, null);
+        }
+
+        static Result failed(Failure failure, String description) {
+            return new Result(null, failure, description);
+        }
+
+        public boolean ok() {
+            return principal != null;
+        }
+    }
+
+    private record Verified(Principal principal, long expiresAtMillis) {
+    }
+
+    private final JWTParser parser;
+    private final String rolesClaim;
+    private final Cache<ByteBuffer, Verified> cache;
+    private final Clock clock;
+
+    private JwtVerifier(JWTParser parser, String rolesClaim, int cacheSize, Clock clock) {
+        this.parser = parser;
+        this.rolesClaim = rolesClaim;
+        this.clock = clock;
+        // A fixed write expiry plus the exp check on every hit (in verify): an entry is never used past its token's
+        // exp. Not Caffeine's variable expiry, whose generated cache/node classes the Quarkus native-image support
+        // does not register (this combination, strong keys/values + maximum size + expire-after-write, it does).
+        this.cache = Caffeine.newBuilder()
+                .maximumSize(cacheSize)
+                .expireAfterWrite(MAX_CACHE_TIME)
+                .executor(Runnable::run) // maintenance inline: no pool thread per config
+                .build();
+    }
+
+    /** Compiles the {@code auth.jwt} section (already validated by the config parser). */
+    public static JwtVerifier from(JwtConfig config) {
+        return from(config, DEFAULT_CACHE_SIZE, Clock.systemUTC());
+    }
+
+    static JwtVerifier from(JwtConfig config, int cacheSize, Clock clock) {
+        return new JwtVerifier(new DefaultJWTParser(context(config)), config.rolesClaim(), cacheSize, clock);
+    }
+
+    static JWTAuthContextInfo context(JwtConfig config) {
+        JWTAuthContextInfo info = new JWTAuthContextInfo();
+        info.setIssuedBy(config.issuer());
+        if (!config.audiences().isEmpty()) {
+            info.setExpectedAudience(config.audiences());
+        }
+        int skew = (int) Math.min(Integer.MAX_VALUE, (config.clockSkew().toMillis() + 999) / 1000);
+        info.setClockSkew(skew);
+        info.setExpGracePeriodSecs(skew);
+        info.setRequireNamedPrincipal(true);
+        Set<SignatureAlgorithm> algorithms;
+        if (config.secret() != null) {
+            info.setSecretVerificationKey(new SecretKeySpec(config.secret(), "HmacSHA256"));
+            algorithms = EnumSet.of(SignatureAlgorithm.HS256);
+        } else if (config.publicKey() instanceof RSAPublicKey rsa) {
+            info.setPublicVerificationKey(rsa);
+            algorithms = EnumSet.of(SignatureAlgorithm.RS256, SignatureAlgorithm.RS384, SignatureAlgorithm.RS512,
+                    SignatureAlgorithm.PS256);
+        } else if (config.publicKey() instanceof ECPublicKey ec) {
+            info.setPublicVerificationKey(ec);
+            algorithms = EnumSet.of(PemKeys.curveBits(ec) == 384 ? SignatureAlgorithm.ES384 : SignatureAlgorithm.ES256);
+        } else {
+            throw new IllegalArgumentException("auth.jwt has no usable verification key");
+        }
+        info.setSignatureAlgorithm(algorithms);
+        // No key location and no JWKS: SmallRye uses the one key above and never resolves one over the network.
+        info.setPublicKeyLocation(null);
+        info.setPublicKeyContent(null);
+        return info;
+    }
+
+    /** Verifies a presented bearer token (the part after {@code Bearer }). */
+    public Result verify(String token) {
+        ByteBuffer key = ByteBuffer.wrap(sha256(token));
+        Verified hit = cache.getIfPresent(key);
+        if (hit != null) {
+            if (hit.expiresAtMillis() > clock.millis()) {
+                return Result.ok(hit.principal());
+            }
+            cache.invalidate(key); // past exp: verified again below (and refused once beyond the clock skew)
+        }
+        JsonWebToken jwt;
+        try {
+            jwt = parser.parse(token);
+        } catch (ParseException e) {
+            return classify(e);
+        } catch (RuntimeException e) {
+            // a malformed token can surface as an unchecked exception from the JSON layer
+            return Result.failed(Failure.INVALID, Failure.INVALID.description);
+        }
+        String subject = jwt.getSubject();
+        if (subject == null || subject.isEmpty() || subject.length() > MAX_SUBJECT || !printable(subject)) {
+            return Result.failed(Failure.INVALID, "the token has no usable sub claim");
+        }
+        Principal principal = new Principal(subject, roles(jwt.getClaim(rolesClaim)), tier(jwt.getClaim("tier")));
+        long exp = jwt.getExpirationTime() * 1000L;
+        if (exp > clock.millis()) {
+            cache.put(key, new Verified(principal, exp));
+        }
+        return Result.ok(principal);
+    }
+
+    long cachedEntries() {
+        cache.cleanUp();
+        return cache.estimatedSize();
+    }
+
+    private static Result classify(ParseException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InvalidJwtException invalid) {
+                if (invalid.hasExpired()) {
+                    return Result.failed(Failure.EXPIRED, Failure.EXPIRED.description);
+                }
+                if (invalid.hasErrorCode(ErrorCodes.SIGNATURE_INVALID)) {
+                    return Result.failed(Failure.BAD_SIGNATURE, Failure.BAD_SIGNATURE.description);
+                }
+                if (invalid.hasErrorCode(ErrorCodes.NOT_YET_VALID)) {
+                    return Result.failed(Failure.INVALID, "the token is not yet valid");
+                }
+                if (invalid.hasErrorCode(ErrorCodes.ISSUER_INVALID) || invalid.hasErrorCode(ErrorCodes.ISSUER_MISSING)) {
+                    return Result.failed(Failure.INVALID, "the token is not from the accepted issuer");
+                }
+                if (invalid.hasErrorCode(ErrorCodes.AUDIENCE_INVALID) || invalid.hasErrorCode(ErrorCodes.AUDIENCE_MISSING)) {
+                    return Result.failed(Failure.INVALID, "the token is not for an accepted audience");
+                }
+                if (invalid.hasErrorCode(ErrorCodes.EXPIRATION_MISSING)) {
+                    return Result.failed(Failure.INVALID, "the token has no exp claim");
+                }
+                for (ErrorCodeValidator.Error error : invalid.getErrorDetails()) {
+                    if (error.getErrorCode() == ErrorCodes.SIGNATURE_INVALID) {
+                        return Result.failed(Failure.BAD_SIGNATURE, Failure.BAD_SIGNATURE.description);
+                    }
+                }
+                break;
+            }
+        }
+        return Result.failed(Failure.INVALID, Failure.INVALID.description);
+    }
+
+    /**
+     * Roles from an array claim (in token order; the {@code groups} claim, which SmallRye gives as a set, sorted) or a
+     * space/comma separated string; repeats and names unfit for the X-User-Role header are dropped.
+     */
+    static List<String> roles(Object claim) {
+        List<String> raw = new ArrayList<>();
+        if (claim instanceof JsonArray array) {
+            for (JsonValue v : array) {
+                if (v instanceof JsonString s) {
+                    raw.add(s.getString());
+                }
+            }
+        } else if (claim instanceof Collection<?> collection) {
+            // SmallRye hands the groups claim over as an unordered Set: sort it so X-User-Role is stable
+            for (Object v : collection) {
+                if (v instanceof String s) {
+                    raw.add(s);
+                } else if (v instanceof JsonString s) {
+                    raw.add(s.getString());
+                }
+            }
+            if (claim instanceof Set<?>) {
+                Collections.sort(raw);
+            }
+        } else {
+            String text = claim instanceof JsonString s ? s.getString() : claim instanceof String s ? s : null;
+            if (text != null) {
+                for (String part : text.split("[\\s,]+")) {
+                    raw.add(part);
+                }
+            }
+        }
+        List<String> roles = new ArrayList<>(raw.size());
+        for (String role : raw) {
+            if (ROLE.matcher(role).matches() && !roles.contains(role)) {
+                roles.add(role);
+            }
+        }
+        return roles;
+    }
+
+    private static String tier(Object claim) {
+        String text = claim instanceof JsonString s ? s.getString() : claim instanceof String s ? s : null;
+        return text != null && ROLE.matcher(text).matches() ? text : null;
+    }
+
+    private static boolean printable(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[] sha256(String token) {
+        MessageDigest digest;
+        try {
+            digest = (MessageDigest) SHA_256.clone();
+        } catch (CloneNotSupportedException e) {
+            try {
+                digest = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException impossible) {
+                throw new IllegalStateException(impossible);
+            }
+        }
+        return digest.digest(token.getBytes(StandardCharsets.UTF_8));
+    }
+}
