@@ -19,7 +19,7 @@ JAVA=${BENCH_JAVA:-java}
 OUT=bench/out
 ORIGIN1=18081 ORIGIN2=18082 NGINX=18080 GATEHOUSE=18090 GATEHOUSE_MGMT=18091
 
-for tool in nginx wrk curl; do
+for tool in nginx wrk curl openssl; do
   command -v "$tool" >/dev/null || { echo "bench needs $tool (apt-get install -y nginx wrk curl)" >&2; exit 1; }
 done
 [ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -q -B package -DskipTests
@@ -63,6 +63,14 @@ nginx_conf origin2 $ORIGIN2 "server { listen 127.0.0.1:$ORIGIN2; location / { de
 nginx_conf proxy $NGINX "upstream origins { server 127.0.0.1:$ORIGIN1; server 127.0.0.1:$ORIGIN2; keepalive 64; }
   server { listen 127.0.0.1:$NGINX; location / { proxy_pass http://origins; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
 
+JWT_SECRET=bench-secret-bench-secret-bench-secret-0123456789
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+JWT_HEAD=$(printf %s '{"alg":"HS256","typ":"JWT"}' | b64url)
+JWT_BODY=$(printf '{"iss":"https://bench.gatehouse","sub":"bench-user","groups":["user"],"iat":%d,"exp":%d}' \
+  "$(date +%s)" "$(( $(date +%s) + 7200 ))" | b64url)
+JWT_SIG=$(printf %s "$JWT_HEAD.$JWT_BODY" | openssl dgst -sha256 -hmac "$JWT_SECRET" -binary | b64url)
+JWT_TOKEN="$JWT_HEAD.$JWT_BODY.$JWT_SIG"
+
 cat > "$OUT/gatehouse.yaml" <<YAML
 upstreams:
   origins:
@@ -71,9 +79,18 @@ upstreams:
       - url: http://127.0.0.1:$ORIGIN2
     balancer: ${BENCH_BALANCER:-round-robin}
 routes:
+  - id: bench-jwt
+    path: /jwt/**
+    upstream: origins
+    strip-prefix: /jwt
+    auth: jwt
   - id: bench
     path: /**
     upstream: origins
+auth:
+  jwt:
+    issuer: https://bench.gatehouse
+    secret: $JWT_SECRET
 YAML
 
 start_ns=$(date +%s%N)
@@ -100,11 +117,11 @@ cpu_ticks() { # total user+system clock ticks of the given pids
 sys_ticks() { # system (kernel) clock ticks of the given pids
   local t=0; for p in "$@"; do t=$(( t + $(awk '{print $15}' "/proc/$p/stat") )); done; echo "$t"
 }
-run_wrk() { # label port seconds pids-to-measure...
+run_wrk() { # label port seconds pids-to-measure...   (WRK_PATH and WRK_HEADER may change the request)
   local label=$1 port=$2 secs=$3; shift 3
   local before after sys_before sys_after
   before=$(cpu_ticks "$@"); sys_before=$(sys_ticks "$@")
-  wrk -t"$THREADS" -c"$CONNS" -d"$secs"s --latency "http://127.0.0.1:$port/bench" > "$OUT/wrk-$label.txt"
+  wrk -t"$THREADS" -c"$CONNS" -d"$secs"s --latency ${WRK_HEADER:+-H "$WRK_HEADER"} "http://127.0.0.1:$port${WRK_PATH:-/bench}" > "$OUT/wrk-$label.txt"
   after=$(cpu_ticks "$@"); sys_after=$(sys_ticks "$@")
   echo "$label: cpu ticks $((after - before)), of which kernel $((sys_after - sys_before))" >> "$OUT/cpu.txt"
   local rps p50 p99 errors cpu_us
@@ -134,6 +151,25 @@ for r in $(seq 1 "$ROUNDS"); do
   G_RPS+=("$rps"); G_P99+=("$p99"); G_CPU+=("$cpu")
 done
 
+if [ "${BENCH_AUTH:-}" = jwt ]; then
+  # A JWT-protected route against the same route without auth, same gateway, interleaved.
+  curl -sf -o /dev/null -H "Authorization: Bearer $JWT_TOKEN" "http://127.0.0.1:$GATEHOUSE/jwt/bench" \
+    || { echo "the bench token was refused"; exit 1; }
+  WRK_PATH=/jwt/bench WRK_HEADER="Authorization: Bearer $JWT_TOKEN" run_wrk warm-jwt $GATEHOUSE 5 "$GH_PID" >/dev/null
+  echo
+  printf "%-6s %-10s %12s %9s %9s %11s  %s\n" round route req/s p50-ms p99-ms cpu-us/req errors
+  declare -a P_RPS J_RPS
+  for r in $(seq 1 "$ROUNDS"); do
+    read -r rps p50 p99 cpu err <<<"$(run_wrk "plain-$r" $GATEHOUSE "$DURATION" "$GH_PID")"
+    printf "%-6s %-10s %12s %9s %9s %11s  %s\n" "$r" no-auth "$rps" "$p50" "$p99" "$cpu" "${err:-}"
+    P_RPS+=("$rps")
+    read -r rps p50 p99 cpu err <<<"$(WRK_PATH=/jwt/bench WRK_HEADER="Authorization: Bearer $JWT_TOKEN" \
+      run_wrk "jwt-$r" $GATEHOUSE "$DURATION" "$GH_PID")"
+    printf "%-6s %-10s %12s %9s %9s %11s  %s\n" "$r" jwt "$rps" "$p50" "$p99" "$cpu" "${err:-}"
+    J_RPS+=("$rps")
+  done
+fi
+
 rss_mb=$(( $(ps -o rss= -p "$GH_PID") / 1024 ))
 sum() { local s=0; for x in "$@"; do s=$(awk -v a="$s" -v b="$x" 'BEGIN{print a+b}'); done; echo "$s"; }
 n_rps=$(sum "${N_RPS[@]}"); g_rps=$(sum "${G_RPS[@]}"); n_p99=$(sum "${N_P99[@]}"); g_p99=$(sum "${G_P99[@]}")
@@ -142,5 +178,8 @@ echo
 echo "gatehouse: start-up to first proxied 200 ${startup_ms} ms, RSS after the run ${rss_mb} MB"
 awk -v g="$g_rps" -v n="$n_rps" -v gp="$g_p99" -v np="$n_p99" -v gc="$g_cpu" -v nc="$n_cpu" 'BEGIN {
   printf "ratio gatehouse/nginx: throughput %.2fx (goal >= 1.0), p99 %.2fx (goal <= 1.5), CPU per request %.2fx\n", g/n, gp/np, gc/nc }'
+if [ "${BENCH_AUTH:-}" = jwt ]; then
+  awk -v j="$(sum "${J_RPS[@]}")" -v p="$(sum "${P_RPS[@]}")" 'BEGIN { printf "ratio jwt route / same route without auth: %.2fx (goal >= 0.9)\n", j/p }'
+fi
 echo "balancer: ${BENCH_BALANCER:-round-robin}"
 echo "command: bench/run.sh $DURATION $ROUNDS $CONNS (wrk -t$THREADS -c$CONNS -d${DURATION}s; java: $("$JAVA" -version 2>&1 | head -1); JAVA_OPTS='$JAVA_OPTS'); $(nproc) cores"
