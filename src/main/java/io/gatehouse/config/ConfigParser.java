@@ -42,8 +42,7 @@ public final class ConfigParser {
     private static final Set<String> AUTH_NOT_YET = Set.of("issuer");
     private static final Set<String> JWT_KEYS = Set.of("issuer", "audiences", "public-key", "secret", "jwks-url",
             "clock-skew", "roles-claim");
-    /** A later increment fetches JWKS without blocking; until then it is refused, never fetched synchronously. */
-    private static final Set<String> JWT_NOT_YET = Set.of("jwks-url");
+    private static final Set<String> JWT_NOT_YET = Set.of();
     private static final Pattern CLAIM_NAME = Pattern.compile("[A-Za-z0-9_:.-]{1,64}");
     private static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(10);
     private static final Set<String> API_KEYS_KEYS = Set.of("header", "keys");
@@ -200,11 +199,14 @@ public final class ConfigParser {
         String secretText = string(map.get("secret"), path + ".secret", false);
         java.security.PublicKey publicKey = null;
         byte[] secret = null;
-        if (pem != null && secretText != null) {
-            problem(path, "give either public-key or secret, not both");
-        } else if (pem == null && secretText == null && map.get("jwks-url") == null
-                && map.get("public-key") == null && map.get("secret") == null) {
-            problem(path, "needs a verification key: public-key (PEM, RSA or EC) or secret (HS256)");
+        String jwksUrl = string(map.get("jwks-url"), path + ".jwks-url", false);
+        int given = (map.get("public-key") != null ? 1 : 0) + (map.get("secret") != null ? 1 : 0)
+                + (map.get("jwks-url") != null ? 1 : 0);
+        if (given > 1) {
+            problem(path, "give exactly one of public-key, secret and jwks-url");
+        } else if (given == 0) {
+            problem(path, "needs a verification key: public-key (PEM, RSA or EC), jwks-url (the issuer's JWKS) or "
+                    + "secret (HS256)");
         } else if (pem != null) {
             try {
                 publicKey = io.gatehouse.auth.PemKeys.publicKey(pem);
@@ -217,6 +219,8 @@ public final class ConfigParser {
                 problem(path + ".secret", "an HS256 secret needs at least " + JwtConfig.MIN_SECRET_BYTES
                         + " bytes; this one has " + secret.length);
             }
+        } else if (jwksUrl != null) {
+            jwksUrl = jwksUrl(jwksUrl, path + ".jwks-url");
         }
         Duration clockSkew = Duration.ofSeconds(JwtConfig.DEFAULT_CLOCK_SKEW_SECONDS);
         if (map.get("clock-skew") != null) {
@@ -239,10 +243,31 @@ public final class ConfigParser {
             problem(path + ".roles-claim", "'" + rolesClaim + "' is not a claim name (1-64 letters, digits, '_', ':', "
                     + "'.' or '-'; nested claims are not supported yet)");
         }
-        if (problems.size() > before || issuer == null || (publicKey == null && secret == null)) {
+        if (problems.size() > before || issuer == null || (publicKey == null && secret == null && jwksUrl == null)) {
             return null;
         }
-        return new JwtConfig(issuer, new LinkedHashSet<>(audiences), publicKey, secret, clockSkew, rolesClaim);
+        return new JwtConfig(issuer, new LinkedHashSet<>(audiences), publicKey, secret, clockSkew, rolesClaim, jwksUrl);
+    }
+
+    /** An absolute http(s) URL with a host and no user info or fragment; null (and a problem) otherwise. */
+    private String jwksUrl(String text, String path) {
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(text);
+        } catch (java.net.URISyntaxException e) {
+            problem(path, "'" + text + "' is not a URL");
+            return null;
+        }
+        String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!"http".equals(scheme) && !"https".equals(scheme)) {
+            problem(path, "'" + text + "' must be an http:// or https:// URL");
+            return null;
+        }
+        if (uri.getHost() == null || uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
+            problem(path, "'" + text + "' must be an absolute URL with a host, without user info or fragment");
+            return null;
+        }
+        return text;
     }
 
     private ApiKeysConfig apiKeys(Object node, String path) {
