@@ -2,6 +2,7 @@ package io.gatehouse.auth;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.gatehouse.config.IssuerConfig;
 import io.gatehouse.config.JwtConfig;
 import io.smallrye.jwt.algorithm.SignatureAlgorithm;
 import io.smallrye.jwt.auth.principal.DefaultJWTParser;
@@ -105,12 +106,22 @@ public final class JwtVerifier {
     /** The keys of jwks-url, or null. */
     private final JwksKeys<JWTParser> jwks;
     private final String rolesClaim;
+    /** The kid of the tokens Gatehouse issues itself (auth.issuer), and their parser; or null. */
+    private final String issuerKid;
+    private final JWTParser issuerParser;
     private final Cache<ByteBuffer, Verified> cache;
     private final Clock clock;
 
     private JwtVerifier(JWTParser parser, JwksKeys<JWTParser> jwks, String rolesClaim, int cacheSize, Clock clock) {
+        this(parser, jwks, rolesClaim, null, 0, cacheSize, clock);
+    }
+
+    private JwtVerifier(JWTParser parser, JwksKeys<JWTParser> jwks, String rolesClaim, IssuerConfig issuer,
+                        int skewSeconds, int cacheSize, Clock clock) {
         this.parser = parser;
         this.jwks = jwks;
+        this.issuerKid = issuer != null ? issuer.kid() : null;
+        this.issuerParser = issuer != null ? issuerParser(issuer, skewSeconds) : null;
         this.rolesClaim = rolesClaim;
         this.clock = clock;
         // A fixed write expiry plus the exp check on every hit (in verify): an entry is never used past its token's
@@ -140,14 +151,51 @@ public final class JwtVerifier {
      * asynchronously: this returns at once). {@link #close()} stops the refresh.
      */
     public static JwtVerifier from(JwtConfig config, Vertx vertx, JwksKeys.Settings settings) {
-        if (config.jwksUrl() == null) {
-            return from(config);
+        return from(config, null, vertx, settings);
+    }
+
+    /**
+     * Compiles {@code auth.jwt} (or null) and {@code auth.issuer} (or null; then the tokens Gatehouse issues, told
+     * apart by their kid, are verified with the issuer's own public key, its iss and aud).
+     */
+    public static JwtVerifier from(JwtConfig config, IssuerConfig issuer, Vertx vertx, JwksKeys.Settings settings) {
+        if (config == null && issuer == null) {
+            throw new IllegalArgumentException("neither auth.jwt nor auth.issuer");
+        }
+        String rolesClaim = config != null ? config.rolesClaim() : TokenIssuer.ROLES_CLAIM;
+        if (config == null || config.jwksUrl() == null) {
+            JWTParser parser = config != null ? new DefaultJWTParser(context(config)) : null;
+            return new JwtVerifier(parser, null, rolesClaim, issuer, clockSkewOf(config), DEFAULT_CACHE_SIZE,
+                    Clock.systemUTC());
         }
         JwksKeys<JWTParser> keys = new JwksKeys<>(vertx, config.jwksUrl(), settings, jwk -> parserFor(config, jwk));
-        JwtVerifier verifier = new JwtVerifier(null, keys, config.rolesClaim(), DEFAULT_CACHE_SIZE,
+        JwtVerifier verifier = new JwtVerifier(null, keys, rolesClaim, issuer, clockSkewOf(config), DEFAULT_CACHE_SIZE,
                 Clock.systemUTC());
         keys.start();
         return verifier;
+    }
+
+    private static JWTParser issuerParser(IssuerConfig issuer, int skew) {
+        JWTAuthContextInfo info = new JWTAuthContextInfo();
+        info.setIssuedBy(issuer.issuer());
+        if (issuer.audience() != null) {
+            info.setExpectedAudience(Set.of(issuer.audience()));
+        }
+        info.setClockSkew(skew);
+        info.setExpGracePeriodSecs(skew);
+        info.setRequireNamedPrincipal(true);
+        info.setPublicKeyLocation(null);
+        info.setPublicKeyContent(null);
+        if (!withKey(info, issuer.keys().getPublic(), null)) {
+            throw new IllegalArgumentException("auth.issuer has no usable key");
+        }
+        return new DefaultJWTParser(info);
+    }
+
+    private static int clockSkewOf(JwtConfig config) {
+        java.time.Duration skew = config != null ? config.clockSkew()
+                : java.time.Duration.ofSeconds(JwtConfig.DEFAULT_CLOCK_SKEW_SECONDS);
+        return (int) Math.min(Integer.MAX_VALUE, (skew.toMillis() + 999) / 1000);
     }
 
     /** Stops what runs in the background (the JWKS refresh); requests still verify with the keys held. */
@@ -256,8 +304,8 @@ public final class JwtVerifier {
         if (hit != null) {
             return hit;
         }
-        if (parser != null) {
-            return verify(token, key, parser);
+        if (parser != null && issuerKid == null) {
+            return verify(token, key, parser, rolesClaim);
         }
         String kid;
         try {
@@ -265,8 +313,14 @@ public final class JwtVerifier {
         } catch (IllegalArgumentException e) {
             return Result.failed(Failure.INVALID, Failure.INVALID.description);
         }
-        JWTParser found = jwks.find(kid);
-        return found != null ? verify(token, key, found) : unknownKey(kid);
+        if (issuerKid != null && issuerKid.equals(kid)) {
+            return verify(token, key, issuerParser, TokenIssuer.ROLES_CLAIM);
+        }
+        if (parser != null) {
+            return verify(token, key, parser, rolesClaim);
+        }
+        JWTParser found = jwks != null ? jwks.find(kid) : null;
+        return found != null ? verify(token, key, found, rolesClaim) : unknownKey(kid);
     }
 
     /**
@@ -279,8 +333,8 @@ public final class JwtVerifier {
         if (hit != null) {
             return Future.succeededFuture(hit);
         }
-        if (parser != null) {
-            return Future.succeededFuture(verify(token, key, parser));
+        if (parser != null || jwks == null) {
+            return Future.succeededFuture(verify(token)); // nothing to fetch
         }
         String kid;
         try {
@@ -288,9 +342,12 @@ public final class JwtVerifier {
         } catch (IllegalArgumentException e) {
             return Future.succeededFuture(Result.failed(Failure.INVALID, Failure.INVALID.description));
         }
+        if (issuerKid != null && issuerKid.equals(kid)) {
+            return Future.succeededFuture(verify(token, key, issuerParser, TokenIssuer.ROLES_CLAIM));
+        }
         JWTParser found = jwks.find(kid);
         if (found != null) {
-            return Future.succeededFuture(verify(token, key, found));
+            return Future.succeededFuture(verify(token, key, found, rolesClaim));
         }
         if (kid == null) {
             return Future.succeededFuture(unknownKey(null)); // a refetch would not give a kid-less token a key
@@ -301,16 +358,16 @@ public final class JwtVerifier {
         }
         return refetch.transform(ar -> {
             JWTParser now = jwks.find(kid);
-            return Future.succeededFuture(now != null ? verify(token, key, now) : unknownKey(kid));
+            return Future.succeededFuture(now != null ? verify(token, key, now, rolesClaim) : unknownKey(kid));
         });
     }
 
     private Result unknownKey(String kid) {
-        if (!jwks.loaded()) {
+        if (jwks != null && !jwks.loaded()) {
             return Result.failed(Failure.INVALID, "the token signing keys are not available yet");
         }
         return Result.failed(Failure.BAD_SIGNATURE, kid == null
-                ? "the token has no kid and the key set has more than one key"
+                ? (jwks != null ? "the token has no kid and the key set has more than one key" : "the token has no kid")
                 : "the token signing key (kid) is not known");
     }
 
@@ -343,7 +400,7 @@ public final class JwtVerifier {
         }
     }
 
-    private Result verify(String token, ByteBuffer key, JWTParser parser) {
+    private Result verify(String token, ByteBuffer key, JWTParser parser, String rolesClaim) {
         JsonWebToken jwt;
         try {
             jwt = parser.parse(token);

@@ -39,7 +39,10 @@ public final class ConfigParser {
     private static final Set<String> TOP_LEVEL = Set.of("upstreams", "routes", "auth", "rate-limits", "cache");
     private static final Set<String> NOT_YET = Set.of("rate-limits", "cache");
     private static final Set<String> AUTH_KEYS = Set.of("api-keys", "jwt", "issuer");
-    private static final Set<String> AUTH_NOT_YET = Set.of("issuer");
+    private static final Set<String> AUTH_NOT_YET = Set.of();
+    private static final Set<String> ISSUER_KEYS = Set.of("private-key", "issuer", "audience", "expires-in", "kid");
+    private static final Duration MAX_TOKEN_LIFETIME = Duration.ofHours(24);
+    private static final java.util.regex.Pattern KID = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     private static final Set<String> JWT_KEYS = Set.of("issuer", "audiences", "public-key", "secret", "jwks-url",
             "clock-skew", "roles-claim");
     private static final Set<String> JWT_NOT_YET = Set.of();
@@ -148,7 +151,7 @@ public final class ConfigParser {
         // Whether the file has the section at all, so a route's 'auth: api-key' is not also reported when the
         // section is there but has problems of its own.
         boolean apiKeysGiven = map.get("auth") instanceof Map<?, ?> a && a.get("api-keys") != null;
-        boolean jwtGiven = map.get("auth") instanceof Map<?, ?> a && a.get("jwt") != null;
+        boolean jwtGiven = map.get("auth") instanceof Map<?, ?> a && (a.get("jwt") != null || a.get("issuer") != null);
         List<RouteConfig> routes = routes(map.get("routes"), upstreams, apiKeysGiven, jwtGiven);
         return problems.isEmpty() ? new GatehouseConfig(Map.copyOf(upstreams), List.copyOf(routes), auth) : null;
     }
@@ -167,7 +170,66 @@ public final class ConfigParser {
         if (map.isEmpty()) {
             problem("auth", "must configure jwt or api-keys (or leave auth out)");
         }
-        return new AuthConfig(apiKeys(map.get("api-keys"), "auth.api-keys"), jwt(map.get("jwt"), "auth.jwt"));
+        ApiKeysConfig apiKeys = apiKeys(map.get("api-keys"), "auth.api-keys");
+        JwtConfig jwt = jwt(map.get("jwt"), "auth.jwt");
+        IssuerConfig issuer = issuer(map.get("issuer"), "auth.issuer", map.get("api-keys") != null,
+                map.get("jwt") != null, jwt);
+        return new AuthConfig(apiKeys, jwt, issuer);
+    }
+
+    private IssuerConfig issuer(Object node, String path, boolean apiKeysGiven, boolean jwtGiven, JwtConfig jwt) {
+        if (node == null) {
+            return null;
+        }
+        Map<String, Object> map = map(node, path);
+        if (map == null) {
+            return null;
+        }
+        int before = problems.size();
+        checkKeys(map, path + ".", ISSUER_KEYS, Set.of());
+        if (!apiKeysGiven) {
+            problem(path, "needs auth.api-keys: clients present their API key to get a token");
+        }
+        // never echoed: a private key must not end up in a log
+        String pem = string(map.get("private-key"), path + ".private-key", true);
+        java.security.KeyPair keys = null;
+        if (pem != null) {
+            try {
+                keys = io.gatehouse.auth.PemKeys.privateKey(pem);
+            } catch (IllegalArgumentException e) {
+                problem(path + ".private-key", e.getMessage());
+            }
+        }
+        String issuer = string(map.get("issuer"), path + ".issuer", false);
+        if (issuer == null && map.get("issuer") == null) {
+            if (jwt != null) {
+                issuer = jwt.issuer();
+            } else if (!jwtGiven) {
+                problem(path + ".issuer", "required when there is no auth.jwt to take it from");
+            }
+        } else if (issuer != null && issuer.isBlank()) {
+            problem(path + ".issuer", "must not be empty");
+        }
+        String audience = string(map.get("audience"), path + ".audience", false);
+        if (audience != null && audience.isBlank()) {
+            problem(path + ".audience", "must not be empty (or leave it out)");
+        }
+        Duration expiresIn = duration(map.get("expires-in"), path + ".expires-in",
+                Duration.ofMinutes(IssuerConfig.DEFAULT_EXPIRES_IN_MINUTES));
+        if (expiresIn.compareTo(Duration.ofSeconds(10)) < 0 || expiresIn.compareTo(MAX_TOKEN_LIFETIME) > 0) {
+            problem(path + ".expires-in", "must be between 10s and 24h");
+        }
+        String kid = string(map.get("kid"), path + ".kid", false);
+        if (kid != null && !KID.matcher(kid).matches()) {
+            problem(path + ".kid", "'" + kid + "' is not a usable kid (1-128 letters, digits, '.', '_', ':' or '-')");
+        }
+        if (problems.size() > before || keys == null || issuer == null) {
+            return null;
+        }
+        if (kid == null) {
+            kid = io.gatehouse.auth.TokenIssuer.thumbprint(keys.getPublic());
+        }
+        return new IssuerConfig(keys, issuer, audience, expiresIn, kid);
     }
 
     private JwtConfig jwt(Object node, String path) {
@@ -771,7 +833,7 @@ public final class ConfigParser {
             }
         } else if (RouteConfig.AUTH_JWT.equals(auth)) {
             if (!jwt) {
-                problem(path + ".auth", "'jwt' needs the auth.jwt section");
+                problem(path + ".auth", "'jwt' needs the auth.jwt section (or auth.issuer)");
             }
         } else if (RouteConfig.AUTH_ANY.equals(auth)) {
             if (!jwt || !apiKeys) {

@@ -3,6 +3,7 @@ package io.gatehouse.pipeline;
 import io.gatehouse.auth.ApiKeyStore;
 import io.gatehouse.auth.JwksKeys;
 import io.gatehouse.auth.JwtVerifier;
+import io.gatehouse.auth.TokenIssuer;
 import io.gatehouse.config.GatehouseConfig;
 import io.gatehouse.config.RouteConfig;
 import io.gatehouse.observe.GatewayMetrics;
@@ -69,9 +70,11 @@ public class SnapshotCompiler {
         }
         ApiKeyStore apiKeys = config.auth() != null && config.auth().apiKeys() != null
                 ? ApiKeyStore.from(config.auth().apiKeys()) : null;
-        JwtVerifier jwt = config.auth() != null && config.auth().jwt() != null
-                ? JwtVerifier.from(config.auth().jwt(), vertx, jwksSettings) : null;
+        JwtVerifier jwt = config.auth() != null && config.auth().bearerTokens()
+                ? JwtVerifier.from(config.auth().jwt(), config.auth().issuer(), vertx, jwksSettings) : null;
+        TokenIssuer issuer = config.auth() != null && config.auth().issuer() != null
+                ? TokenIssuer.from(config.auth().issuer()) : null;
         return new GatewaySnapshot(version, source, Instant.now(), config, RouteTable.compile(entries), built,
-                metrics.unmatched(), apiKeys, jwt);
+                metrics.unmatched(), apiKeys, jwt, issuer);
     }
 }

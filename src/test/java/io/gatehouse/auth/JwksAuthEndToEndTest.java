@@ -171,4 +171,64 @@ class JwksAuthEndToEndTest {
                         jws -> jws.setKeyIdHeaderValue("b"))).get("/jwt/echo").then().statusCode(401)
                 .header("WWW-Authenticate", containsString("not from the accepted issuer"));
     }
+
+    // ---- POST /auth/token (auth.issuer), same gateway: its tokens pass the jwt route next to the JWKS keys
+
+    @Test
+    @Order(5)
+    void anApiKeyGetsATokenThatPassesAJwtRoute() {
+        io.restassured.response.Response r = given().header(JwksTestResource.KEY_HEADER, JwksTestResource.USER_KEY)
+                .contentType("application/x-www-form-urlencoded").formParam("grant_type", "client_credentials")
+                .post("/auth/token");
+        r.then().statusCode(200)
+                .header("Content-Type", containsString("application/json"))
+                .header("Cache-Control", "no-store")
+                .body("token_type", equalTo("Bearer"))
+                .body("expires_in", equalTo(300));
+        String token = r.path("access_token");
+        int requests = jwks.requests();
+        given().header("Authorization", "Bearer " + token).get("/jwt/echo").then().statusCode(200)
+                .body("headers.x-user-id", equalTo("mobile-app"))
+                .body("headers.x-user-role", equalTo("user"))
+                .body("headers.x-authenticated", equalTo("true"));
+        assertEquals(requests, jwks.requests(), "the issuer's own key needs no JWKS fetch");
+
+        // client_id + client_secret in the form, the OAuth2 way
+        String second = given().contentType("application/x-www-form-urlencoded")
+                .formParam("grant_type", "client_credentials").formParam("client_id", "mobile-app")
+                .formParam("client_secret", JwksTestResource.USER_KEY)
+                .post("/auth/token").then().statusCode(200).extract().path("access_token");
+        given().header("Authorization", "Bearer " + second).get("/jwt/echo").then().statusCode(200)
+                .body("headers.x-user-id", equalTo("mobile-app"));
+    }
+
+    @Test
+    @Order(6)
+    void badClientsAndRequestsGetOAuth2Errors() {
+        given().header(JwksTestResource.KEY_HEADER, "not-the-key").contentType("application/x-www-form-urlencoded")
+                .formParam("grant_type", "client_credentials").post("/auth/token").then().statusCode(401)
+                .body("error", equalTo("invalid_client"))
+                .body(org.hamcrest.Matchers.not(containsString("not-the-key")));
+        // the right key under another client_id
+        given().contentType("application/x-www-form-urlencoded").formParam("grant_type", "client_credentials")
+                .formParam("client_id", "someone-else").formParam("client_secret", JwksTestResource.USER_KEY)
+                .post("/auth/token").then().statusCode(401).body("error", equalTo("invalid_client"));
+        // no credentials
+        given().contentType("application/x-www-form-urlencoded").formParam("grant_type", "client_credentials")
+                .post("/auth/token").then().statusCode(401).body("error", equalTo("invalid_client"));
+        given().header(JwksTestResource.KEY_HEADER, JwksTestResource.USER_KEY)
+                .contentType("application/x-www-form-urlencoded").formParam("grant_type", "password")
+                .post("/auth/token").then().statusCode(400).body("error", equalTo("unsupported_grant_type"));
+        given().header(JwksTestResource.KEY_HEADER, JwksTestResource.USER_KEY)
+                .contentType("application/x-www-form-urlencoded").formParam("scope", "x")
+                .post("/auth/token").then().statusCode(400).body("error", equalTo("invalid_request"));
+        given().header(JwksTestResource.KEY_HEADER, JwksTestResource.USER_KEY).contentType("application/json")
+                .body("{\"grant_type\":\"client_credentials\"}")
+                .post("/auth/token").then().statusCode(400).body("error", equalTo("invalid_request"));
+        given().header(JwksTestResource.KEY_HEADER, JwksTestResource.USER_KEY)
+                .contentType("application/x-www-form-urlencoded").body("grant_type=client_credentials&pad=" + "x".repeat(8000))
+                .post("/auth/token").then().statusCode(413).body("error", equalTo("invalid_request"));
+        // only POST is the endpoint: other methods go to the routes (none here)
+        given().get("/auth/token").then().statusCode(404);
+    }
 }

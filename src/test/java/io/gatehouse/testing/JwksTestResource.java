@@ -8,13 +8,15 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.util.HashMap;
 import java.util.Map;
 
 /**
  * One real upstream ("jwks") and a config whose {@code auth.jwt.jwks-url} points at a port that nothing listens on
  * yet: the test starts its own JWKS server there (so the gateway starts with the JWKS down). Refetches on an unknown
- * kid are allowed every {@value #MIN_REFETCH} here (10s by default) to keep the test short.
+ * kid are allowed every {@value #MIN_REFETCH} here (10s by default) to keep the test short. {@code auth.issuer} is on,
+ * with a generated RSA key: {@code POST /auth/token} issues tokens to the API key below.
  */
 public class JwksTestResource implements QuarkusTestResourceLifecycleManager {
     public static final String KEY_HEADER = "X-API-Key";
@@ -35,6 +37,8 @@ public class JwksTestResource implements QuarkusTestResourceLifecycleManager {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+        KeyPair issuerKey = TestTokens.rsa();
+        String issuerPem = TestTokens.privatePem(issuerKey.getPrivate()).strip().replace("\n", "\n      ");
         try {
             Path config = Files.createTempDirectory("gatehouse-jwks-test").resolve("gatehouse.yaml");
             Files.writeString(config, """
@@ -53,6 +57,10 @@ public class JwksTestResource implements QuarkusTestResourceLifecycleManager {
                         issuer: %s
                         audiences: [%s]
                         jwks-url: http://127.0.0.1:%d/.well-known/jwks.json
+                      issuer:
+                        audience: %s
+                        private-key: |
+                          %s
                       api-keys:
                         header: %s
                         keys:
@@ -60,7 +68,8 @@ public class JwksTestResource implements QuarkusTestResourceLifecycleManager {
                             hash: %s
                             roles: [user]
                             tier: premium
-                    """.formatted(upstream.url(), TestTokens.ISSUER, TestTokens.AUDIENCE, jwksPort, KEY_HEADER,
+                    """.formatted(upstream.url(), TestTokens.ISSUER, TestTokens.AUDIENCE, jwksPort, TestTokens.AUDIENCE,
+                    issuerPem, KEY_HEADER,
                     ApiKeyStore.hashOf(USER_KEY)));
             Map<String, String> props = new HashMap<>();
             props.put("gatehouse.config", config.toString());
