@@ -5,7 +5,10 @@ import io.gatehouse.observe.AuthMetrics;
 import io.gatehouse.pipeline.CompiledRoute;
 import io.gatehouse.pipeline.Exchange;
 import io.gatehouse.pipeline.GatewayFilter;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import jakarta.inject.Singleton;
 
@@ -79,7 +82,31 @@ public class AuthenticationFilter implements GatewayFilter {
     }
 
     private static Future<Void> verify(Exchange exchange, JwtVerifier jwt, String token) {
-        JwtVerifier.Result result = jwt.verify(token);
+        Future<JwtVerifier.Result> pending = jwt.verifyAsync(token);
+        if (pending.isComplete()) {
+            return verified(exchange, pending.result());
+        }
+        // An unknown kid: the JWKS is being refetched. Resume on this request's own context (event loop).
+        Context context = Vertx.currentContext();
+        Promise<Void> done = Promise.promise();
+        pending.onComplete(ar -> {
+            Runnable resume = () -> {
+                if (ar.failed()) {
+                    done.fail(ar.cause());
+                } else {
+                    verified(exchange, ar.result()).onComplete(done);
+                }
+            };
+            if (context == null || Vertx.currentContext() == context) {
+                resume.run();
+            } else {
+                context.runOnContext(v -> resume.run());
+            }
+        });
+        return done.future();
+    }
+
+    private static Future<Void> verified(Exchange exchange, JwtVerifier.Result result) {
         if (result.ok()) {
             return accept(exchange, result.principal(), null, null);
         }

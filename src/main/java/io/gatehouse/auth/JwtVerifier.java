@@ -2,6 +2,7 @@ package io.gatehouse.auth;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.gatehouse.config.IssuerConfig;
 import io.gatehouse.config.JwtConfig;
 import io.smallrye.jwt.algorithm.SignatureAlgorithm;
 import io.smallrye.jwt.auth.principal.DefaultJWTParser;
@@ -12,6 +13,12 @@ import jakarta.json.JsonArray;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.jose4j.json.JsonUtil;
+import org.jose4j.jwk.JsonWebKey;
+import org.jose4j.jwk.PublicJsonWebKey;
+import org.jose4j.lang.JoseException;
 import org.jose4j.jwt.consumer.ErrorCodeValidator;
 import org.jose4j.jwt.consumer.ErrorCodes;
 import org.jose4j.jwt.consumer.InvalidJwtException;
@@ -26,6 +33,7 @@ import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -93,13 +101,27 @@ public final class JwtVerifier {
     private record Verified(Principal principal, long expiresAtMillis) {
     }
 
+    /** The configured public key or secret, or null with jwks-url. */
     private final JWTParser parser;
+    /** The keys of jwks-url, or null. */
+    private final JwksKeys<JWTParser> jwks;
     private final String rolesClaim;
+    /** The kid of the tokens Gatehouse issues itself (auth.issuer), and their parser; or null. */
+    private final String issuerKid;
+    private final JWTParser issuerParser;
     private final Cache<ByteBuffer, Verified> cache;
     private final Clock clock;
 
-    private JwtVerifier(JWTParser parser, String rolesClaim, int cacheSize, Clock clock) {
+    private JwtVerifier(JWTParser parser, JwksKeys<JWTParser> jwks, String rolesClaim, int cacheSize, Clock clock) {
+        this(parser, jwks, rolesClaim, null, 0, cacheSize, clock);
+    }
+
+    private JwtVerifier(JWTParser parser, JwksKeys<JWTParser> jwks, String rolesClaim, IssuerConfig issuer,
+                        int skewSeconds, int cacheSize, Clock clock) {
         this.parser = parser;
+        this.jwks = jwks;
+        this.issuerKid = issuer != null ? issuer.kid() : null;
+        this.issuerParser = issuer != null ? issuerParser(issuer, skewSeconds) : null;
         this.rolesClaim = rolesClaim;
         this.clock = clock;
         // A fixed write expiry plus the exp check on every hit (in verify): an entry is never used past its token's
@@ -118,10 +140,89 @@ public final class JwtVerifier {
     }
 
     static JwtVerifier from(JwtConfig config, int cacheSize, Clock clock) {
-        return new JwtVerifier(new DefaultJWTParser(context(config)), config.rolesClaim(), cacheSize, clock);
+        if (config.jwksUrl() != null) {
+            throw new IllegalArgumentException("auth.jwt.jwks-url needs Vert.x: use from(config, vertx, settings)");
+        }
+        return new JwtVerifier(new DefaultJWTParser(context(config)), null, config.rolesClaim(), cacheSize, clock);
+    }
+
+    /**
+     * Compiles {@code auth.jwt}; with {@code jwks-url} the key set is fetched on {@code vertx} (started here,
+     * asynchronously: this returns at once). {@link #close()} stops the refresh.
+     */
+    public static JwtVerifier from(JwtConfig config, Vertx vertx, JwksKeys.Settings settings) {
+        return from(config, null, vertx, settings);
+    }
+
+    /**
+     * Compiles {@code auth.jwt} (or null) and {@code auth.issuer} (or null; then the tokens Gatehouse issues, told
+     * apart by their kid, are verified with the issuer's own public key, its iss and aud).
+     */
+    public static JwtVerifier from(JwtConfig config, IssuerConfig issuer, Vertx vertx, JwksKeys.Settings settings) {
+        if (config == null && issuer == null) {
+            throw new IllegalArgumentException("neither auth.jwt nor auth.issuer");
+        }
+        String rolesClaim = config != null ? config.rolesClaim() : TokenIssuer.ROLES_CLAIM;
+        if (config == null || config.jwksUrl() == null) {
+            JWTParser parser = config != null ? new DefaultJWTParser(context(config)) : null;
+            return new JwtVerifier(parser, null, rolesClaim, issuer, clockSkewOf(config), DEFAULT_CACHE_SIZE,
+                    Clock.systemUTC());
+        }
+        JwksKeys<JWTParser> keys = new JwksKeys<>(vertx, config.jwksUrl(), settings, jwk -> parserFor(config, jwk));
+        JwtVerifier verifier = new JwtVerifier(null, keys, rolesClaim, issuer, clockSkewOf(config), DEFAULT_CACHE_SIZE,
+                Clock.systemUTC());
+        keys.start();
+        return verifier;
+    }
+
+    private static JWTParser issuerParser(IssuerConfig issuer, int skew) {
+        JWTAuthContextInfo info = new JWTAuthContextInfo();
+        info.setIssuedBy(issuer.issuer());
+        if (issuer.audience() != null) {
+            info.setExpectedAudience(Set.of(issuer.audience()));
+        }
+        info.setClockSkew(skew);
+        info.setExpGracePeriodSecs(skew);
+        info.setRequireNamedPrincipal(true);
+        info.setPublicKeyLocation(null);
+        info.setPublicKeyContent(null);
+        if (!withKey(info, issuer.keys().getPublic(), null)) {
+            throw new IllegalArgumentException("auth.issuer has no usable key");
+        }
+        return new DefaultJWTParser(info);
+    }
+
+    private static int clockSkewOf(JwtConfig config) {
+        java.time.Duration skew = config != null ? config.clockSkew()
+                : java.time.Duration.ofSeconds(JwtConfig.DEFAULT_CLOCK_SKEW_SECONDS);
+        return (int) Math.min(Integer.MAX_VALUE, (skew.toMillis() + 999) / 1000);
+    }
+
+    /** Stops what runs in the background (the JWKS refresh); requests still verify with the keys held. */
+    public void close() {
+        if (jwks != null) {
+            jwks.close();
+        }
+    }
+
+    /** The JWKS keys, or null when a key is configured directly. */
+    JwksKeys<JWTParser> jwks() {
+        return jwks;
     }
 
     static JWTAuthContextInfo context(JwtConfig config) {
+        JWTAuthContextInfo info = baseContext(config);
+        if (config.secret() != null) {
+            info.setSecretVerificationKey(new SecretKeySpec(config.secret(), "HmacSHA256"));
+            info.setSignatureAlgorithm(EnumSet.of(SignatureAlgorithm.HS256));
+        } else if (!withKey(info, config.publicKey(), null)) {
+            throw new IllegalArgumentException("auth.jwt has no usable verification key");
+        }
+        return info;
+    }
+
+    /** Iss, aud and clock skew; no key yet. */
+    private static JWTAuthContextInfo baseContext(JwtConfig config) {
         JWTAuthContextInfo info = new JWTAuthContextInfo();
         info.setIssuedBy(config.issuer());
         if (!config.audiences().isEmpty()) {
@@ -131,37 +232,175 @@ public final class JwtVerifier {
         info.setClockSkew(skew);
         info.setExpGracePeriodSecs(skew);
         info.setRequireNamedPrincipal(true);
-        Set<SignatureAlgorithm> algorithms;
-        if (config.secret() != null) {
-            info.setSecretVerificationKey(new SecretKeySpec(config.secret(), "HmacSHA256"));
-            algorithms = EnumSet.of(SignatureAlgorithm.HS256);
-        } else if (config.publicKey() instanceof RSAPublicKey rsa) {
-            info.setPublicVerificationKey(rsa);
-            algorithms = EnumSet.of(SignatureAlgorithm.RS256, SignatureAlgorithm.RS384, SignatureAlgorithm.RS512,
-                    SignatureAlgorithm.PS256);
-        } else if (config.publicKey() instanceof ECPublicKey ec) {
-            info.setPublicVerificationKey(ec);
-            algorithms = EnumSet.of(PemKeys.curveBits(ec) == 384 ? SignatureAlgorithm.ES384 : SignatureAlgorithm.ES256);
-        } else {
-            throw new IllegalArgumentException("auth.jwt has no usable verification key");
-        }
-        info.setSignatureAlgorithm(algorithms);
-        // No key location and no JWKS: SmallRye uses the one key above and never resolves one over the network.
+        // No key location and no JWKS for SmallRye: it uses the one key set here and never resolves one over the
+        // network (jwks-url is fetched by JwksKeys, and each of its keys gets a context of its own).
         info.setPublicKeyLocation(null);
         info.setPublicKeyContent(null);
         return info;
     }
 
-    /** Verifies a presented bearer token (the part after {@code Bearer }). */
+    private static final Set<SignatureAlgorithm> RSA_ALGORITHMS = EnumSet.of(SignatureAlgorithm.RS256,
+            SignatureAlgorithm.RS384, SignatureAlgorithm.RS512, SignatureAlgorithm.PS256);
+    private static final Set<SignatureAlgorithm> RSA_JWK_ALGORITHMS = EnumSet.of(SignatureAlgorithm.RS256,
+            SignatureAlgorithm.RS384, SignatureAlgorithm.RS512, SignatureAlgorithm.PS256, SignatureAlgorithm.PS384,
+            SignatureAlgorithm.PS512);
+
+    /**
+     * Puts the key and the algorithms its type fixes into the context (RSA of 2048 bits or more: RS256/384/512,
+     * PS256, or only {@code alg} when the JWK names one; EC P-256: ES256, P-384: ES384).
+     *
+     * @return false when the key (or its alg) is not usable
+     */
+    private static boolean withKey(JWTAuthContextInfo info, java.security.Key key, String alg) {
+        SignatureAlgorithm named = null;
+        if (alg != null) {
+            try {
+                named = SignatureAlgorithm.fromAlgorithm(alg);
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }
+        if (key instanceof RSAPublicKey rsa) {
+            if (rsa.getModulus().bitLength() < PemKeys.MIN_RSA_BITS) {
+                return false;
+            }
+            if (named != null && !RSA_JWK_ALGORITHMS.contains(named)) {
+                return false;
+            }
+            info.setPublicVerificationKey(rsa);
+            info.setSignatureAlgorithm(named != null ? EnumSet.of(named) : RSA_ALGORITHMS);
+            return true;
+        }
+        if (key instanceof ECPublicKey ec) {
+            int bits = PemKeys.curveBits(ec);
+            SignatureAlgorithm byCurve = bits == 256 ? SignatureAlgorithm.ES256
+                    : bits == 384 ? SignatureAlgorithm.ES384 : null;
+            if (byCurve == null || (named != null && named != byCurve)) {
+                return false;
+            }
+            info.setPublicVerificationKey(ec);
+            info.setSignatureAlgorithm(EnumSet.of(byCurve));
+            return true;
+        }
+        return false;
+    }
+
+    /** The parser for one key of the JWKS, or null when the key is not for signatures or not usable. */
+    static JWTParser parserFor(JwtConfig config, JsonWebKey jwk) {
+        if (!(jwk instanceof PublicJsonWebKey pub) || "enc".equals(jwk.getUse())) {
+            return null;
+        }
+        JWTAuthContextInfo info = baseContext(config);
+        return withKey(info, pub.getPublicKey(), jwk.getAlgorithm()) ? new DefaultJWTParser(info) : null;
+    }
+
+    /**
+     * Verifies a presented bearer token (the part after {@code Bearer }) with the keys held now: a token naming a
+     * kid the JWKS does not have is refused without a refetch (see {@link #verifyAsync}).
+     */
     public Result verify(String token) {
         ByteBuffer key = ByteBuffer.wrap(sha256(token));
+        Result hit = cached(key);
+        if (hit != null) {
+            return hit;
+        }
+        if (parser != null && issuerKid == null) {
+            return verify(token, key, parser, rolesClaim);
+        }
+        String kid;
+        try {
+            kid = kid(token);
+        } catch (IllegalArgumentException e) {
+            return Result.failed(Failure.INVALID, Failure.INVALID.description);
+        }
+        if (issuerKid != null && issuerKid.equals(kid)) {
+            return verify(token, key, issuerParser, TokenIssuer.ROLES_CLAIM);
+        }
+        if (parser != null) {
+            return verify(token, key, parser, rolesClaim);
+        }
+        JWTParser found = jwks != null ? jwks.find(kid) : null;
+        return found != null ? verify(token, key, found, rolesClaim) : unknownKey(kid);
+    }
+
+    /**
+     * Verifies a presented bearer token; with a JWKS, a token whose kid is not among the keys held waits for one
+     * refetch of the set (rate-limited; shared by concurrent misses). The future completes on any thread.
+     */
+    public Future<Result> verifyAsync(String token) {
+        ByteBuffer key = ByteBuffer.wrap(sha256(token));
+        Result hit = cached(key);
+        if (hit != null) {
+            return Future.succeededFuture(hit);
+        }
+        if (parser != null || jwks == null) {
+            return Future.succeededFuture(verify(token)); // nothing to fetch
+        }
+        String kid;
+        try {
+            kid = kid(token);
+        } catch (IllegalArgumentException e) {
+            return Future.succeededFuture(Result.failed(Failure.INVALID, Failure.INVALID.description));
+        }
+        if (issuerKid != null && issuerKid.equals(kid)) {
+            return Future.succeededFuture(verify(token, key, issuerParser, TokenIssuer.ROLES_CLAIM));
+        }
+        JWTParser found = jwks.find(kid);
+        if (found != null) {
+            return Future.succeededFuture(verify(token, key, found, rolesClaim));
+        }
+        if (kid == null) {
+            return Future.succeededFuture(unknownKey(null)); // a refetch would not give a kid-less token a key
+        }
+        Future<Void> refetch = jwks.refetchForUnknownKid();
+        if (refetch == null) {
+            return Future.succeededFuture(unknownKey(kid));
+        }
+        return refetch.transform(ar -> {
+            JWTParser now = jwks.find(kid);
+            return Future.succeededFuture(now != null ? verify(token, key, now, rolesClaim) : unknownKey(kid));
+        });
+    }
+
+    private Result unknownKey(String kid) {
+        if (jwks != null && !jwks.loaded()) {
+            return Result.failed(Failure.INVALID, "the token signing keys are not available yet");
+        }
+        return Result.failed(Failure.BAD_SIGNATURE, kid == null
+                ? (jwks != null ? "the token has no kid and the key set has more than one key" : "the token has no kid")
+                : "the token signing key (kid) is not known");
+    }
+
+    private Result cached(ByteBuffer key) {
         Verified hit = cache.getIfPresent(key);
         if (hit != null) {
             if (hit.expiresAtMillis() > clock.millis()) {
                 return Result.ok(hit.principal());
             }
-            cache.invalidate(key); // past exp: verified again below (and refused once beyond the clock skew)
+            cache.invalidate(key); // past exp: verified again (and refused once beyond the clock skew)
         }
+        return null;
+    }
+
+    /** The kid of the token's JOSE header, or null; IllegalArgumentException when the header is not readable. */
+    static String kid(String token) {
+        int dot = token.indexOf('.');
+        if (dot <= 0 || dot > 8192) {
+            throw new IllegalArgumentException("no JOSE header");
+        }
+        try {
+            byte[] json = Base64.getUrlDecoder().decode(token.substring(0, dot));
+            Object kid = JsonUtil.parseJson(new String(json, StandardCharsets.UTF_8)).get("kid");
+            if (kid != null && !(kid instanceof String)) {
+                throw new IllegalArgumentException("kid is not a string");
+            }
+            return (String) kid;
+        } catch (JoseException | RuntimeException e) {
+            throw new IllegalArgumentException("the JOSE header is not readable");
+        }
+    }
+
+    private Result verify(String token, ByteBuffer key, JWTParser parser, String rolesClaim) {
         JsonWebToken jwt;
         try {
             jwt = parser.parse(token);

@@ -39,11 +39,13 @@ public final class ConfigParser {
     private static final Set<String> TOP_LEVEL = Set.of("upstreams", "routes", "auth", "rate-limits", "cache");
     private static final Set<String> NOT_YET = Set.of("rate-limits", "cache");
     private static final Set<String> AUTH_KEYS = Set.of("api-keys", "jwt", "issuer");
-    private static final Set<String> AUTH_NOT_YET = Set.of("issuer");
+    private static final Set<String> AUTH_NOT_YET = Set.of();
+    private static final Set<String> ISSUER_KEYS = Set.of("private-key", "issuer", "audience", "expires-in", "kid");
+    private static final Duration MAX_TOKEN_LIFETIME = Duration.ofHours(24);
+    private static final java.util.regex.Pattern KID = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     private static final Set<String> JWT_KEYS = Set.of("issuer", "audiences", "public-key", "secret", "jwks-url",
             "clock-skew", "roles-claim");
-    /** A later increment fetches JWKS without blocking; until then it is refused, never fetched synchronously. */
-    private static final Set<String> JWT_NOT_YET = Set.of("jwks-url");
+    private static final Set<String> JWT_NOT_YET = Set.of();
     private static final Pattern CLAIM_NAME = Pattern.compile("[A-Za-z0-9_:.-]{1,64}");
     private static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(10);
     private static final Set<String> API_KEYS_KEYS = Set.of("header", "keys");
@@ -149,7 +151,7 @@ public final class ConfigParser {
         // Whether the file has the section at all, so a route's 'auth: api-key' is not also reported when the
         // section is there but has problems of its own.
         boolean apiKeysGiven = map.get("auth") instanceof Map<?, ?> a && a.get("api-keys") != null;
-        boolean jwtGiven = map.get("auth") instanceof Map<?, ?> a && a.get("jwt") != null;
+        boolean jwtGiven = map.get("auth") instanceof Map<?, ?> a && (a.get("jwt") != null || a.get("issuer") != null);
         List<RouteConfig> routes = routes(map.get("routes"), upstreams, apiKeysGiven, jwtGiven);
         return problems.isEmpty() ? new GatehouseConfig(Map.copyOf(upstreams), List.copyOf(routes), auth) : null;
     }
@@ -168,7 +170,66 @@ public final class ConfigParser {
         if (map.isEmpty()) {
             problem("auth", "must configure jwt or api-keys (or leave auth out)");
         }
-        return new AuthConfig(apiKeys(map.get("api-keys"), "auth.api-keys"), jwt(map.get("jwt"), "auth.jwt"));
+        ApiKeysConfig apiKeys = apiKeys(map.get("api-keys"), "auth.api-keys");
+        JwtConfig jwt = jwt(map.get("jwt"), "auth.jwt");
+        IssuerConfig issuer = issuer(map.get("issuer"), "auth.issuer", map.get("api-keys") != null,
+                map.get("jwt") != null, jwt);
+        return new AuthConfig(apiKeys, jwt, issuer);
+    }
+
+    private IssuerConfig issuer(Object node, String path, boolean apiKeysGiven, boolean jwtGiven, JwtConfig jwt) {
+        if (node == null) {
+            return null;
+        }
+        Map<String, Object> map = map(node, path);
+        if (map == null) {
+            return null;
+        }
+        int before = problems.size();
+        checkKeys(map, path + ".", ISSUER_KEYS, Set.of());
+        if (!apiKeysGiven) {
+            problem(path, "needs auth.api-keys: clients present their API key to get a token");
+        }
+        // never echoed: a private key must not end up in a log
+        String pem = string(map.get("private-key"), path + ".private-key", true);
+        java.security.KeyPair keys = null;
+        if (pem != null) {
+            try {
+                keys = io.gatehouse.auth.PemKeys.privateKey(pem);
+            } catch (IllegalArgumentException e) {
+                problem(path + ".private-key", e.getMessage());
+            }
+        }
+        String issuer = string(map.get("issuer"), path + ".issuer", false);
+        if (issuer == null && map.get("issuer") == null) {
+            if (jwt != null) {
+                issuer = jwt.issuer();
+            } else if (!jwtGiven) {
+                problem(path + ".issuer", "required when there is no auth.jwt to take it from");
+            }
+        } else if (issuer != null && issuer.isBlank()) {
+            problem(path + ".issuer", "must not be empty");
+        }
+        String audience = string(map.get("audience"), path + ".audience", false);
+        if (audience != null && audience.isBlank()) {
+            problem(path + ".audience", "must not be empty (or leave it out)");
+        }
+        Duration expiresIn = duration(map.get("expires-in"), path + ".expires-in",
+                Duration.ofMinutes(IssuerConfig.DEFAULT_EXPIRES_IN_MINUTES));
+        if (expiresIn.compareTo(Duration.ofSeconds(10)) < 0 || expiresIn.compareTo(MAX_TOKEN_LIFETIME) > 0) {
+            problem(path + ".expires-in", "must be between 10s and 24h");
+        }
+        String kid = string(map.get("kid"), path + ".kid", false);
+        if (kid != null && !KID.matcher(kid).matches()) {
+            problem(path + ".kid", "'" + kid + "' is not a usable kid (1-128 letters, digits, '.', '_', ':' or '-')");
+        }
+        if (problems.size() > before || keys == null || issuer == null) {
+            return null;
+        }
+        if (kid == null) {
+            kid = io.gatehouse.auth.TokenIssuer.thumbprint(keys.getPublic());
+        }
+        return new IssuerConfig(keys, issuer, audience, expiresIn, kid);
     }
 
     private JwtConfig jwt(Object node, String path) {
@@ -200,11 +261,14 @@ public final class ConfigParser {
         String secretText = string(map.get("secret"), path + ".secret", false);
         java.security.PublicKey publicKey = null;
         byte[] secret = null;
-        if (pem != null && secretText != null) {
-            problem(path, "give either public-key or secret, not both");
-        } else if (pem == null && secretText == null && map.get("jwks-url") == null
-                && map.get("public-key") == null && map.get("secret") == null) {
-            problem(path, "needs a verification key: public-key (PEM, RSA or EC) or secret (HS256)");
+        String jwksUrl = string(map.get("jwks-url"), path + ".jwks-url", false);
+        int given = (map.get("public-key") != null ? 1 : 0) + (map.get("secret") != null ? 1 : 0)
+                + (map.get("jwks-url") != null ? 1 : 0);
+        if (given > 1) {
+            problem(path, "give exactly one of public-key, secret and jwks-url");
+        } else if (given == 0) {
+            problem(path, "needs a verification key: public-key (PEM, RSA or EC), jwks-url (the issuer's JWKS) or "
+                    + "secret (HS256)");
         } else if (pem != null) {
             try {
                 publicKey = io.gatehouse.auth.PemKeys.publicKey(pem);
@@ -217,6 +281,8 @@ public final class ConfigParser {
                 problem(path + ".secret", "an HS256 secret needs at least " + JwtConfig.MIN_SECRET_BYTES
                         + " bytes; this one has " + secret.length);
             }
+        } else if (jwksUrl != null) {
+            jwksUrl = jwksUrl(jwksUrl, path + ".jwks-url");
         }
         Duration clockSkew = Duration.ofSeconds(JwtConfig.DEFAULT_CLOCK_SKEW_SECONDS);
         if (map.get("clock-skew") != null) {
@@ -239,10 +305,31 @@ public final class ConfigParser {
             problem(path + ".roles-claim", "'" + rolesClaim + "' is not a claim name (1-64 letters, digits, '_', ':', "
                     + "'.' or '-'; nested claims are not supported yet)");
         }
-        if (problems.size() > before || issuer == null || (publicKey == null && secret == null)) {
+        if (problems.size() > before || issuer == null || (publicKey == null && secret == null && jwksUrl == null)) {
             return null;
         }
-        return new JwtConfig(issuer, new LinkedHashSet<>(audiences), publicKey, secret, clockSkew, rolesClaim);
+        return new JwtConfig(issuer, new LinkedHashSet<>(audiences), publicKey, secret, clockSkew, rolesClaim, jwksUrl);
+    }
+
+    /** An absolute http(s) URL with a host and no user info or fragment; null (and a problem) otherwise. */
+    private String jwksUrl(String text, String path) {
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(text);
+        } catch (java.net.URISyntaxException e) {
+            problem(path, "'" + text + "' is not a URL");
+            return null;
+        }
+        String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!"http".equals(scheme) && !"https".equals(scheme)) {
+            problem(path, "'" + text + "' must be an http:// or https:// URL");
+            return null;
+        }
+        if (uri.getHost() == null || uri.getRawUserInfo() != null || uri.getRawFragment() != null) {
+            problem(path, "'" + text + "' must be an absolute URL with a host, without user info or fragment");
+            return null;
+        }
+        return text;
     }
 
     private ApiKeysConfig apiKeys(Object node, String path) {
@@ -746,7 +833,7 @@ public final class ConfigParser {
             }
         } else if (RouteConfig.AUTH_JWT.equals(auth)) {
             if (!jwt) {
-                problem(path + ".auth", "'jwt' needs the auth.jwt section");
+                problem(path + ".auth", "'jwt' needs the auth.jwt section (or auth.issuer)");
             }
         } else if (RouteConfig.AUTH_ANY.equals(auth)) {
             if (!jwt || !apiKeys) {

@@ -2,6 +2,7 @@ package io.gatehouse.pipeline;
 
 import io.gatehouse.auth.ApiKeyStore;
 import io.gatehouse.auth.JwtVerifier;
+import io.gatehouse.auth.TokenIssuer;
 import io.gatehouse.config.GatehouseConfig;
 import io.gatehouse.observe.RouteMetrics;
 import io.gatehouse.routing.RouteTable;
@@ -16,7 +17,9 @@ import java.util.Map;
  * it started with until it is done.
  *
  * @param apiKeys the compiled {@code auth.api-keys}, or null when the config has none
- * @param jwt     the compiled {@code auth.jwt} (with its cache of verified tokens), or null when the config has none
+ * @param jwt     the compiled {@code auth.jwt} and/or the issuer's own key (with the cache of verified tokens), or
+ *                null when the config has neither
+ * @param issuer  the compiled {@code auth.issuer} ({@code POST /auth/token}), or null when the config has none
  */
 public record GatewaySnapshot(
         long version,
@@ -27,5 +30,6 @@ public record GatewaySnapshot(
         Map<String, Upstream> upstreams,
         RouteMetrics unmatchedMetrics,
         ApiKeyStore apiKeys,
-        JwtVerifier jwt) {
+        JwtVerifier jwt,
+        TokenIssuer issuer) {
 }

@@ -33,7 +33,12 @@ public class GatewayState {
 
     public synchronized GatewaySnapshot install(String source, GatehouseConfig config) {
         GatewaySnapshot next = compiler.compile(++versions, source, config);
+        GatewaySnapshot previous = current;
         current = next;
+        if (previous != null && previous.jwt() != null) {
+            // stops its JWKS refresh; requests still in flight on it verify with the keys it holds
+            previous.jwt().close();
+        }
         lastError = null;
         upstreams.retainOnly(next.upstreams());
         metrics.targets(next.upstreams().values());

@@ -1,7 +1,9 @@
 package io.gatehouse.pipeline;
 
 import io.gatehouse.auth.ApiKeyStore;
+import io.gatehouse.auth.JwksKeys;
 import io.gatehouse.auth.JwtVerifier;
+import io.gatehouse.auth.TokenIssuer;
 import io.gatehouse.config.GatehouseConfig;
 import io.gatehouse.config.RouteConfig;
 import io.gatehouse.observe.GatewayMetrics;
@@ -15,6 +17,10 @@ import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
+import io.vertx.core.Vertx;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -28,8 +34,17 @@ public class SnapshotCompiler {
     private final GatewayMetrics metrics;
     private final List<GatewayFilter> filters;
 
+    private final Vertx vertx;
+    private final JwksKeys.Settings jwksSettings;
+
     @Inject
-    public SnapshotCompiler(UpstreamRegistry upstreams, GatewayMetrics metrics, @Any Instance<GatewayFilter> filters) {
+    public SnapshotCompiler(UpstreamRegistry upstreams, GatewayMetrics metrics, @Any Instance<GatewayFilter> filters,
+                            Vertx vertx,
+                            @ConfigProperty(name = "gatehouse.jwks.refresh-interval", defaultValue = "5m") Duration jwksRefresh,
+                            @ConfigProperty(name = "gatehouse.jwks.min-refetch-interval", defaultValue = "10s") Duration jwksMinRefetch,
+                            @ConfigProperty(name = "gatehouse.jwks.timeout", defaultValue = "5s") Duration jwksTimeout) {
+        this.vertx = vertx;
+        this.jwksSettings = new JwksKeys.Settings(jwksRefresh, jwksMinRefetch, jwksTimeout);
         this.upstreams = upstreams;
         this.metrics = metrics;
         List<GatewayFilter> sorted = new ArrayList<>();
@@ -55,9 +70,11 @@ public class SnapshotCompiler {
         }
         ApiKeyStore apiKeys = config.auth() != null && config.auth().apiKeys() != null
                 ? ApiKeyStore.from(config.auth().apiKeys()) : null;
-        JwtVerifier jwt = config.auth() != null && config.auth().jwt() != null
-                ? JwtVerifier.from(config.auth().jwt()) : null;
+        JwtVerifier jwt = config.auth() != null && config.auth().bearerTokens()
+                ? JwtVerifier.from(config.auth().jwt(), config.auth().issuer(), vertx, jwksSettings) : null;
+        TokenIssuer issuer = config.auth() != null && config.auth().issuer() != null
+                ? TokenIssuer.from(config.auth().issuer()) : null;
         return new GatewaySnapshot(version, source, Instant.now(), config, RouteTable.compile(entries), built,
-                metrics.unmatched(), apiKeys, jwt);
+                metrics.unmatched(), apiKeys, jwt, issuer);
     }
 }

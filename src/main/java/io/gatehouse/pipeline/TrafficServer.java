@@ -1,5 +1,6 @@
 package io.gatehouse.pipeline;
 
+import io.gatehouse.auth.TokenEndpoint;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -42,6 +43,8 @@ public class TrafficServer {
     Vertx vertx;
     @Inject
     GatewayHandler handler;
+    @Inject
+    TokenEndpoint tokens;
     @ConfigProperty(name = "quarkus.http.host", defaultValue = "0.0.0.0")
     String host;
     @ConfigProperty(name = "quarkus.http.port", defaultValue = "8080")
@@ -83,6 +86,13 @@ public class TrafficServer {
             @Override
             public void start(Promise<Void> started) {
                 Router router = Router.router(vertx);
+                // POST /auth/token (auth.issuer) before the catch-all; without auth.issuer it goes to the gateway
+                // (two routes: Vert.x Web wants a body handler first on its route; the gate's next() is the second)
+                router.post(TokenEndpoint.PATH).handler(tokens.gate(handler));
+                router.post(TokenEndpoint.PATH)
+                        .handler(TokenEndpoint.bodyHandler())
+                        .handler(tokens::handle)
+                        .failureHandler(tokens::failure);
                 router.route().handler(handler);
                 HttpServer server = vertx.createHttpServer(options).requestHandler(router);
                 server.listen().onSuccess(s -> {

@@ -200,4 +200,11 @@ class JwtAuthEndToEndTest {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " ([0-9.E+-]+)$").matcher(metrics);
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
+
+    @Test
+    void theTokenEndpointIsOffWithoutAuthIssuer() {
+        given().header(KEY_HEADER, USER_KEY).contentType("application/x-www-form-urlencoded")
+                .formParam("grant_type", "client_credentials").post("/auth/token").then().statusCode(404)
+                .body("error", equalTo("no_route"));
+    }
 }

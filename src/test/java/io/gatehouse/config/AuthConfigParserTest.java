@@ -105,7 +105,7 @@ class AuthConfigParserTest {
     }
 
     @Test
-    void tokenIssuingIsStillRefusedAndJwtRoutesNeedTheirSections() {
+    void aBrokenIssuerIsReportedOnce() {
         List<String> problems = problems(UPSTREAM + """
                 routes:
                   - id: a
@@ -121,10 +121,8 @@ class AuthConfigParserTest {
                   api-keys:
                     keys: [{id: k, hash: %s}]
                 """.formatted(HASH_A));
-        assertProblem(problems, "auth.issuer: is not available in this version of Gatehouse yet");
-        assertProblem(problems, "routes[0].auth: 'jwt' needs the auth.jwt section");
-        assertProblem(problems, "routes[1].auth: 'any' (an API key or a JWT) needs both auth.api-keys and auth.jwt; "
-                + "auth.jwt is missing");
+        assertEquals(List.of("auth.issuer: must be a mapping (key: value), not 'https://id.example.com'"), problems,
+                "a broken auth.issuer is reported once; the routes that need it are not blamed as well");
     }
 
     @Test

@@ -306,16 +306,11 @@ class ConfigParserTest {
                     path: /b
                     upstream: users
                     auth: magic
-                auth:
-                  jwt: {issuer: https://id.example.com, jwks-url: https://id.example.com/jwks.json}
-                  issuer: https://id.example.com
                 rate-limits:
                   per-ip: {key: ip, limits: [100/1m]}
                 cache:
                   store: local
                 """);
-        assertProblem(problems, "auth.jwt.jwks-url: is not available in this version of Gatehouse yet");
-        assertProblem(problems, "auth.issuer: is not available in this version of Gatehouse yet");
         assertProblem(problems, "rate-limits: is not available in this version of Gatehouse yet");
         assertProblem(problems, "cache: is not available in this version of Gatehouse yet");
         assertProblem(problems, "routes[0].rate-limit: is not available");

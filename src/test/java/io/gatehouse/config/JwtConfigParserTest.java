@@ -162,7 +162,8 @@ class JwtConfigParserTest {
         assertProblem(problems(UPSTREAM + ROUTE + """
                 auth:
                   jwt: {issuer: https://id.example.com}
-                """), "auth.jwt: needs a verification key: public-key (PEM, RSA or EC) or secret (HS256)");
+                """), "auth.jwt: needs a verification key: public-key (PEM, RSA or EC), jwks-url (the issuer's JWKS) "
+                + "or secret (HS256)");
         assertProblem(problems(UPSTREAM + ROUTE + """
                 auth:
                   jwt:
@@ -170,13 +171,40 @@ class JwtConfigParserTest {
                     secret: %s
                     public-key: %s
                 """.formatted(SECRET, block(TestTokens.pem(rsa.getPublic())))),
-                "auth.jwt: give either public-key or secret, not both");
-        List<String> jwks = problems(UPSTREAM + ROUTE + """
+                "auth.jwt: give exactly one of public-key, secret and jwks-url");
+        List<String> both = problems(UPSTREAM + ROUTE + """
                 auth:
-                  jwt: {issuer: https://id.example.com, jwks-url: https://id.example.com/jwks.json}
+                  jwt: {issuer: https://id.example.com, jwks-url: https://id.example.com/jwks.json, secret: %s}
+                """.formatted(SECRET));
+        assertEquals(List.of("auth.jwt: give exactly one of public-key, secret and jwks-url"), both);
+    }
+
+    @Test
+    void aJwksUrlIsAnHttpUrl() throws Exception {
+        GatehouseConfig config = ConfigParser.parse("test", UPSTREAM + ROUTE + """
+                auth:
+                  jwt: {issuer: https://id.example.com, jwks-url: https://id.example.com/.well-known/jwks.json}
                 """);
-        assertEquals(List.of("auth.jwt.jwks-url: is not available in this version of Gatehouse yet"), jwks,
-                "jwks-url alone is refused once, not also blamed for a missing key");
+        JwtConfig jwt = config.auth().jwt();
+        assertEquals("https://id.example.com/.well-known/jwks.json", jwt.jwksUrl());
+        assertNull(jwt.publicKey());
+        assertNull(jwt.secret());
+        assertProblem(problems(UPSTREAM + ROUTE + """
+                auth:
+                  jwt: {issuer: https://id.example.com, jwks-url: "file:///etc/jwks.json"}
+                """), "auth.jwt.jwks-url: 'file:///etc/jwks.json' must be an http:// or https:// URL");
+        assertProblem(problems(UPSTREAM + ROUTE + """
+                auth:
+                  jwt: {issuer: https://id.example.com, jwks-url: "https://user:pw@id.example.com/jwks"}
+                """), "auth.jwt.jwks-url: 'https://user:pw@id.example.com/jwks' must be an absolute URL with a host");
+        assertProblem(problems(UPSTREAM + ROUTE + """
+                auth:
+                  jwt: {issuer: https://id.example.com, jwks-url: "https://id example.com/jwks"}
+                """), "auth.jwt.jwks-url: 'https://id example.com/jwks' is not a URL");
+        assertProblem(problems(UPSTREAM + ROUTE + """
+                auth:
+                  jwt: {issuer: https://id.example.com, jwks-url: [https://a]}
+                """), "auth.jwt.jwks-url:");
     }
 
     @Test

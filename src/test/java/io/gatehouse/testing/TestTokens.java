@@ -49,6 +49,13 @@ public final class TestTokens {
                 + "\n-----END PUBLIC KEY-----\n";
     }
 
+    /** The PKCS#8 PEM of a private key (what auth.issuer.private-key takes). */
+    public static String privatePem(java.security.PrivateKey key) {
+        return "-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(key.getEncoded())
+                + "\n-----END PRIVATE KEY-----\n";
+    }
+
     /** Claims of a good token: the test issuer and audience, sub, groups, issued now, expiring in 5 minutes. */
     public static JwtClaims claims(String subject, String... groups) {
         JwtClaims claims = new JwtClaims();
