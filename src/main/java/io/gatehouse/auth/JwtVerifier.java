@@ -198,6 +198,24 @@ public final class JwtVerifier {
         return (int) Math.min(Integer.MAX_VALUE, (skew.toMillis() + 999) / 1000);
     }
 
+    /**
+     * Whether two configs verify tokens the same way, so a reload can keep the verifier — its fetched JWKS keys
+     * and its cache — instead of starting again with no keys (a window of 401s for tokens without a kid, and a
+     * fetch per reload for the others).
+     */
+    public static boolean sameVerification(JwtConfig a, IssuerConfig issuerA, JwtConfig b, IssuerConfig issuerB) {
+        if (!java.util.Objects.equals(issuerA, issuerB)) {
+            return false;
+        }
+        if (a == null || b == null) {
+            return a == b;
+        }
+        return a.issuer().equals(b.issuer()) && a.audiences().equals(b.audiences())
+                && java.util.Objects.equals(a.publicKey(), b.publicKey())
+                && java.util.Arrays.equals(a.secret(), b.secret()) && a.clockSkew().equals(b.clockSkew())
+                && a.rolesClaim().equals(b.rolesClaim()) && java.util.Objects.equals(a.jwksUrl(), b.jwksUrl());
+    }
+
     /** Stops what runs in the background (the JWKS refresh); requests still verify with the keys held. */
     public void close() {
         if (jwks != null) {

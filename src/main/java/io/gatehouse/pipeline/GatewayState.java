@@ -32,10 +32,10 @@ public class GatewayState {
     }
 
     public synchronized GatewaySnapshot install(String source, GatehouseConfig config) {
-        GatewaySnapshot next = compiler.compile(++versions, source, config);
         GatewaySnapshot previous = current;
+        GatewaySnapshot next = compiler.compile(++versions, source, config, previous);
         current = next;
-        if (previous != null && previous.jwt() != null) {
+        if (previous != null && previous.jwt() != null && previous.jwt() != next.jwt()) {
             // stops its JWKS refresh; requests still in flight on it verify with the keys it holds
             previous.jwt().close();
         }

@@ -54,6 +54,11 @@ public class SnapshotCompiler {
     }
 
     public GatewaySnapshot compile(long version, String source, GatehouseConfig config) {
+        return compile(version, source, config, null);
+    }
+
+    /** @param previous the live snapshot, whose JWT verifier is kept when token verification did not change */
+    public GatewaySnapshot compile(long version, String source, GatehouseConfig config, GatewaySnapshot previous) {
         Map<String, Upstream> built = upstreams.build(config);
         List<RouteTable.Entry<CompiledRoute>> entries = new ArrayList<>();
         for (RouteConfig rc : config.routes()) {
@@ -70,8 +75,13 @@ public class SnapshotCompiler {
         }
         ApiKeyStore apiKeys = config.auth() != null && config.auth().apiKeys() != null
                 ? ApiKeyStore.from(config.auth().apiKeys()) : null;
-        JwtVerifier jwt = config.auth() != null && config.auth().bearerTokens()
-                ? JwtVerifier.from(config.auth().jwt(), config.auth().issuer(), vertx, jwksSettings) : null;
+        JwtVerifier jwt = null;
+        if (config.auth() != null && config.auth().bearerTokens()) {
+            boolean keep = previous != null && previous.jwt() != null && previous.config().auth() != null
+                    && JwtVerifier.sameVerification(previous.config().auth().jwt(), previous.config().auth().issuer(),
+                    config.auth().jwt(), config.auth().issuer());
+            jwt = keep ? previous.jwt() : JwtVerifier.from(config.auth().jwt(), config.auth().issuer(), vertx, jwksSettings);
+        }
         TokenIssuer issuer = config.auth() != null && config.auth().issuer() != null
                 ? TokenIssuer.from(config.auth().issuer()) : null;
         return new GatewaySnapshot(version, source, Instant.now(), config, RouteTable.compile(entries), built,

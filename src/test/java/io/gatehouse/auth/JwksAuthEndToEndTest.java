@@ -231,4 +231,31 @@ class JwksAuthEndToEndTest {
         // only POST is the endpoint: other methods go to the routes (none here)
         given().get("/auth/token").then().statusCode(404);
     }
+
+    @Test
+    @Order(99)
+    void aReloadThatKeepsTheJwtSettingsKeepsTheFetchedKeys() throws Exception {
+        String token = tokenB("dave");
+        assertEquals(200, status(token));
+        int requests = jwks.requests();
+        java.nio.file.Path file = java.nio.file.Path.of(ConfigProvider.getConfig().getValue("gatehouse.config", String.class));
+        String before = given().port(io.gatehouse.testing.Ports.management()).get("/q/health/ready").asString();
+        // an unrelated change: one more route
+        java.nio.file.Files.writeString(file, java.nio.file.Files.readString(file).replace("routes:\n",
+                "routes:\n  - {id: reload-marker, path: /reload-marker, upstream: " + firstUpstream(file) + "}\n"));
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (given().port(io.gatehouse.testing.Ports.management()).get("/q/health/ready").asString().equals(before)
+                || given().get("/reload-marker").statusCode() == 404) {
+            assertTrue(System.nanoTime() < deadline, "the reload did not happen");
+            Thread.sleep(50);
+        }
+        assertEquals(200, status(token), "the token verifies right after the reload");
+        assertEquals(requests, jwks.requests(), "no JWKS fetch: the keys were handed over");
+    }
+
+    private static String firstUpstream(java.nio.file.Path file) throws java.io.IOException {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("upstream: ([A-Za-z0-9._-]+)").matcher(java.nio.file.Files.readString(file));
+        assertTrue(m.find(), "no route in the test config");
+        return m.group(1);
+    }
 }
