@@ -208,6 +208,7 @@ public final class JwksKeys<K> implements AutoCloseable {
                 retryTimer = -1;
             }
         }
+        io.micrometer.core.instrument.Metrics.counter("gatehouse.auth.jwks.fetches", "outcome", "ok").increment();
         if (changed) {
             LOG.infof("JWKS %s loaded (%s): %d key(s), kids %s", url, reason,
                     set.byKid().size() + (set.only() != null && set.byKid().isEmpty() ? 1 : 0), set.byKid().keySet());
@@ -215,6 +216,7 @@ public final class JwksKeys<K> implements AutoCloseable {
     }
 
     private void failed(Throwable cause, String reason) {
+        io.micrometer.core.instrument.Metrics.counter("gatehouse.auth.jwks.fetches", "outcome", "failed").increment();
         if (loaded) {
             LOG.warnf("JWKS %s could not be fetched (%s): %s; keeping the %d key(s) held", url, reason,
                     cause.getMessage(), keys.byKid().size());

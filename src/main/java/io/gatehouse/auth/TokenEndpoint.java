@@ -168,6 +168,12 @@ public class TokenEndpoint {
                 .put("token_type", "Bearer")
                 .put("expires_in", issuer.expiresInSeconds());
         response(ctx, 200).end(body.encode());
+        count("issued");
+    }
+
+    /** Token requests by outcome (issued, or the OAuth2 error code): rare enough to look the counter up each time. */
+    private static void count(String outcome) {
+        io.micrometer.core.instrument.Metrics.counter("gatehouse.auth.tokens", "outcome", outcome).increment();
     }
 
     private static HttpServerResponse response(RoutingContext ctx, int status) {
@@ -180,6 +186,7 @@ public class TokenEndpoint {
     }
 
     private static void error(RoutingContext ctx, int status, String error, String description) {
+        count(error);
         HttpServerResponse response = response(ctx, status);
         if (status == 401) {
             GatewaySnapshot snapshot = ctx.get(GatewaySnapshot.class.getName());

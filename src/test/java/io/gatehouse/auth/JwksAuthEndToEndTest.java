@@ -251,6 +251,11 @@ class JwksAuthEndToEndTest {
         }
         assertEquals(200, status(token), "the token verifies right after the reload");
         assertEquals(requests, jwks.requests(), "no JWKS fetch: the keys were handed over");
+        String metrics = given().port(io.gatehouse.testing.Ports.management()).get("/q/metrics").asString();
+        assertTrue(metrics.contains("gatehouse_auth_jwks_fetches_total{outcome=\"ok\"}"), "JWKS fetches are counted");
+        assertTrue(metrics.contains("gatehouse_auth_jwks_fetches_total{outcome=\"failed\"}"), "the failed first fetch is counted");
+        assertTrue(metrics.contains("gatehouse_auth_tokens_total{outcome=\"issued\"}"), "issued tokens are counted");
+        assertTrue(metrics.contains("gatehouse_auth_tokens_total{outcome=\"invalid_client\"}"), "refused clients are counted");
     }
 
     private static String firstUpstream(java.nio.file.Path file) throws java.io.IOException {
