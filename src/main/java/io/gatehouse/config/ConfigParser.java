@@ -333,14 +333,10 @@ public final class ConfigParser {
     }
 
     private ApiKeysConfig apiKeys(Object node, String path) {
-        if (node == null) {
-            return null;
-        }
-        Map<String, Object> map = map(node, path);
+        Map<String, Object> map = section(node, path, API_KEYS_KEYS);
         if (map == null) {
             return null;
         }
-        checkKeys(map, path + ".", API_KEYS_KEYS, Set.of());
         String header = string(map.get("header"), path + ".header", false);
         if (header == null) {
             header = ApiKeysConfig.DEFAULT_HEADER;
@@ -503,14 +499,10 @@ public final class ConfigParser {
     }
 
     private CircuitBreakerConfig circuitBreaker(Object node, String path) {
-        if (node == null) {
-            return null;
-        }
-        Map<String, Object> map = map(node, path);
+        Map<String, Object> map = section(node, path, BREAKER_KEYS);
         if (map == null) {
             return null;
         }
-        checkKeys(map, path + ".", BREAKER_KEYS, Set.of());
         double ratio = CircuitBreakerConfig.DEFAULT_FAILURE_RATIO;
         String ratioText = string(map.get("failure-ratio"), path + ".failure-ratio", false);
         if (ratioText != null) {
@@ -530,14 +522,10 @@ public final class ConfigParser {
     }
 
     private RetryConfig retry(Object node, String path) {
-        if (node == null) {
-            return null;
-        }
-        Map<String, Object> map = map(node, path);
+        Map<String, Object> map = section(node, path, RETRY_KEYS);
         if (map == null) {
             return null;
         }
-        checkKeys(map, path + ".", RETRY_KEYS, Set.of());
         int attempts = integer(map.get("attempts"), path + ".attempts", 2, 1, 10);
         boolean onConnectFailure = true;
         Set<Integer> statuses = Set.of(502, 503, 504);
@@ -608,14 +596,10 @@ public final class ConfigParser {
     }
 
     private HealthCheckConfig healthCheck(Object node, String path) {
-        if (node == null) {
-            return null;
-        }
-        Map<String, Object> map = map(node, path);
+        Map<String, Object> map = section(node, path, HEALTH_CHECK_KEYS);
         if (map == null) {
             return null;
         }
-        checkKeys(map, path + ".", HEALTH_CHECK_KEYS, Set.of());
         String checkPath = string(map.get("path"), path + ".path", true);
         if (checkPath != null && !checkPath.startsWith("/")) {
             problem(path + ".path", "'" + checkPath + "' must start with '/'");
@@ -633,14 +617,10 @@ public final class ConfigParser {
     }
 
     private OutlierConfig outlier(Object node, String path) {
-        if (node == null) {
-            return null;
-        }
-        Map<String, Object> map = map(node, path);
+        Map<String, Object> map = section(node, path, OUTLIER_KEYS);
         if (map == null) {
             return null;
         }
-        checkKeys(map, path + ".", OUTLIER_KEYS, Set.of());
         int failures = integer(map.get("consecutive-failures"), path + ".consecutive-failures",
                 OutlierConfig.DEFAULT_CONSECUTIVE_FAILURES, 1, 1000);
         Duration ejectFor = duration(map.get("eject-for"), path + ".eject-for", OutlierConfig.DEFAULT_EJECT_FOR);
@@ -858,6 +838,21 @@ public final class ConfigParser {
     }
 
     // ---- scalar helpers: each reports its own problem and returns null (or the default)
+
+    /**
+     * An optional section: null when absent (or not a mapping, which is reported), else its map with every key
+     * checked against the known ones.
+     */
+    private Map<String, Object> section(Object node, String path, Set<String> known) {
+        if (node == null) {
+            return null;
+        }
+        Map<String, Object> map = map(node, path);
+        if (map != null) {
+            checkKeys(map, path + ".", known, Set.of());
+        }
+        return map;
+    }
 
     private void checkKeys(Map<String, Object> map, String prefix, Set<String> known, Set<String> notYet) {
         for (String key : map.keySet()) {
