@@ -588,8 +588,8 @@ public final class ConfigParser {
             problem(path, "'" + text + "' must be ip, header:NAME, cookie:NAME, query:NAME or claim:NAME");
             return null;
         }
-        if (m.group(1).equals("claim")) {
-            problem(path, "'" + text + "': claim keys need authentication, which is not available in this version yet");
+        if (m.group(1).equals("claim") && !m.group(2).equals("sub") && !m.group(2).equals("tier")) {
+            problem(path, "'" + text + "': the claims available for hashing are sub (the user id) and tier");
             return null;
         }
         return new HashOn(m.group(1), m.group(2));

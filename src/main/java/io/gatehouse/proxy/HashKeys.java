@@ -20,7 +20,9 @@ final class HashKeys {
             case "header" -> req.getHeader(hashOn.name());
             case "query" -> req.getParam(hashOn.name());
             case "cookie" -> cookie(req.getHeader("Cookie"), hashOn.name());
-            default -> null; // claim: needs an authenticated principal (authentication filters)
+            // claim: from the principal that authentication (which runs before the proxy) put on the exchange
+            default -> ex.principal() == null ? null
+                    : "sub".equals(hashOn.name()) ? ex.principal().id() : ex.principal().tier();
         };
     }
 

@@ -169,4 +169,17 @@ class ApiKeyAuthEndToEndTest {
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " ([0-9.E+-]+)$").matcher(metrics);
         return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
+
+    @Test
+    void consistentHashOnTheAuthenticatedSubjectKeepsEachClientOnOneTarget() {
+        for (String key : new String[] {AuthTestResource.USER_KEY, AuthTestResource.ADMIN_KEY, AuthTestResource.BARE_KEY}) {
+            java.util.Set<String> instances = new java.util.HashSet<>();
+            for (int i = 0; i < 9; i++) {
+                instances.add(given().header(AuthTestResource.KEY_HEADER, key).get("/sticky/echo").then().statusCode(200)
+                        .extract().header("X-Instance"));
+            }
+            // round robin (what a missing key falls back to) would have used all three
+            org.junit.jupiter.api.Assertions.assertEquals(1, instances.size(), "key " + key + " spread over " + instances);
+        }
+    }
 }

@@ -508,6 +508,15 @@ class ConfigParserTest {
         assertProblem(problems, "upstreams.a.balancer: unknown balancer 'fastest'");
         assertProblem(problems, "upstreams.b.hash-on: only a consistent-hash balancer uses hash-on");
         assertProblem(problems, "upstreams.c.hash-on: 'body:x' must be ip, header:NAME, cookie:NAME, query:NAME or claim:NAME");
+        assertProblem(problems("""
+                upstreams:
+                  u:
+                    targets: [{url: http://127.0.0.1:3001}]
+                    balancer: consistent-hash
+                    hash-on: claim:email
+                routes:
+                  - {id: a, path: /a, upstream: u}
+                """), "upstreams.u.hash-on: 'claim:email': the claims available for hashing are sub (the user id) and tier");
         assertProblem(problems, "upstreams.c.health-check.path: 'health' must start with '/'");
         assertProblem(problems, "upstreams.c.health-check.timeout: must not be longer than the interval");
         assertProblem(problems, "upstreams.c.health-check.unhealthy-after: 0 is out of range");

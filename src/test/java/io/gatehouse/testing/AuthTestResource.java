@@ -24,11 +24,15 @@ public class AuthTestResource implements QuarkusTestResourceLifecycleManager {
 
     private Vertx vertx;
     private TestUpstream upstream;
+    private TestUpstream second;
+    private TestUpstream third;
 
     @Override
     public Map<String, String> start() {
         vertx = Vertx.vertx();
         upstream = TestUpstream.start(vertx, "auth");
+        second = TestUpstream.start(vertx, "auth-2");
+        third = TestUpstream.start(vertx, "auth-3");
         try {
             Path config = Files.createTempDirectory("gatehouse-auth-test").resolve("gatehouse.yaml");
             Files.writeString(config, """
@@ -36,7 +40,16 @@ public class AuthTestResource implements QuarkusTestResourceLifecycleManager {
                       echo:
                         targets:
                           - url: %s
+                      sticky:
+                        targets: [{url: %s}, {url: %s}, {url: %s}]
+                        balancer: consistent-hash
+                        hash-on: claim:sub
                     routes:
+                      - id: sticky
+                        path: /sticky/**
+                        upstream: sticky
+                        strip-prefix: /sticky
+                        auth: api-key
                       - id: keyed
                         path: /keyed/**
                         upstream: echo
@@ -71,7 +84,7 @@ public class AuthTestResource implements QuarkusTestResourceLifecycleManager {
                             roles: [admin, ops]
                           - id: bare
                             hash: %s
-                    """.formatted(upstream.url(), KEY_HEADER, ApiKeyStore.hashOf(USER_KEY), ApiKeyStore.hashOf(ADMIN_KEY),
+                    """.formatted(upstream.url(), upstream.url(), second.url(), third.url(), KEY_HEADER, ApiKeyStore.hashOf(USER_KEY), ApiKeyStore.hashOf(ADMIN_KEY),
                     ApiKeyStore.hashOf(BARE_KEY)));
             return Map.of("gatehouse.config", config.toString(), "test.upstream.auth", upstream.url());
         } catch (IOException e) {
@@ -81,6 +94,10 @@ public class AuthTestResource implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
+        if (second != null) {
+            second.close();
+            third.close();
+        }
         if (upstream != null) {
             upstream.close();
         }
