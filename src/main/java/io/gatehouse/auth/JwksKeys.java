@@ -197,9 +197,20 @@ public final class JwksKeys<K> implements AutoCloseable {
         return new KeySet<>(Map.copyOf(byKid), usable == 1 ? last : null);
     }
 
+    private volatile Runnable onKeysRemoved = () -> { };
+
+    /** Run when a fetch drops a key the set held (a retired or compromised key must stop working at once). */
+    public void onKeysRemoved(Runnable action) {
+        this.onKeysRemoved = action;
+    }
+
     private void installed(KeySet<K> set, String reason) {
         boolean changed = !set.byKid().keySet().equals(keys.byKid().keySet()) || !loaded;
+        boolean removed = loaded && !set.byKid().keySet().containsAll(keys.byKid().keySet());
         keys = set;
+        if (removed) {
+            onKeysRemoved.run();
+        }
         loaded = true;
         synchronized (this) {
             retryDelayMs = FIRST_RETRY_MS;

@@ -171,6 +171,8 @@ public final class JwtVerifier {
         JwksKeys<JWTParser> keys = new JwksKeys<>(vertx, config.jwksUrl(), settings, jwk -> parserFor(config, jwk));
         JwtVerifier verifier = new JwtVerifier(null, keys, rolesClaim, issuer, clockSkewOf(config), DEFAULT_CACHE_SIZE,
                 Clock.systemUTC());
+        // tokens verified with a key the issuer has since withdrawn must not live on in the cache
+        keys.onKeysRemoved(verifier.cache::invalidateAll);
         keys.start();
         return verifier;
     }

@@ -106,6 +106,8 @@ class JwksAuthEndToEndTest {
         given().header("Authorization", "Bearer " + tokenB("bob")).get("/jwt/echo").then().statusCode(200)
                 .body("headers.x-user-id", equalTo("bob"));
         assertEquals(requests + 1, jwks.requests(), "one refetch for the unknown kid 'b'");
+        // the token verified (and cached) with key A before the rotation stops working once A is withdrawn
+        assertEquals(401, status(before), "a cached token outlived the withdrawal of its key");
 
         // a new token signed with the retired key: its kid is unknown now, and a refetch is too soon
         given().header("Authorization", "Bearer " + tokenA("mallory")).get("/jwt/echo").then().statusCode(401)

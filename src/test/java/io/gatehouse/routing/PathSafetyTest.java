@@ -27,6 +27,16 @@ class PathSafetyTest {
     }
 
     @Test
+    void dotSegmentsWithPathParametersAreRefusedAsServletContainersResolveThem() {
+        assertFalse(PathSafety.isSafe("/api/public/..;/admin/users"));
+        assertFalse(PathSafety.isSafe("/api/public/..;jsessionid=x/admin"));
+        assertFalse(PathSafety.isSafe("/api/public/.;/admin"));
+        assertFalse(PathSafety.isSafe("/api/public/..%3B/admin"));
+        assertTrue(PathSafety.isSafe("/api/items;v=2/list"));
+        assertTrue(PathSafety.isSafe("/api/items/a;b"));
+    }
+
+    @Test
     void anEncodedNulIsRefused() {
         assertFalse(PathSafety.isSafe("/api/users/42%00.json"));
     }
