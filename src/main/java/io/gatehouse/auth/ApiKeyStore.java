@@ -4,9 +4,7 @@ import io.gatehouse.config.ApiKeyConfig;
 import io.gatehouse.config.ApiKeysConfig;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
@@ -17,16 +15,6 @@ import java.util.Map;
  * ({@link MessageDigest#isEqual}). Plain keys are never stored and never logged.
  */
 public final class ApiKeyStore {
-    private static final MessageDigest SHA_256;
-
-    static {
-        try {
-            SHA_256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private record Entry(byte[] hash, Principal principal) {
     }
 
@@ -66,27 +54,14 @@ public final class ApiKeyStore {
 
     /** The principal of a presented key, or null when no configured key has its hash. */
     public Principal find(String presented) {
-        byte[] hash = sha256(presented);
+        byte[] hash = Sha256.of(presented);
         Entry entry = byHash.get(ByteBuffer.wrap(hash));
         return entry != null && MessageDigest.isEqual(entry.hash(), hash) ? entry.principal() : null;
     }
 
-    static byte[] sha256(String key) {
-        MessageDigest digest;
-        try {
-            digest = (MessageDigest) SHA_256.clone();
-        } catch (CloneNotSupportedException e) {
-            try {
-                digest = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException impossible) {
-                throw new IllegalStateException(impossible);
-            }
-        }
-        return digest.digest(key.getBytes(StandardCharsets.UTF_8));
-    }
 
     /** The config form of a key's hash: {@code sha256:} and 64 lower-case hex digits. */
     public static String hashOf(String key) {
-        return "sha256:" + HexFormat.of().formatHex(sha256(key));
+        return "sha256:" + HexFormat.of().formatHex(Sha256.of(key));
     }
 }

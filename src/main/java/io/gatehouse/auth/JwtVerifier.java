@@ -26,8 +26,6 @@ import org.jose4j.jwt.consumer.InvalidJwtException;
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
@@ -60,16 +58,6 @@ public final class JwtVerifier {
     public static final int DEFAULT_CACHE_SIZE = 10_000;
     /** How long a verified token is trusted without verifying it again, at most (never past its exp). */
     static final Duration MAX_CACHE_TIME = Duration.ofMinutes(5);
-    private static final MessageDigest SHA_256;
-
-    static {
-        try {
-            SHA_256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     /** Why a token was refused; the metric outcome and the {@code error_description} follow from it. */
     public enum Failure {
         EXPIRED("the token has expired"),
@@ -319,7 +307,7 @@ public final class JwtVerifier {
      * kid the JWKS does not have is refused without a refetch (see {@link #verifyAsync}).
      */
     public Result verify(String token) {
-        ByteBuffer key = ByteBuffer.wrap(sha256(token));
+        ByteBuffer key = ByteBuffer.wrap(Sha256.of(token));
         Result hit = cached(key);
         if (hit != null) {
             return hit;
@@ -348,7 +336,7 @@ public final class JwtVerifier {
      * refetch of the set (rate-limited; shared by concurrent misses). The future completes on any thread.
      */
     public Future<Result> verifyAsync(String token) {
-        ByteBuffer key = ByteBuffer.wrap(sha256(token));
+        ByteBuffer key = ByteBuffer.wrap(Sha256.of(token));
         Result hit = cached(key);
         if (hit != null) {
             return Future.succeededFuture(hit);
@@ -535,17 +523,4 @@ public final class JwtVerifier {
         return true;
     }
 
-    private static byte[] sha256(String token) {
-        MessageDigest digest;
-        try {
-            digest = (MessageDigest) SHA_256.clone();
-        } catch (CloneNotSupportedException e) {
-            try {
-                digest = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException impossible) {
-                throw new IllegalStateException(impossible);
-            }
-        }
-        return digest.digest(token.getBytes(StandardCharsets.UTF_8));
-    }
 }

@@ -549,24 +549,8 @@ public final class ConfigParser {
             statuses = Set.copyOf(parsed);
         }
         Duration backoff = duration(map.get("backoff"), path + ".backoff", RetryConfig.DEFAULT_BACKOFF);
-        Set<String> methods = RetryConfig.DEFAULT_METHODS;
-        List<Object> methodList = list(map.get("methods"), path + ".methods", false);
-        if (methodList != null) {
-            Set<String> parsed = new java.util.TreeSet<>();
-            for (int i = 0; i < methodList.size(); i++) {
-                String m = string(methodList.get(i), path + ".methods[" + i + "]", true);
-                if (m == null) {
-                    continue;
-                }
-                String upper = m.toUpperCase(Locale.ROOT);
-                if (!METHODS.contains(upper)) {
-                    problem(path + ".methods[" + i + "]", "unknown method '" + m + "'");
-                } else {
-                    parsed.add(upper);
-                }
-            }
-            methods = Set.copyOf(parsed);
-        }
+        Set<String> listed = methods(map.get("methods"), path + ".methods");
+        Set<String> methods = listed != null ? listed : RetryConfig.DEFAULT_METHODS;
         return new RetryConfig(attempts, onConnectFailure, statuses, backoff, methods);
     }
 
@@ -744,22 +728,8 @@ public final class ConfigParser {
                 problem(path + ".path", e.getMessage());
             }
         }
-        Set<String> methods = new LinkedHashSet<>();
-        List<Object> methodList = list(map.get("methods"), path + ".methods", false);
-        if (methodList != null) {
-            for (int i = 0; i < methodList.size(); i++) {
-                String m = string(methodList.get(i), path + ".methods[" + i + "]", true);
-                if (m == null) {
-                    continue;
-                }
-                String upper = m.toUpperCase(Locale.ROOT);
-                if (!METHODS.contains(upper)) {
-                    problem(path + ".methods[" + i + "]", "unknown method '" + m + "'");
-                } else {
-                    methods.add(upper);
-                }
-            }
-        }
+        Set<String> listed = methods(map.get("methods"), path + ".methods");
+        Set<String> methods = listed != null ? listed : Set.of();
         String host = string(map.get("host"), path + ".host", false);
         if (host != null) {
             host = host.toLowerCase(Locale.ROOT);
@@ -838,6 +808,28 @@ public final class ConfigParser {
     }
 
     // ---- scalar helpers: each reports its own problem and returns null (or the default)
+
+    /** A list of HTTP methods, upper-cased; null when absent. Unknown methods are reported by index. */
+    private Set<String> methods(Object node, String path) {
+        List<Object> list = list(node, path, false);
+        if (list == null) {
+            return null;
+        }
+        Set<String> methods = new java.util.TreeSet<>();
+        for (int i = 0; i < list.size(); i++) {
+            String m = string(list.get(i), path + "[" + i + "]", true);
+            if (m == null) {
+                continue;
+            }
+            String upper = m.toUpperCase(Locale.ROOT);
+            if (!METHODS.contains(upper)) {
+                problem(path + "[" + i + "]", "unknown method '" + m + "'");
+            } else {
+                methods.add(upper);
+            }
+        }
+        return Set.copyOf(methods);
+    }
 
     /**
      * An optional section: null when absent (or not a mapping, which is reported), else its map with every key

@@ -13,16 +13,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 
+import static io.gatehouse.testing.Await.eventually;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /** Hot reload through a ConfigMap-style symlink swap, with the gateway running and serving. */
 @QuarkusTest
@@ -47,16 +45,6 @@ class ConfigReloadTest {
         return r.statusCode() == 200 ? r.header("X-Instance") : "status " + r.statusCode();
     }
 
-    private static void eventually(Supplier<Boolean> condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.get()) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        fail("not within 10 s: " + what);
-    }
 
     @AfterEach
     void backToA() throws Exception {

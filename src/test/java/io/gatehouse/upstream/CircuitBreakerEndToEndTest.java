@@ -7,11 +7,11 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.function.Supplier;
 
+import static io.gatehouse.testing.Await.eventually;
+import static io.gatehouse.testing.Await.control;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,9 +23,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 @QuarkusTestResource(value = HealthTestResource.class, restrictToAnnotatedClass = true)
 class CircuitBreakerEndToEndTest {
 
-    private static void control(String instance, String query) {
-        given().baseUri(Ports.upstream(instance)).port(-1).get("/control?" + query).then().statusCode(200);
-    }
 
     private static Map<String, Integer> spread(String path, int requests) {
         Map<String, Integer> counts = new HashMap<>();
@@ -36,16 +33,6 @@ class CircuitBreakerEndToEndTest {
         return counts;
     }
 
-    private static void eventually(Supplier<Boolean> condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.get()) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        fail("not within 10 s: " + what);
-    }
 
     @Test
     void anOpenBreakerTakesItsTargetOutAndATrialClosesIt() throws InterruptedException {

@@ -8,13 +8,13 @@ import io.restassured.response.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
 
+import static io.gatehouse.testing.Await.eventually;
+import static io.gatehouse.testing.Await.control;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -27,9 +27,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 @QuarkusTestResource(value = HealthTestResource.class, restrictToAnnotatedClass = true)
 class UpstreamHealthEndToEndTest {
 
-    private static void control(String instance, String query) {
-        given().baseUri(Ports.upstream(instance)).port(-1).get("/control?" + query).then().statusCode(200);
-    }
 
     private static String instanceOf(String path) {
         Response r = given().get(path);
@@ -44,16 +41,6 @@ class UpstreamHealthEndToEndTest {
         return counts;
     }
 
-    private static void eventually(Supplier<Boolean> condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.get()) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        fail("not within 10 s: " + what);
-    }
 
     @AfterEach
     void allHealthy() throws InterruptedException {
