@@ -33,8 +33,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The end of every chain: sends the request to a target the upstream's balancer picks, over that upstream's
- * keep-alive pool, and streams both bodies through with back-pressure (Vert.x pipes: a slow reader pauses
- * the writer's source), so a body of any size passes in bounded memory.
+ * keep-alive pool, and streams both bodies through with back-pressure (a slow reader pauses the writer's
+ * source: a Vert.x pipe upward, {@link ResponseRelay} downward), so a body of any size passes in bounded memory.
  *
  * <p>{@code timeout} (route, else upstream) bounds the wait for the response head (getting a connection
  * included) and, after it, any pause in the response body ({@link UpstreamTimeouts}); {@code connect-timeout}
@@ -52,6 +52,9 @@ public class UpstreamProxy {
     static final long MAX_RETRY_AFTER_WAIT_MILLIS = 1000;
     /** A client that gave up after waiting this long for a response head counts as a failure of the target. */
     static final long HUNG_NANOS = 1_000_000_000L;
+
+    /** A write's outcome shows in the response (or its failure), so no write asks for its own. */
+    private static final io.vertx.core.Handler<AsyncResult<Void>> NO_COMPLETION = null;
 
     private final Vertx vertx;
     private final UpstreamTimeouts timeouts;
@@ -180,7 +183,7 @@ public class UpstreamProxy {
         upstream.client().requestStarted();
         UpstreamTimeouts.Watch watch = timeouts.watch(ex, target, remainingMillis, route.timeoutMillis());
         watch.breakerOutcome = breakerOutcome;
-        client.request(options).onComplete(ar -> {
+        client.request(options, ar -> {
             if (ar.failed()) {
                 failedBeforeHead(call, watch, ar.cause()); // reports the outcome first, then releases
                 return;
@@ -208,13 +211,14 @@ public class UpstreamProxy {
                 ended(watch);
                 return;
             }
+            // Callbacks rather than futures, and ends without a completion promise: this is the per-request path.
+            upstreamRequest.response(rar -> respondSafely(call, watch, upstreamRequest, rar));
             if (call.keptBody != null) {
-                upstreamRequest.send(call.keptBody).onComplete(rar -> respondSafely(call, watch, upstreamRequest, rar));
+                upstreamRequest.end(call.keptBody, NO_COMPLETION);
             } else if (ex.hasBody()) {
                 streamBody(ex, req, upstreamRequest);
-                upstreamRequest.response().onComplete(rar -> respondSafely(call, watch, upstreamRequest, rar));
             } else {
-                upstreamRequest.send().onComplete(rar -> respondSafely(call, watch, upstreamRequest, rar));
+                upstreamRequest.end(NO_COMPLETION);
             }
         });
     }
@@ -307,14 +311,14 @@ public class UpstreamProxy {
             response.setChunked(true);
         }
         watch.bodyStarted(response);
-        // endOnFailure(false): an upstream that breaks off mid-body must not look like a complete response (a
-        // final empty chunk would tell the client, and any cache, that the truncated body is whole).
-        upstreamResponse.pipe().endOnFailure(false).to(response).onComplete(par -> {
-            if (!ex.isFinished() || par.succeeded()) {
-                watch.report(par.succeeded() && !serverError);
+        // An upstream that breaks off mid-body must not look like a complete response (a final empty chunk would
+        // tell the client, and any cache, that the truncated body is whole): the relay leaves it open, we reset it.
+        ResponseRelay.relay(upstreamResponse, response, complete -> {
+            if (!ex.isFinished() || complete) {
+                watch.report(complete && !serverError);
             }
             ended(watch);
-            if (par.failed()) {
+            if (!complete) {
                 ex.upstreamBrokeOff();
                 upstreamRequest.reset();
                 response.reset();
