@@ -7,6 +7,10 @@
 # over them (1 worker, upstream keepalive) and Gatehouse over the same two origins, then drives each in turn
 # with wrk (warm-up, then interleaved rounds) and prints requests/s, p50/p99 latency, Gatehouse's RSS, its
 # start-up time to the first proxied 200, and the Gatehouse/nginx ratios. Everything it starts, it stops.
+#
+# Also in every round: bench/floor/PlainVertxProxy.java, the least a Vert.x proxy can do (no Quarkus, no router,
+# no policy), on as many event loops as Gatehouse, so the run shows how much of the gap to nginx is Gatehouse's.
+# BENCH_LOOPS sets the event loops of both (default: Vert.x' own, 2 per core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +21,9 @@ THREADS=${BENCH_THREADS:-1}
 JAVA_OPTS=${BENCH_JAVA_OPTS:-}
 JAVA=${BENCH_JAVA:-java}
 OUT=bench/out
-ORIGIN1=18081 ORIGIN2=18082 NGINX=18080 GATEHOUSE=18090 GATEHOUSE_MGMT=18091
+ORIGIN1=18081 ORIGIN2=18082 NGINX=18080 GATEHOUSE=18090 GATEHOUSE_MGMT=18091 FLOOR=18095
+LOOPS=${BENCH_LOOPS:-$(( 2 * $(nproc) ))}
+JAVA_OPTS="$JAVA_OPTS -Dquarkus.vertx.event-loops-size=$LOOPS"
 
 for tool in nginx wrk curl openssl; do
   command -v "$tool" >/dev/null || { echo "bench needs $tool (apt-get install -y nginx wrk curl)" >&2; exit 1; }
@@ -107,6 +113,15 @@ done
 startup_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 curl -sf -o /dev/null "http://127.0.0.1:$NGINX/bench"
 
+"$JAVA" -cp 'target/quarkus-app/lib/main/*' bench/floor/PlainVertxProxy.java $FLOOR "$LOOPS" $ORIGIN1 $ORIGIN2 \
+  > "$OUT/floor.log" 2>&1 &
+FLOOR_PID=$!
+PIDS+=("$FLOOR_PID")
+until curl -sf -o /dev/null "http://127.0.0.1:$FLOOR/bench"; do
+  kill -0 "$FLOOR_PID" 2>/dev/null || { echo "the floor proxy died:"; cat "$OUT/floor.log"; exit 1; }
+  sleep 0.1
+done
+
 to_ms() { # wrk latency like 812.00us / 1.20ms / 1.01s -> ms
   awk -v v="$1" 'BEGIN { n=v; sub(/[a-z]+$/,"",n); u=v; sub(/^[0-9.]+/,"",u);
     if (u=="us") n/=1000; else if (u=="s") n*=1000; printf "%.2f", n }'
@@ -138,9 +153,10 @@ NGINX_PIDS=$(pgrep -P "$(cat "$OUT_ABS/proxy.pid")" | tr '\n' ' ')
 echo "warm-up: 10 s each"
 run_wrk warm-nginx $NGINX 10 $NGINX_PIDS >/dev/null
 run_wrk warm-gatehouse $GATEHOUSE 10 "$GH_PID" >/dev/null
+run_wrk warm-floor $FLOOR 10 "$FLOOR_PID" >/dev/null
 
 printf "%-6s %-10s %12s %9s %9s %11s  %s\n" round target req/s p50-ms p99-ms cpu-us/req errors
-declare -a N_RPS G_RPS N_P99 G_P99 N_CPU G_CPU
+declare -a N_RPS G_RPS N_P99 G_P99 N_CPU G_CPU F_RPS F_P99 F_CPU
 for r in $(seq 1 "$ROUNDS"); do
   # shellcheck disable=SC2086
   read -r rps p50 p99 cpu err <<<"$(run_wrk "nginx-$r" $NGINX "$DURATION" $NGINX_PIDS)"
@@ -149,6 +165,9 @@ for r in $(seq 1 "$ROUNDS"); do
   read -r rps p50 p99 cpu err <<<"$(run_wrk "gatehouse-$r" $GATEHOUSE "$DURATION" "$GH_PID")"
   printf "%-6s %-10s %12s %9s %9s %11s  %s\n" "$r" gatehouse "$rps" "$p50" "$p99" "$cpu" "${err:-}"
   G_RPS+=("$rps"); G_P99+=("$p99"); G_CPU+=("$cpu")
+  read -r rps p50 p99 cpu err <<<"$(run_wrk "floor-$r" $FLOOR "$DURATION" "$FLOOR_PID")"
+  printf "%-6s %-10s %12s %9s %9s %11s  %s\n" "$r" vertx-floor "$rps" "$p50" "$p99" "$cpu" "${err:-}"
+  F_RPS+=("$rps"); F_P99+=("$p99"); F_CPU+=("$cpu")
 done
 
 if [ "${BENCH_AUTH:-}" = jwt ]; then
@@ -174,12 +193,16 @@ rss_mb=$(( $(ps -o rss= -p "$GH_PID") / 1024 ))
 sum() { local s=0; for x in "$@"; do s=$(awk -v a="$s" -v b="$x" 'BEGIN{print a+b}'); done; echo "$s"; }
 n_rps=$(sum "${N_RPS[@]}"); g_rps=$(sum "${G_RPS[@]}"); n_p99=$(sum "${N_P99[@]}"); g_p99=$(sum "${G_P99[@]}")
 n_cpu=$(sum "${N_CPU[@]}"); g_cpu=$(sum "${G_CPU[@]}")
+f_rps=$(sum "${F_RPS[@]}"); f_p99=$(sum "${F_P99[@]}"); f_cpu=$(sum "${F_CPU[@]}")
 echo
 echo "gatehouse: start-up to first proxied 200 ${startup_ms} ms, RSS after the run ${rss_mb} MB"
 awk -v g="$g_rps" -v n="$n_rps" -v gp="$g_p99" -v np="$n_p99" -v gc="$g_cpu" -v nc="$n_cpu" 'BEGIN {
   printf "ratio gatehouse/nginx: throughput %.2fx (goal >= 1.0), p99 %.2fx (goal <= 1.5), CPU per request %.2fx\n", g/n, gp/np, gc/nc }'
+awk -v f="$f_rps" -v n="$n_rps" -v g="$g_rps" -v fp="$f_p99" -v np="$n_p99" -v fc="$f_cpu" -v nc="$n_cpu" -v gc="$g_cpu" 'BEGIN {
+  printf "ratio vertx-floor/nginx: throughput %.2fx, p99 %.2fx, CPU per request %.2fx\n", f/n, fp/np, fc/nc
+  printf "ratio gatehouse/vertx-floor: throughput %.2fx, CPU per request %.2fx\n", g/f, gc/fc }'
 if [ "${BENCH_AUTH:-}" = jwt ]; then
   awk -v j="$(sum "${J_RPS[@]}")" -v p="$(sum "${P_RPS[@]}")" 'BEGIN { printf "ratio jwt route / same route without auth: %.2fx (goal >= 0.9)\n", j/p }'
 fi
-echo "balancer: ${BENCH_BALANCER:-round-robin}"
+echo "balancer: ${BENCH_BALANCER:-round-robin}; event loops (gatehouse and floor): $LOOPS"
 echo "command: bench/run.sh $DURATION $ROUNDS $CONNS (wrk -t$THREADS -c$CONNS -d${DURATION}s; java: $("$JAVA" -version 2>&1 | head -1); JAVA_OPTS='$JAVA_OPTS'); $(nproc) cores"
