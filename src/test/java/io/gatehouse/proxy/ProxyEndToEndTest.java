@@ -213,6 +213,42 @@ class ProxyEndToEndTest {
         assertEquals(crc.getValue(), json.getLong("crc"));
     }
 
+    /**
+     * The JDK client asks for HTTP/2 over cleartext with an Upgrade: h2c header on its first request; a body sent
+     * with that request (chunked or with a length) must reach the upstream whole across the upgrade, and a
+     * response body must come back whole over HTTP/2.
+     */
+    @Test
+    void bodiesPassWholeThroughAnH2cUpgradeRequest() throws Exception {
+        byte[] body = new byte[1024 * 1024 + 3];
+        new Random(11).nextBytes(body);
+        CRC32 crc = new CRC32();
+        crc.update(body);
+        URI upload = URI.create("http://127.0.0.1:" + Ports.traffic() + "/transfer/upload");
+        for (boolean chunked : new boolean[]{true, false}) {
+            HttpRequest.BodyPublisher publisher = chunked
+                    ? HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body))
+                    : HttpRequest.BodyPublishers.ofByteArray(body);
+            // a new client each time, so each request is the first on its connection (the one that offers h2c)
+            HttpResponse<String> r = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build()
+                    .send(HttpRequest.newBuilder(upload).POST(publisher).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            assertEquals(HttpClient.Version.HTTP_2, r.version(), "the gateway takes the h2c upgrade");
+            JsonObject json = new JsonObject(r.body());
+            assertEquals(body.length, json.getLong("bytes"), "chunked=" + chunked + " over " + r.version());
+            assertEquals(crc.getValue(), json.getLong("crc"), "chunked=" + chunked + " over " + r.version());
+        }
+        int size = 2 * 1024 * 1024 + 1;
+        HttpResponse<byte[]> down = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + Ports.traffic() + "/transfer/download?bytes=" + size))
+                        .build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, down.statusCode());
+        assertEquals(HttpClient.Version.HTTP_2, down.version());
+        assertEquals(size, down.body().length);
+        byte[] pattern = TestUpstream.pattern(64 * 1024);
+        assertEquals(pattern[(size - 1) % pattern.length], down.body()[size - 1]);
+    }
+
     @Test
     void streamsAResponseBodyDown() {
         int size = 4 * 1024 * 1024 + 5;
