@@ -25,9 +25,20 @@ public final class RoundRobinBalancer implements Balancer {
         if (n == 0) {
             return null;
         }
-        int i = (next.getAndIncrement() & Integer.MAX_VALUE) % n;
-        // Skip unavailable targets by walking on through the cycle: their turns go to the next available one.
+        // An unavailable target's turn is passed on by taking the next turn from the shared counter, so its
+        // share spreads over the others as the cycle spreads them. (Walking on from its position instead would
+        // hand every one of its turns to the single target after it: with three equal targets and one down,
+        // one of the two left would get twice the other's load.)
+        int i = 0;
         for (int tries = 0; tries < n; tries++) {
+            i = (next.getAndIncrement() & Integer.MAX_VALUE) % n;
+            Target t = cycle[i];
+            if (t.available()) {
+                return t;
+            }
+        }
+        // Other event loops took turns in between, so not every position was seen: walk the cycle once.
+        for (int tries = 1; tries < n; tries++) {
             Target t = cycle[(i + tries) % n];
             if (t.available()) {
                 return t;

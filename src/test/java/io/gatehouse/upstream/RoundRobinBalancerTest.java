@@ -92,7 +92,7 @@ class RoundRobinBalancerTest {
         }
         assertEquals(0, counts.getOrDefault(b, 0), "the unavailable target gets nothing");
         assertEquals(picks, counts.getOrDefault(a, 0) + counts.getOrDefault(c, 0), "every pick went to an available target");
-        // b's turns go to whoever follows it in the cycle; between them a and c take all of b's quarter
+        // b's turns pass to the next turn's target; between them a and c take all of b's quarter
         assertTrue(counts.get(a) >= picks / 2 && counts.get(c) >= picks / 4, "a " + counts.get(a) + ", c " + counts.get(c));
 
         b.available(true);
@@ -101,6 +101,54 @@ class RoundRobinBalancerTest {
             counts.merge(balancer.pick(null), 1, Integer::sum);
         }
         assertEquals(1_000, counts.getOrDefault(b, 0), "available again: its quarter comes back");
+    }
+
+    @Test
+    void withEqualWeightsAnUnavailableTargetsShareIsSplitEvenly() {
+        Target a = target("a", 1);
+        Target b = target("b", 1);
+        Target c = target("c", 1);
+        Target d = target("d", 1);
+        RoundRobinBalancer balancer = new RoundRobinBalancer(List.of(a, b, c, d));
+        b.available(false);
+        Map<Target, Integer> counts = new HashMap<>();
+        for (int i = 0; i < 30_000; i++) {
+            counts.merge(balancer.pick(null), 1, Integer::sum);
+        }
+        // not c taking b's turns on top of its own (20,000 against 5,000 each for a and d)
+        assertEquals(10_000, counts.get(a));
+        assertEquals(10_000, counts.get(c));
+        assertEquals(10_000, counts.get(d));
+    }
+
+    @Test
+    void concurrentPickersNeverGetNothingWhileATargetIsAvailable() throws Exception {
+        Target a = target("a", 1);
+        Target b = target("b", 1);
+        RoundRobinBalancer balancer = new RoundRobinBalancer(List.of(a, b));
+        a.available(false);
+        // With pickers taking turns between each other's draws, one picker can draw a's position every time;
+        // it must then walk on to b rather than give up.
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Integer>> wrong = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                wrong.add(pool.submit(() -> {
+                    int misses = 0;
+                    for (int i = 0; i < 200_000; i++) {
+                        if (balancer.pick(null) != b) {
+                            misses++;
+                        }
+                    }
+                    return misses;
+                }));
+            }
+            for (Future<Integer> f : wrong) {
+                assertEquals(0, f.get(30, TimeUnit.SECONDS));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
