@@ -1,5 +1,6 @@
 package io.gatehouse.pipeline;
 
+import io.gatehouse.testing.TempDirs;
 import io.gatehouse.testing.GatewayProcess;
 import io.gatehouse.testing.TestUpstream;
 import io.vertx.core.Vertx;
@@ -47,7 +48,7 @@ class StartupIT {
     void aRealConfigStartsNoDemoUpstreams() throws Exception {
         Vertx vertx = Vertx.vertx();
         try (TestUpstream upstream = TestUpstream.start(vertx, "real")) {
-            Path config = Files.createTempFile("gatehouse", ".yaml");
+            Path config = TempDirs.file("gatehouse", "gatehouse.yaml");
             Files.writeString(config, """
                     upstreams:
                       real: {targets: [{url: %s}]}
@@ -67,7 +68,7 @@ class StartupIT {
 
     @Test
     void aBadConfigStopsTheStartWithEveryProblemByKeyPath() throws Exception {
-        Path config = Files.createTempFile("gatehouse-bad", ".yaml");
+        Path config = TempDirs.file("gatehouse-bad", "gatehouse.yaml");
         Files.writeString(config, """
                 upstreams:
                   users:

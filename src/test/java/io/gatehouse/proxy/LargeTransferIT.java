@@ -1,5 +1,6 @@
 package io.gatehouse.proxy;
 
+import io.gatehouse.testing.TempDirs;
 import io.gatehouse.testing.GatewayProcess;
 import io.gatehouse.testing.TestUpstream;
 import io.vertx.core.Vertx;
@@ -34,7 +35,7 @@ class LargeTransferIT {
     static void start() throws Exception {
         vertx = Vertx.vertx();
         upstream = TestUpstream.start(vertx, "bulk");
-        Path config = Files.createTempFile("gatehouse-large", ".yaml");
+        Path config = TempDirs.file("gatehouse-large", "gatehouse.yaml");
         Files.writeString(config, """
                 upstreams:
                   bulk: {targets: [{url: %s}], timeout: 30s}

@@ -34,7 +34,7 @@ public class AuthTestResource implements QuarkusTestResourceLifecycleManager {
         second = TestUpstream.start(vertx, "auth-2");
         third = TestUpstream.start(vertx, "auth-3");
         try {
-            Path config = Files.createTempDirectory("gatehouse-auth-test").resolve("gatehouse.yaml");
+            Path config = TempDirs.create("gatehouse-auth-test").resolve("gatehouse.yaml");
             Files.writeString(config, """
                     upstreams:
                       echo:

@@ -25,7 +25,7 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
             upstreams.put(name, TestUpstream.start(vertx, name));
         }
         try {
-            Path dir = Files.createTempDirectory("gatehouse-test");
+            Path dir = TempDirs.create("gatehouse-test");
             Path config = dir.resolve("gatehouse.yaml");
             Files.writeString(config, config(upstreams.get("a").url(), upstreams.get("b").url(), upstreams.get("c").url(), closedPort()));
             Map<String, String> props = new HashMap<>();

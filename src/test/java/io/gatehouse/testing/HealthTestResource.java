@@ -21,7 +21,7 @@ public class HealthTestResource implements QuarkusTestResourceLifecycleManager {
             upstreams.put(name, TestUpstream.start(vertx, name));
         }
         try {
-            Path config = Files.createTempDirectory("gatehouse-health").resolve("gatehouse.yaml");
+            Path config = TempDirs.create("gatehouse-health").resolve("gatehouse.yaml");
             Files.writeString(config, """
                     upstreams:
                       checked:

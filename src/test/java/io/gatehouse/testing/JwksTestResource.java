@@ -40,7 +40,7 @@ public class JwksTestResource implements QuarkusTestResourceLifecycleManager {
         KeyPair issuerKey = TestTokens.rsa();
         String issuerPem = TestTokens.privatePem(issuerKey.getPrivate()).strip().replace("\n", "\n      ");
         try {
-            Path config = Files.createTempDirectory("gatehouse-jwks-test").resolve("gatehouse.yaml");
+            Path config = TempDirs.create("gatehouse-jwks-test").resolve("gatehouse.yaml");
             Files.writeString(config, """
                     upstreams:
                       echo:

@@ -31,7 +31,7 @@ public class JwtTestResource implements QuarkusTestResourceLifecycleManager {
         KeyPair rsa = TestTokens.rsa();
         String pem = TestTokens.pem(rsa.getPublic()).strip().replace("\n", "\n      ");
         try {
-            Path config = Files.createTempDirectory("gatehouse-jwt-test").resolve("gatehouse.yaml");
+            Path config = TempDirs.create("gatehouse-jwt-test").resolve("gatehouse.yaml");
             Files.writeString(config, """
                     upstreams:
                       echo:

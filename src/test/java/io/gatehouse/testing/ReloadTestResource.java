@@ -25,7 +25,7 @@ public class ReloadTestResource implements QuarkusTestResourceLifecycleManager {
         a = TestUpstream.start(vertx, "a");
         b = TestUpstream.start(vertx, "b");
         try {
-            Path dir = Files.createTempDirectory("gatehouse-configmap");
+            Path dir = TempDirs.create("gatehouse-configmap");
             Path version = dir.resolve("..v0");
             Files.createDirectory(version);
             Files.writeString(version.resolve("gatehouse.yaml"), config("a", a.url(), b.url()));

@@ -22,7 +22,7 @@ public class RetryTestResource implements QuarkusTestResourceLifecycleManager {
         }
         try {
             int dead = GatewayTestResource.closedPort();
-            Path config = Files.createTempDirectory("gatehouse-retry").resolve("gatehouse.yaml");
+            Path config = TempDirs.create("gatehouse-retry").resolve("gatehouse.yaml");
             Files.writeString(config, """
                     upstreams:
                       flaky:
