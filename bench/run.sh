@@ -99,6 +99,13 @@ auth:
     secret: $JWT_SECRET
 YAML
 
+wait_until_serving() { # pid port log: until the proxy answers a proxied 200; its log and exit if it dies first
+  until curl -sf -o /dev/null "http://127.0.0.1:$2/bench"; do
+    kill -0 "$1" 2>/dev/null || { echo "the proxy on port $2 died:"; cat "$3"; exit 1; }
+    sleep 0.02
+  done
+}
+
 start_ns=$(date +%s%N)
 # shellcheck disable=SC2086
 "$JAVA" $JAVA_OPTS -Dgatehouse.config="$OUT/gatehouse.yaml" -Dgatehouse.access-log.enabled=false \
@@ -106,10 +113,7 @@ start_ns=$(date +%s%N)
   -jar target/quarkus-app/quarkus-run.jar > "$OUT/gatehouse.log" 2>&1 &
 GH_PID=$!
 PIDS+=("$GH_PID")
-until curl -sf -o /dev/null "http://127.0.0.1:$GATEHOUSE/bench"; do
-  kill -0 "$GH_PID" 2>/dev/null || { echo "gatehouse died:"; cat "$OUT/gatehouse.log"; exit 1; }
-  sleep 0.02
-done
+wait_until_serving "$GH_PID" $GATEHOUSE "$OUT/gatehouse.log"
 startup_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 curl -sf -o /dev/null "http://127.0.0.1:$NGINX/bench"
 
@@ -117,10 +121,7 @@ curl -sf -o /dev/null "http://127.0.0.1:$NGINX/bench"
   > "$OUT/floor.log" 2>&1 &
 FLOOR_PID=$!
 PIDS+=("$FLOOR_PID")
-until curl -sf -o /dev/null "http://127.0.0.1:$FLOOR/bench"; do
-  kill -0 "$FLOOR_PID" 2>/dev/null || { echo "the floor proxy died:"; cat "$OUT/floor.log"; exit 1; }
-  sleep 0.1
-done
+wait_until_serving "$FLOOR_PID" $FLOOR "$OUT/floor.log"
 
 to_ms() { # wrk latency like 812.00us / 1.20ms / 1.01s -> ms
   awk -v v="$1" 'BEGIN { n=v; sub(/[a-z]+$/,"",n); u=v; sub(/^[0-9.]+/,"",u);
