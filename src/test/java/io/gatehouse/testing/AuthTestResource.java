@@ -1,19 +1,14 @@
 package io.gatehouse.testing;
 
 import io.gatehouse.auth.ApiKeyStore;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import io.vertx.core.Vertx;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 
 /**
  * One real upstream ("auth") and a config with API keys in front of it. The plain keys are the constants here;
  * the config holds only their hashes.
  */
-public class AuthTestResource implements QuarkusTestResourceLifecycleManager {
+public class AuthTestResource extends UpstreamsTestResource {
     public static final String KEY_HEADER = "X-API-Key";
     /** Roles [user], tier premium. */
     public static final String USER_KEY = "user-key-4f1c9a";
@@ -22,20 +17,14 @@ public class AuthTestResource implements QuarkusTestResourceLifecycleManager {
     /** No roles. */
     public static final String BARE_KEY = "bare-key-d5a3e1";
 
-    private Vertx vertx;
-    private TestUpstream upstream;
-    private TestUpstream second;
-    private TestUpstream third;
+    @Override
+    protected String[] upstreamNames() {
+        return new String[] {"auth", "auth-2", "auth-3"};
+    }
 
     @Override
-    public Map<String, String> start() {
-        vertx = Vertx.vertx();
-        upstream = TestUpstream.start(vertx, "auth");
-        second = TestUpstream.start(vertx, "auth-2");
-        third = TestUpstream.start(vertx, "auth-3");
-        try {
-            Path config = TempDirs.create("gatehouse-auth-test").resolve("gatehouse.yaml");
-            Files.writeString(config, """
+    protected String config(Map<String, String> props) {
+        return """
                     upstreams:
                       echo:
                         targets:
@@ -84,25 +73,7 @@ public class AuthTestResource implements QuarkusTestResourceLifecycleManager {
                             roles: [admin, ops]
                           - id: bare
                             hash: %s
-                    """.formatted(upstream.url(), upstream.url(), second.url(), third.url(), KEY_HEADER, ApiKeyStore.hashOf(USER_KEY), ApiKeyStore.hashOf(ADMIN_KEY),
-                    ApiKeyStore.hashOf(BARE_KEY)));
-            return Map.of("gatehouse.config", config.toString(), "test.upstream.auth", upstream.url());
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    @Override
-    public void stop() {
-        if (second != null) {
-            second.close();
-            third.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
-        if (vertx != null) {
-            vertx.close();
-        }
+                    """.formatted(url("auth"), url("auth"), url("auth-2"), url("auth-3"), KEY_HEADER, ApiKeyStore.hashOf(USER_KEY), ApiKeyStore.hashOf(ADMIN_KEY),
+                    ApiKeyStore.hashOf(BARE_KEY));
     }
 }

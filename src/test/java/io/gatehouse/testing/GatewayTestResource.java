@@ -1,40 +1,23 @@
 package io.gatehouse.testing;
 
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import io.vertx.core.Vertx;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
  * Starts three real upstreams (a, b, c) on free ports and a config file routing to them, and hands the file
  * to the gateway as {@code gatehouse.config}. Tests find the upstreams' URLs as {@code test.upstream.NAME}.
  */
-public class GatewayTestResource implements QuarkusTestResourceLifecycleManager {
-    private Vertx vertx;
-    private final Map<String, TestUpstream> upstreams = new HashMap<>();
+public class GatewayTestResource extends UpstreamsTestResource {
+    @Override
+    protected String[] upstreamNames() {
+        return new String[] {"a", "b", "c"};
+    }
 
     @Override
-    public Map<String, String> start() {
-        vertx = Vertx.vertx();
-        for (String name : new String[] {"a", "b", "c"}) {
-            upstreams.put(name, TestUpstream.start(vertx, name));
-        }
-        try {
-            Path dir = TempDirs.create("gatehouse-test");
-            Path config = dir.resolve("gatehouse.yaml");
-            Files.writeString(config, config(upstreams.get("a").url(), upstreams.get("b").url(), upstreams.get("c").url(), closedPort()));
-            Map<String, String> props = new HashMap<>();
-            props.put("gatehouse.config", config.toString());
-            upstreams.forEach((name, u) -> props.put("test.upstream." + name, u.url()));
-            return props;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+    protected String config(Map<String, String> props) throws IOException {
+        return config(url("a"), url("b"), url("c"), closedPort());
     }
 
     static int closedPort() throws IOException {
@@ -134,13 +117,5 @@ public class GatewayTestResource implements QuarkusTestResourceLifecycleManager 
                     rewrite: /slow
                     timeout: 200ms
                 """.formatted(a, b, c, closedPort);
-    }
-
-    @Override
-    public void stop() {
-        upstreams.values().forEach(TestUpstream::close);
-        if (vertx != null) {
-            vertx.close();
-        }
     }
 }

@@ -1,28 +1,18 @@
 package io.gatehouse.testing;
 
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import io.vertx.core.Vertx;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 
 /** Four upstream instances (a, b, c, d) for the health, ejection and hashing tests; each is steered by /control. */
-public class HealthTestResource implements QuarkusTestResourceLifecycleManager {
-    private Vertx vertx;
-    private final Map<String, TestUpstream> upstreams = new HashMap<>();
+public class HealthTestResource extends UpstreamsTestResource {
+    @Override
+    protected String[] upstreamNames() {
+        return new String[] {"a", "b", "c", "d", "e", "f", "g"};
+    }
 
     @Override
-    public Map<String, String> start() {
-        vertx = Vertx.vertx();
-        for (String name : new String[] {"a", "b", "c", "d", "e", "f", "g"}) {
-            upstreams.put(name, TestUpstream.start(vertx, name));
-        }
-        try {
-            Path config = TempDirs.create("gatehouse-health").resolve("gatehouse.yaml");
-            Files.writeString(config, """
+    protected String config(Map<String, String> props) {
+        return """
                     upstreams:
                       checked:
                         targets: [{url: %1$s}, {url: %2$s}]
@@ -50,20 +40,7 @@ public class HealthTestResource implements QuarkusTestResourceLifecycleManager {
                       - {id: least, path: /least/**, upstream: least, strip-prefix: /least}
                       - {id: guarded, path: /guarded/**, upstream: guarded, strip-prefix: /guarded}
                       - {id: lonely, path: /lonely/**, upstream: lonely, strip-prefix: /lonely}
-                    """.formatted(upstreams.get("a").url(), upstreams.get("b").url(), upstreams.get("c").url(),
-                    upstreams.get("d").url(), upstreams.get("e").url(), upstreams.get("f").url(), upstreams.get("g").url()));
-            Map<String, String> props = new HashMap<>();
-            props.put("gatehouse.config", config.toString());
-            upstreams.forEach((name, u) -> props.put("test.upstream." + name, u.url()));
-            return props;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    @Override
-    public void stop() {
-        upstreams.values().forEach(TestUpstream::close);
-        vertx.close();
+                    """.formatted(url("a"), url("b"), url("c"),
+                    url("d"), url("e"), url("f"), url("g"));
     }
 }

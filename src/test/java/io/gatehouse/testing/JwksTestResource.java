@@ -1,15 +1,9 @@
 package io.gatehouse.testing;
 
 import io.gatehouse.auth.ApiKeyStore;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import io.vertx.core.Vertx;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.KeyPair;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -18,30 +12,25 @@ import java.util.Map;
  * kid are allowed every {@value #MIN_REFETCH} here (10s by default) to keep the test short. {@code auth.issuer} is on,
  * with a generated RSA key: {@code POST /auth/token} issues tokens to the API key below.
  */
-public class JwksTestResource implements QuarkusTestResourceLifecycleManager {
+public class JwksTestResource extends UpstreamsTestResource {
     public static final String KEY_HEADER = "X-API-Key";
     /** The API key of id 'mobile-app', roles [user], tier premium. */
     public static final String USER_KEY = "jwks-test-key-5b1f0a";
     public static final String MIN_REFETCH = "2s";
 
-    private Vertx vertx;
-    private TestUpstream upstream;
+    @Override
+    protected String[] upstreamNames() {
+        return new String[] {"jwks"};
+    }
 
     @Override
-    public Map<String, String> start() {
-        vertx = Vertx.vertx();
-        upstream = TestUpstream.start(vertx, "jwks");
-        int jwksPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            jwksPort = socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+    protected String config(Map<String, String> props) throws IOException {
+        int jwksPort = GatewayTestResource.closedPort();
         KeyPair issuerKey = TestTokens.rsa();
         String issuerPem = TestTokens.privatePem(issuerKey.getPrivate()).strip().replace("\n", "\n      ");
-        try {
-            Path config = TempDirs.create("gatehouse-jwks-test").resolve("gatehouse.yaml");
-            Files.writeString(config, """
+        props.put("test.jwks.port", String.valueOf(jwksPort));
+        props.put("gatehouse.jwks.min-refetch-interval", MIN_REFETCH);
+        return """
                     upstreams:
                       echo:
                         targets:
@@ -68,27 +57,8 @@ public class JwksTestResource implements QuarkusTestResourceLifecycleManager {
                             hash: %s
                             roles: [user]
                             tier: premium
-                    """.formatted(upstream.url(), TestTokens.ISSUER, TestTokens.AUDIENCE, jwksPort, TestTokens.AUDIENCE,
+                    """.formatted(url("jwks"), TestTokens.ISSUER, TestTokens.AUDIENCE, jwksPort, TestTokens.AUDIENCE,
                     issuerPem, KEY_HEADER,
-                    ApiKeyStore.hashOf(USER_KEY)));
-            Map<String, String> props = new HashMap<>();
-            props.put("gatehouse.config", config.toString());
-            props.put("test.upstream.jwks", upstream.url());
-            props.put("test.jwks.port", String.valueOf(jwksPort));
-            props.put("gatehouse.jwks.min-refetch-interval", MIN_REFETCH);
-            return props;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    @Override
-    public void stop() {
-        if (upstream != null) {
-            upstream.close();
-        }
-        if (vertx != null) {
-            vertx.close();
-        }
+                    ApiKeyStore.hashOf(USER_KEY));
     }
 }

@@ -1,12 +1,7 @@
 package io.gatehouse.testing;
 
 import io.gatehouse.auth.ApiKeyStore;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import io.vertx.core.Vertx;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.Base64;
 import java.util.Map;
@@ -16,23 +11,22 @@ import java.util.Map;
  * here. The private key reaches the test as the property {@code test.jwt.private-key} (base64 PKCS#8), so the test
  * signs its own tokens; the gateway only ever sees the public half.
  */
-public class JwtTestResource implements QuarkusTestResourceLifecycleManager {
+public class JwtTestResource extends UpstreamsTestResource {
     public static final String KEY_HEADER = "X-API-Key";
     /** The API key of id 'mobile-app', roles [user]. */
     public static final String USER_KEY = "jwt-test-key-7d0c1e";
 
-    private Vertx vertx;
-    private TestUpstream upstream;
+    @Override
+    protected String[] upstreamNames() {
+        return new String[] {"jwt"};
+    }
 
     @Override
-    public Map<String, String> start() {
-        vertx = Vertx.vertx();
-        upstream = TestUpstream.start(vertx, "jwt");
+    protected String config(Map<String, String> props) {
         KeyPair rsa = TestTokens.rsa();
         String pem = TestTokens.pem(rsa.getPublic()).strip().replace("\n", "\n      ");
-        try {
-            Path config = TempDirs.create("gatehouse-jwt-test").resolve("gatehouse.yaml");
-            Files.writeString(config, """
+        props.put("test.jwt.private-key", Base64.getEncoder().encodeToString(rsa.getPrivate().getEncoded()));
+        return """
                     upstreams:
                       echo:
                         targets:
@@ -73,22 +67,7 @@ public class JwtTestResource implements QuarkusTestResourceLifecycleManager {
                           - id: mobile-app
                             hash: %s
                             roles: [user]
-                    """.formatted(upstream.url(), TestTokens.ISSUER, TestTokens.AUDIENCE, pem, KEY_HEADER,
-                    ApiKeyStore.hashOf(USER_KEY)));
-            return Map.of("gatehouse.config", config.toString(), "test.upstream.jwt", upstream.url(),
-                    "test.jwt.private-key", Base64.getEncoder().encodeToString(rsa.getPrivate().getEncoded()));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    @Override
-    public void stop() {
-        if (upstream != null) {
-            upstream.close();
-        }
-        if (vertx != null) {
-            vertx.close();
-        }
+                    """.formatted(url("jwt"), TestTokens.ISSUER, TestTokens.AUDIENCE, pem, KEY_HEADER,
+                    ApiKeyStore.hashOf(USER_KEY));
     }
 }

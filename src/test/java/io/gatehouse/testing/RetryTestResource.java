@@ -1,29 +1,20 @@
 package io.gatehouse.testing;
 
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import io.vertx.core.Vertx;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 
 /** Upstreams for the retry tests: one with a dead target, one whose target answers 503, one to kill mid-load. */
-public class RetryTestResource implements QuarkusTestResourceLifecycleManager {
-    private Vertx vertx;
-    private final Map<String, TestUpstream> upstreams = new HashMap<>();
+public class RetryTestResource extends UpstreamsTestResource {
+    @Override
+    protected String[] upstreamNames() {
+        return new String[] {"live", "busy", "spare", "doomed", "survivor"};
+    }
 
     @Override
-    public Map<String, String> start() {
-        vertx = Vertx.vertx();
-        for (String name : new String[] {"live", "busy", "spare", "doomed", "survivor"}) {
-            upstreams.put(name, TestUpstream.start(vertx, name));
-        }
-        try {
-            int dead = GatewayTestResource.closedPort();
-            Path config = TempDirs.create("gatehouse-retry").resolve("gatehouse.yaml");
-            Files.writeString(config, """
+    protected String config(Map<String, String> props) throws IOException {
+        int dead = GatewayTestResource.closedPort();
+        return """
                     upstreams:
                       flaky:
                         targets: [{url: "http://127.0.0.1:%1$d"}, {url: %2$s}]
@@ -53,26 +44,7 @@ public class RetryTestResource implements QuarkusTestResourceLifecycleManager {
                       - {id: killable, path: /killable/**, upstream: killable, strip-prefix: /killable}
                       - {id: replay, path: /replay/**, upstream: replay, strip-prefix: /replay}
                       - {id: postretry, path: /postretry/**, upstream: postretry, strip-prefix: /postretry}
-                    """.formatted(dead, upstreams.get("live").url(), upstreams.get("busy").url(), upstreams.get("spare").url(),
-                    upstreams.get("doomed").url(), upstreams.get("survivor").url()));
-            Map<String, String> props = new HashMap<>();
-            props.put("gatehouse.config", config.toString());
-            upstreams.forEach((name, u) -> props.put("test.upstream." + name, u.url()));
-            return props;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    @Override
-    public void stop() {
-        upstreams.values().forEach(u -> {
-            try {
-                u.close();
-            } catch (RuntimeException alreadyClosed) {
-                // the doomed one was killed by its test
-            }
-        });
-        vertx.close();
+                    """.formatted(dead, url("live"), url("busy"), url("spare"),
+                    url("doomed"), url("survivor"));
     }
 }
