@@ -3,8 +3,10 @@ package io.gatehouse.auth;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import org.jboss.logging.Logger;
@@ -143,16 +145,12 @@ public final class JwksKeys<K> implements AutoCloseable {
                     }
                     String length = resp.getHeader("Content-Length");
                     if (length != null && length.length() < 19 && Long.parseLong(length.trim()) > MAX_BYTES) {
+                        resp.request().reset();
                         return Future.failedFuture("the document is larger than " + MAX_BYTES + " bytes");
                     }
-                    return resp.body();
+                    return cappedBody(resp);
                 })
-                .map(body -> {
-                    if (body.length() > MAX_BYTES) {
-                        throw new IllegalStateException("the document is larger than " + MAX_BYTES + " bytes");
-                    }
-                    return parse(body.toString());
-                })
+                .map(body -> parse(body.toString()))
                 .onComplete(ar -> {
                     synchronized (this) {
                         inflight = null;
@@ -166,6 +164,27 @@ public final class JwksKeys<K> implements AutoCloseable {
                     }
                 });
         return promise.future();
+    }
+
+    /**
+     * The body, read while it stays within {@link #MAX_BYTES}: a chunked body declares no length, so the cap is
+     * counted as it arrives and the exchange is reset the moment it is passed (never buffered whole first).
+     */
+    private static Future<Buffer> cappedBody(HttpClientResponse resp) {
+        Promise<Buffer> result = Promise.promise();
+        Buffer body = Buffer.buffer();
+        resp.handler(chunk -> {
+            if (body.length() + chunk.length() > MAX_BYTES) {
+                if (result.tryFail("the document is larger than " + MAX_BYTES + " bytes")) {
+                    resp.request().reset();
+                }
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        resp.exceptionHandler(result::tryFail);
+        resp.endHandler(v -> result.tryComplete(body));
+        return result.future();
     }
 
     private KeySet<K> parse(String json) {
