@@ -217,11 +217,7 @@ public final class Exchange {
             response.reset(); // a status can no longer be sent: cut the response off
             return;
         }
-        StringBuilder sb = new StringBuilder(160);
-        sb.append("{\"status\":").append(status).append(",\"error\":");
-        Json.quote(sb, code).append(",\"message\":");
-        Json.quote(sb, message).append(",\"requestId\":");
-        Json.quote(sb, requestId).append('}');
+        String body = Json.error(status, code, message, requestId);
         response.setStatusCode(status);
         response.headers().clear(); // anything an upstream response put there no longer applies
         response.headers()
@@ -237,9 +233,9 @@ public final class Exchange {
         }
         if (unreadBody && request.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
             // Vert.x decides keep-alive from the request, so close explicitly rather than read the body to its end.
-            response.end(sb.toString()).onComplete(v -> request.connection().close());
+            response.end(body).onComplete(v -> request.connection().close());
         } else {
-            response.end(sb.toString());
+            response.end(body);
         }
     }
 

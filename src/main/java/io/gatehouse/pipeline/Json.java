@@ -29,4 +29,13 @@ public final class Json {
         }
         return sb.append('"');
     }
+
+    /** The body of every error Gatehouse answers itself: {"status":…,"error":…,"message":…,"requestId":…}. */
+    public static String error(int status, String code, String message, String requestId) {
+        StringBuilder sb = new StringBuilder(160);
+        sb.append("{\"status\":").append(status).append(",\"error\":");
+        quote(sb, code).append(",\"message\":");
+        quote(sb, message).append(",\"requestId\":");
+        return quote(sb, requestId).append('}').toString();
+    }
 }

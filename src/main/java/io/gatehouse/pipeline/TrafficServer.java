@@ -94,7 +94,11 @@ public class TrafficServer {
                         .handler(tokens::handle)
                         .failureHandler(tokens::failure);
                 router.route().handler(handler);
-                HttpServer server = vertx.createHttpServer(options).requestHandler(router);
+                router.errorHandler(400, ProtocolErrors::routerFailure);
+                router.errorHandler(404, ProtocolErrors::routerFailure); // only before routing: the catch-all takes all
+                HttpServer server = vertx.createHttpServer(options)
+                        .invalidRequestHandler(ProtocolErrors::invalidRequest)
+                        .requestHandler(router);
                 server.listen().onSuccess(s -> {
                     actualPort.set(s.actualPort());
                     started.complete();

@@ -1,0 +1,64 @@
+package io.gatehouse.pipeline;
+
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Answers for requests that never reach the gateway's handler, in the same JSON shape as every other error:
+ * requests the HTTP decoder refused (a broken request line, an oversized line or header block, a bad header) and
+ * requests the router refuses before routing (HTTP/1.1 without Host, a target that is not a path, such as
+ * CONNECT's host:port). Vert.x' own answers for these are empty or plain text.
+ */
+final class ProtocolErrors {
+    private ProtocolErrors() {
+    }
+
+    /** For {@code HttpServer#invalidRequestHandler}: the connection is closed after the answer. */
+    static void invalidRequest(HttpServerRequest request) {
+        Throwable cause = request.decoderResult().cause();
+        HttpServerResponse response = request.response();
+        if (cause instanceof TooLongHttpLineException) {
+            send(response, 414, "uri_too_long", "the request line is longer than the gateway accepts", null);
+        } else if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
+            send(response, 431, "headers_too_large", "the request headers are larger than the gateway accepts", null);
+        } else {
+            send(response, 400, "bad_request", "the request is not valid HTTP", null);
+        }
+        response.close();
+    }
+
+    /** For the router's 400 and 404 failures, which happen before any route is tried. */
+    static void routerFailure(RoutingContext rc) {
+        HttpServerRequest request = rc.request();
+        HttpServerResponse response = rc.response();
+        if (response.headWritten()) {
+            response.reset();
+            return;
+        }
+        String requestId = RequestIds.fromOrNew(request.getHeader(RequestIds.HEADER));
+        if (request.method() == HttpMethod.CONNECT) {
+            send(response, 405, "method_not_allowed", "the gateway does not open tunnels (CONNECT)", requestId);
+        } else if (rc.statusCode() == 400 && request.version() != io.vertx.core.http.HttpVersion.HTTP_2
+                && request.getHeader(HttpHeaders.HOST) == null) {
+            send(response, 400, "bad_request", "an HTTP/1.1 request needs a Host header", requestId);
+        } else {
+            send(response, 400, "bad_request", "the request target must be a path starting with '/'", requestId);
+        }
+    }
+
+    private static void send(HttpServerResponse response, int status, String code, String message, String requestId) {
+        String id = requestId != null ? requestId : RequestIds.newId();
+        response.setStatusCode(status);
+        response.headers().clear();
+        response.headers()
+                .set(HttpHeaders.CONTENT_TYPE, "application/json")
+                .set(RequestIds.HEADER, id);
+        response.end(Json.error(status, code, message, id));
+    }
+}
