@@ -29,16 +29,18 @@ public class GatewayHandler implements Handler<RoutingContext> {
     private final GatewayState state;
     private final UpstreamProxy proxy;
     private final AccessLog accessLog;
+    private final TrafficDrain drain;
     private final Handler<Exchange> finisher = this::finished;
 
     private final long maxBodyBytes;
 
     @Inject
-    public GatewayHandler(GatewayState state, UpstreamProxy proxy, AccessLog accessLog,
+    public GatewayHandler(GatewayState state, UpstreamProxy proxy, AccessLog accessLog, TrafficDrain drain,
                           @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10M") MemorySize maxBody) {
         this.state = state;
         this.proxy = proxy;
         this.accessLog = accessLog;
+        this.drain = drain;
         this.maxBodyBytes = maxBody.asLongValue();
     }
 
@@ -70,9 +72,14 @@ public class GatewayHandler implements Handler<RoutingContext> {
             request.pause();
         }
         ex.onFinish(finisher);
+        drain.started();
         // The response's own end handler: this server and router are Gatehouse's, nothing else sets it (and
         // vertx-web's addEndHandler list costs a little on every request).
         request.response().endHandler(v -> ex.finish());
+        if (drain.draining() && request.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+            // Shutting down: this client should take its next request elsewhere (closed in finished()).
+            request.response().headers().set(io.vertx.core.http.HttpHeaders.CONNECTION, io.vertx.core.http.HttpHeaders.CLOSE);
+        }
         if (snapshot == null) {
             ex.respondError(503, "not_ready", "the gateway has no configuration loaded yet");
             return;
@@ -148,6 +155,7 @@ public class GatewayHandler implements Handler<RoutingContext> {
     }
 
     private void finished(Exchange ex) {
+        drain.ended();
         long duration = System.nanoTime() - ex.startNanos();
         // 499 (nginx's "client closed request") when the client left first; 502 when the upstream broke off.
         int status = ex.brokeOff() ? 502 : ex.response().ended() ? ex.response().getStatusCode() : 499;
@@ -157,6 +165,9 @@ public class GatewayHandler implements Handler<RoutingContext> {
             metrics.finished(status, duration, ex.upstreamNanos());
         }
         accessLog.log(ex, metrics == null ? null : metrics.routeId(), status, duration);
+        if (drain.draining() && ex.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+            ex.request().connection().close(); // after the response's bytes: Vert.x flushes before it closes
+        }
     }
 
     /** The Host header without port, lower case; null when absent. */

@@ -57,6 +57,12 @@ public class TrafficServer {
     MemorySize maxHeaderSize;
     @ConfigProperty(name = "quarkus.http.limits.max-initial-line-length", defaultValue = "4096")
     int maxInitialLineLength;
+    @ConfigProperty(name = "gatehouse.shutdown.delay", defaultValue = "0s")
+    Duration shutdownDelay;
+    @ConfigProperty(name = "gatehouse.shutdown.drain-timeout", defaultValue = "20s")
+    Duration drainTimeout;
+    @Inject
+    TrafficDrain drain;
     @ConfigProperty(name = "quarkus.vertx.event-loops-size")
     Optional<Integer> eventLoops;
 
@@ -118,11 +124,37 @@ public class TrafficServer {
             System.clearProperty("quarkus.http.test-port");
         }
         if (deploymentId != null) {
+            drain();
+        }
+        if (deploymentId != null) {
             try {
                 vertx.undeploy(deploymentId).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             } catch (Exception e) {
                 LOG.debugf("closing the traffic port: %s", e.toString());
             }
+        }
+    }
+
+    /**
+     * Graceful shutdown: keep serving for {@code gatehouse.shutdown.delay} (load balancers and Kubernetes
+     * endpoints take a moment to stop sending), then let every HTTP/1.x client go
+     * after its response and wait up to {@code gatehouse.shutdown.drain-timeout} for the requests in flight.
+     * Whatever is still running then is cut off when the port closes.
+     */
+    private void drain() {
+        try {
+            drain.begin();
+            LOG.infof("shutting down: serving %d ms more, then draining %d request(s) in flight for up to %d ms",
+                    shutdownDelay.toMillis(), drain.inFlight(), drainTimeout.toMillis());
+            if (!shutdownDelay.isZero()) {
+                Thread.sleep(shutdownDelay.toMillis());
+            }
+            long left = drain.awaitIdle(drainTimeout);
+            if (left > 0) {
+                LOG.warnf("shutting down with %d request(s) still in flight after %d ms", left, drainTimeout.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
