@@ -1,0 +1,234 @@
+package io.gatehouse.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads the values of the YAML tree for the section parsers of one {@link ConfigParser#parse} call, and collects
+ * what is wrong with them. One instance per parse, shared by every section, so the problems of all sections land
+ * in one list in the order they were found. Each reader reports its own problem and returns null (or the default).
+ */
+final class ConfigNodes {
+    /** An HTTP token: used for route header conditions, the API key header and hash-on headers. */
+    static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_.-]*)(?::([^}]*))?}");
+
+    private final UnaryOperator<String> variables;
+    private final List<String> problems = new ArrayList<>();
+
+    ConfigNodes(UnaryOperator<String> variables) {
+        this.variables = variables;
+    }
+
+    /** Every problem so far, in the order found. */
+    List<String> problems() {
+        return problems;
+    }
+
+    /** Compared before and after reading an entry, to tell whether the entry itself had problems. */
+    int problemCount() {
+        return problems.size();
+    }
+
+    void problem(String path, String message) {
+        problems.add(path + ": " + message);
+    }
+
+    /**
+     * An optional section: null when absent (or not a mapping, which is reported), else its map with every key
+     * checked against the known ones.
+     */
+    Map<String, Object> section(Object node, String path, Set<String> known) {
+        return section(node, path, known, Set.of());
+    }
+
+    Map<String, Object> section(Object node, String path, Set<String> known, Set<String> notYet) {
+        return node == null ? null : mapping(node, path, known, notYet);
+    }
+
+    /** A mapping that must be there (absent is reported as not a mapping), with every key checked. */
+    Map<String, Object> mapping(Object node, String path, Set<String> known, Set<String> notYet) {
+        Map<String, Object> map = map(node, path);
+        if (map != null) {
+            checkKeys(map, path + ".", known, notYet);
+        }
+        return map;
+    }
+
+    void checkKeys(Map<String, Object> map, String prefix, Set<String> known, Set<String> notYet) {
+        for (String key : map.keySet()) {
+            if (notYet.contains(key)) {
+                problem(prefix + key, "is not available in this version of Gatehouse yet");
+            } else if (!known.contains(key)) {
+                problem(prefix + key, "unknown key");
+            }
+        }
+    }
+
+    /**
+     * The required {@code id} of entry {@code index} of the list at {@code listPath}. One that does not match
+     * {@code pattern} is reported with {@code rule}; one an earlier entry already has is reported with that
+     * entry's index. Returns the id as given (null when absent): the caller tells from the problem count whether
+     * it is usable.
+     */
+    String uniqueId(Map<String, Object> map, String listPath, int index, Map<String, Integer> ids, Pattern pattern,
+                    String rule) {
+        String path = listPath + "[" + index + "].id";
+        String id = string(map.get("id"), path, true);
+        if (id != null && !pattern.matcher(id).matches()) {
+            problem(path, "'" + id + "': " + rule);
+        } else if (id != null) {
+            Integer previous = ids.putIfAbsent(id, index);
+            if (previous != null) {
+                problem(path, "'" + id + "' is already the id of " + listPath + "[" + previous + "]");
+            }
+        }
+        return id;
+    }
+
+    @SuppressWarnings("unchecked")
+    Map<String, Object> map(Object node, String path) {
+        if (node instanceof Map<?, ?> m) {
+            for (Object key : m.keySet()) {
+                if (!(key instanceof String)) {
+                    problem(path, "key '" + key + "' must be a string");
+                    return null;
+                }
+            }
+            return (Map<String, Object>) m;
+        }
+        problem(path, "must be a mapping (key: value), not " + describe(node));
+        return null;
+    }
+
+    @SuppressWarnings("unchecked")
+    List<Object> list(Object node, String path, boolean required) {
+        if (node == null) {
+            if (required) {
+                problem(path, "required");
+            }
+            return null;
+        }
+        if (node instanceof List<?> l) {
+            return (List<Object>) l;
+        }
+        problem(path, "must be a list, not " + describe(node));
+        return null;
+    }
+
+    String string(Object node, String path, boolean required) {
+        if (node == null) {
+            if (required) {
+                problem(path, "required");
+            }
+            return null;
+        }
+        if (node instanceof Map || node instanceof List) {
+            problem(path, "must be a single value, not " + describe(node));
+            return null;
+        }
+        String value = substitute(String.valueOf(node), path);
+        if (value != null && value.isBlank()) {
+            problem(path, "must not be empty");
+            return null;
+        }
+        return value;
+    }
+
+    /** Resolves {@code ${NAME}} and {@code ${NAME:default}} through the parse's variables. */
+    private String substitute(String text, String path) {
+        if (text.indexOf("${") < 0) {
+            return text;
+        }
+        Matcher m = VARIABLE.matcher(text);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            String value = variables.apply(m.group(1));
+            if (value == null) {
+                value = m.group(2);
+            }
+            if (value == null) {
+                problem(path, "variable ${" + m.group(1) + "} is not set (give it a default: ${" + m.group(1) + ":value})");
+                return null;
+            }
+            m.appendReplacement(sb, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+
+    /** The default when absent, or when the value cannot be read or is out of range (which is reported). */
+    int integer(Object node, String path, int defaultValue, int min, int max) {
+        String text = string(node, path, false);
+        if (text == null) {
+            return defaultValue;
+        }
+        try {
+            int value = Integer.parseInt(text.trim());
+            if (value < min || value > max) {
+                problem(path, value + " is out of range " + min + ".." + max);
+                return defaultValue;
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            problem(path, "'" + text + "' is not a whole number");
+            return defaultValue;
+        }
+    }
+
+    /** The default when absent, or when the value cannot be read or is zero (which is reported). */
+    Duration duration(Object node, String path, Duration defaultValue) {
+        String text = string(node, path, false);
+        if (text == null) {
+            return defaultValue;
+        }
+        try {
+            Duration d = Durations.parse(text);
+            if (d.isZero()) {
+                problem(path, "must be more than zero");
+                return defaultValue;
+            }
+            return d;
+        } catch (IllegalArgumentException e) {
+            problem(path, e.getMessage());
+            return defaultValue;
+        }
+    }
+
+    Boolean bool(Object node, String path) {
+        if (node == null) {
+            return null;
+        }
+        if (node instanceof Boolean b) {
+            return b;
+        }
+        String text = string(node, path, true);
+        if ("true".equals(text)) {
+            return true;
+        }
+        if ("false".equals(text)) {
+            return false;
+        }
+        problem(path, "'" + text + "' must be true or false");
+        return null;
+    }
+
+    private static String describe(Object node) {
+        if (node == null) {
+            return "nothing";
+        }
+        if (node instanceof Map) {
+            return "a mapping";
+        }
+        if (node instanceof List) {
+            return "a list";
+        }
+        return "'" + node + "'";
+    }
+}
