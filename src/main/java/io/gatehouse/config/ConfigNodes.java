@@ -209,6 +209,9 @@ final class ConfigNodes {
             return b;
         }
         String text = string(node, path, true);
+        if (text == null) {
+            return null; // string() has reported why (a list, an unset variable…): one problem per value
+        }
         if ("true".equals(text)) {
             return true;
         }

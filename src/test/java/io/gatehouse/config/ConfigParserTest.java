@@ -191,6 +191,18 @@ class ConfigParserTest {
     }
 
     @Test
+    void aFlagThatIsNotASingleValueIsOneProblemNotTwo() {
+        List<String> problems = problems(UPSTREAM + """
+                routes:
+                  - {id: a, path: /a, upstream: users, preserve-host: [true]}
+                  - {id: b, path: /b, upstream: users, preserve-host: "${NO_SUCH_FLAG}"}
+                """, name -> null);
+        assertProblem(problems, "routes[0].preserve-host: must be a single value");
+        assertProblem(problems, "routes[1].preserve-host: ");
+        assertEquals(2, problems.size(), "one problem each, no more: " + problems);
+    }
+
+    @Test
     void unknownTopLevelAndUpstreamKeysAreNamed() {
         List<String> problems = problems(UPSTREAM + """
                     retries: 3
