@@ -125,8 +125,6 @@ public class TrafficServer {
         }
         if (deploymentId != null) {
             drain();
-        }
-        if (deploymentId != null) {
             try {
                 vertx.undeploy(deploymentId).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             } catch (Exception e) {

@@ -17,8 +17,8 @@ import io.vertx.core.http.HttpServerResponse;
  * fails the upstream response and so ends the relay with {@code false}).
  */
 final class ResponseRelay {
-    @SuppressWarnings("unchecked")
-    private static final Handler<AsyncResult<Void>> NO_COMPLETION = null;
+    /** A write's outcome shows in the response (or its failure), so no write asks for its own. */
+    static final Handler<AsyncResult<Void>> NO_COMPLETION = null;
 
     private ResponseRelay() {
     }

@@ -53,9 +53,6 @@ public class UpstreamProxy {
     /** A client that gave up after waiting this long for a response head counts as a failure of the target. */
     static final long HUNG_NANOS = 1_000_000_000L;
 
-    /** A write's outcome shows in the response (or its failure), so no write asks for its own. */
-    private static final io.vertx.core.Handler<AsyncResult<Void>> NO_COMPLETION = null;
-
     private final Vertx vertx;
     private final UpstreamTimeouts timeouts;
     private final long maxBodyBytes;
@@ -214,11 +211,11 @@ public class UpstreamProxy {
             // Callbacks rather than futures, and ends without a completion promise: this is the per-request path.
             upstreamRequest.response(rar -> respondSafely(call, watch, upstreamRequest, rar));
             if (call.keptBody != null) {
-                upstreamRequest.end(call.keptBody, NO_COMPLETION);
+                upstreamRequest.end(call.keptBody, ResponseRelay.NO_COMPLETION);
             } else if (ex.hasBody()) {
                 streamBody(ex, req, upstreamRequest);
             } else {
-                upstreamRequest.end(NO_COMPLETION);
+                upstreamRequest.end(ResponseRelay.NO_COMPLETION);
             }
         });
     }
@@ -319,7 +316,11 @@ public class UpstreamProxy {
             }
             ended(watch);
             if (!complete) {
-                ex.upstreamBrokeOff();
+                if (!ex.isFinished()) {
+                    // (finished: the client left first, and the exchange's reset of this request is what failed
+                    // the relay; that is a 499, not the upstream breaking off)
+                    ex.upstreamBrokeOff();
+                }
                 upstreamRequest.reset();
                 response.reset();
             }
