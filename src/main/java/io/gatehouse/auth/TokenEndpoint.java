@@ -162,13 +162,22 @@ public class TokenEndpoint {
             error(ctx, 401, "invalid_client", "the client credentials are not valid");
             return;
         }
-        String token = issuer.issue(principal);
-        JsonObject body = new JsonObject()
-                .put("access_token", token)
-                .put("token_type", "Bearer")
-                .put("expires_in", issuer.expiresInSeconds());
-        response(ctx, 200).end(body.encode());
-        count("issued");
+        // Signing is RSA/EC work (about a millisecond for RS256): on a worker thread, not the event loop that
+        // carries other clients' traffic. The answer is written back on the request's own context.
+        Principal caller = principal;
+        ctx.vertx().executeBlocking(() -> issuer.issue(caller), false).onComplete(ar -> {
+            if (ar.failed()) {
+                LOG.errorf(ar.cause(), "signing a token for %s failed", caller.id());
+                error(ctx, 500, "server_error", "the token could not be issued");
+                return;
+            }
+            JsonObject body = new JsonObject()
+                    .put("access_token", ar.result())
+                    .put("token_type", "Bearer")
+                    .put("expires_in", issuer.expiresInSeconds());
+            response(ctx, 200).end(body.encode());
+            count("issued");
+        });
     }
 
     /** Token requests by outcome (issued, or the OAuth2 error code): rare enough to look the counter up each time. */
