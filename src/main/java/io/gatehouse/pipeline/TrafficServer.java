@@ -20,6 +20,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -69,7 +70,13 @@ public class TrafficServer {
     private final AtomicInteger actualPort = new AtomicInteger(-1);
     private String deploymentId;
 
+    /** Quarkus settings that would put TLS on Quarkus' own HTTP server, which does not carry Gatehouse's traffic. */
+    static final List<String> TRAFFIC_TLS_SETTINGS = List.of("quarkus.http.ssl.certificate.files",
+            "quarkus.http.ssl.certificate.key-files", "quarkus.http.ssl.certificate.key-store-file",
+            "quarkus.http.tls-configuration-name");
+
     void start(@Observes @Priority(200) StartupEvent event) throws Exception {
+        refuseTrafficTls();
         boolean test = LaunchMode.current() == LaunchMode.TEST;
         int wanted = test ? testPort : port;
         HttpServerOptions options = new HttpServerOptions()
@@ -153,6 +160,21 @@ public class TrafficServer {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Refuses to start when TLS is configured for the traffic port: it would silently not apply (the port is
+     * Gatehouse's own server), and clients promised TLS would get plain HTTP or nothing on 8443.
+     */
+    private static void refuseTrafficTls() {
+        org.eclipse.microprofile.config.Config config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        for (String name : TRAFFIC_TLS_SETTINGS) {
+            if (config.getOptionalValue(name, String.class).isPresent()) {
+                throw new GatewayLifecycle.InvalidConfigAtStartup("refusing to start: " + name + " is set, but TLS on "
+                        + "the traffic port is not supported yet; terminate TLS in front of Gatehouse (an ingress or "
+                        + "load balancer). TLS to upstreams is set per target with an https:// url.");
+            }
         }
     }
 

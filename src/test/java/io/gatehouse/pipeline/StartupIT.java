@@ -95,4 +95,15 @@ class StartupIT {
             assertTrue(gw.output().contains("config /nonexistent/gatehouse.yaml: (file): no such file"), gw.output());
         }
     }
+
+    @Test
+    void tlsSettingsForTheTrafficPortAreRefusedNotIgnored() throws Exception {
+        try (GatewayProcess gw = GatewayProcess.start("traffic-tls", null,
+                "-Dquarkus.http.ssl.certificate.files=/etc/gatehouse/tls.crt")) {
+            int code = gw.awaitExit(Duration.ofSeconds(30));
+            String out = gw.output();
+            assertNotEquals(0, code, out);
+            assertTrue(out.contains("quarkus.http.ssl.certificate.files is set, but TLS on the traffic port is not supported"), out);
+        }
+    }
 }
