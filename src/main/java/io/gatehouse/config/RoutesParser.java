@@ -35,6 +35,10 @@ final class RoutesParser {
      */
     List<RouteConfig> routes(Object node, Map<String, UpstreamConfig> upstreams, boolean apiKeys, boolean jwt) {
         List<RouteConfig> result = new ArrayList<>();
+        if (node == null) {
+            nodes.problem("routes", "required: at least one route");
+            return result;
+        }
         List<Object> list = nodes.list(node, "routes", true);
         if (list == null) {
             return result;

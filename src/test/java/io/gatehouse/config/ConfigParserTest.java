@@ -241,8 +241,8 @@ class ConfigParserTest {
 
         List<String> none = problems("foo: 1\n");
         assertProblem(none, "foo: unknown key");
-        assertProblem(none, "upstreams: required");
-        assertProblem(none, "routes: required");
+        assertProblem(none, "upstreams: required: at least one upstream");
+        assertProblem(none, "routes: required: at least one route");
     }
 
     @Test
