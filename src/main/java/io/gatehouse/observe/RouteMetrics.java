@@ -34,12 +34,21 @@ public final class RouteMetrics {
      */
     public void finished(int status, long durationNanos, long upstreamNanos) {
         inFlight.decrement();
-        int statusClass = status / 100;
-        byStatusClass[statusClass >= 1 && statusClass <= 5 ? statusClass - 1 : 4].increment();
+        countStatus(status);
         duration.record(durationNanos, TimeUnit.NANOSECONDS);
         if (upstreamNanos >= 0) {
             upstreamDuration.record(upstreamNanos, TimeUnit.NANOSECONDS);
         }
+    }
+
+    /** A request refused before it could be routed (not valid HTTP, no Host…): counted by status, no latency. */
+    public void refused(int status) {
+        countStatus(status);
+    }
+
+    private void countStatus(int status) {
+        int statusClass = status / 100;
+        byStatusClass[statusClass >= 1 && statusClass <= 5 ? statusClass - 1 : 4].increment();
     }
 
     public String routeId() {

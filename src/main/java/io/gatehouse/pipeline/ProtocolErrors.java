@@ -13,14 +13,18 @@ import io.vertx.ext.web.RoutingContext;
  * Answers for requests that never reach the gateway's handler, in the same JSON shape as every other error:
  * requests the HTTP decoder refused (a broken request line, an oversized line or header block, a bad header) and
  * requests the router refuses before routing (HTTP/1.1 without Host, a target that is not a path, such as
- * CONNECT's host:port). Vert.x' own answers for these are empty or plain text.
+ * CONNECT's host:port). Vert.x' own answers for these are empty or plain text. They are counted by status
+ * under the route label of requests that match no route.
  */
 final class ProtocolErrors {
-    private ProtocolErrors() {
+    private final GatewayState state;
+
+    ProtocolErrors(GatewayState state) {
+        this.state = state;
     }
 
     /** For {@code HttpServer#invalidRequestHandler}: the connection is closed after the answer. */
-    static void invalidRequest(HttpServerRequest request) {
+    void invalidRequest(HttpServerRequest request) {
         Throwable cause = request.decoderResult().cause();
         HttpServerResponse response = request.response();
         if (cause instanceof TooLongHttpLineException) {
@@ -34,7 +38,7 @@ final class ProtocolErrors {
     }
 
     /** For the router's 400 and 404 failures, which happen before any route is tried. */
-    static void routerFailure(RoutingContext rc) {
+    void routerFailure(RoutingContext rc) {
         HttpServerRequest request = rc.request();
         HttpServerResponse response = rc.response();
         if (response.headWritten()) {
@@ -52,7 +56,11 @@ final class ProtocolErrors {
         }
     }
 
-    private static void send(HttpServerResponse response, int status, String code, String message, String requestId) {
+    private void send(HttpServerResponse response, int status, String code, String message, String requestId) {
+        GatewaySnapshot snapshot = state.current();
+        if (snapshot != null) {
+            snapshot.unmatchedMetrics().refused(status); // under the label of requests that match no route
+        }
         String id = requestId != null ? requestId : RequestIds.newId();
         response.setStatusCode(status);
         response.headers().clear();

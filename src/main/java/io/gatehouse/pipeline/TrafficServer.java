@@ -64,6 +64,8 @@ public class TrafficServer {
     Duration drainTimeout;
     @Inject
     TrafficDrain drain;
+    @Inject
+    GatewayState state;
     @ConfigProperty(name = "quarkus.vertx.event-loops-size")
     Optional<Integer> eventLoops;
 
@@ -90,6 +92,7 @@ public class TrafficServer {
                 .setMaxInitialLineLength(maxInitialLineLength)
                 .setDecompressionSupported(false)
                 .setCompressionSupported(false);
+        ProtocolErrors protocolErrors = new ProtocolErrors(state);
         int instances = eventLoops.orElse(2 * Runtime.getRuntime().availableProcessors());
         if (wanted == 0) {
             // Instances share a port only when it is known: bind the first on a free port, the rest on that one.
@@ -107,10 +110,10 @@ public class TrafficServer {
                         .handler(tokens::handle)
                         .failureHandler(tokens::failure);
                 router.route().handler(handler);
-                router.errorHandler(400, ProtocolErrors::routerFailure);
-                router.errorHandler(404, ProtocolErrors::routerFailure); // only before routing: the catch-all takes all
+                router.errorHandler(400, protocolErrors::routerFailure);
+                router.errorHandler(404, protocolErrors::routerFailure); // only before routing: the catch-all takes all
                 HttpServer server = vertx.createHttpServer(options)
-                        .invalidRequestHandler(ProtocolErrors::invalidRequest)
+                        .invalidRequestHandler(protocolErrors::invalidRequest)
                         .requestHandler(router);
                 server.listen().onSuccess(s -> {
                     actualPort.set(s.actualPort());

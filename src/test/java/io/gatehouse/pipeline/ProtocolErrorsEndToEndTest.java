@@ -44,9 +44,20 @@ class ProtocolErrorsEndToEndTest {
     }
 
     @Test
-    void headersOverTheLimitAre431() throws IOException {
+    void headersOverTheLimitAre431AndCountedWithTheUnmatched() throws IOException {
+        String series = "gatehouse_requests_total{route=\"(unmatched)\",status_class=\"4xx\"}";
+        double before = metric(series);
         assertJsonError(send("GET /echo/x HTTP/1.1", "Host: localhost", "X-Big: " + "b".repeat(30_000)),
                 431, "headers_too_large");
+        assertEquals(before + 1, metric(series));
+    }
+
+    private static double metric(String series) {
+        String metrics = io.restassured.RestAssured.given().port(io.gatehouse.testing.Ports.management())
+                .get("/q/metrics").asString();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(series)
+                + " ([0-9.E+-]+)$").matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     @Test
