@@ -72,14 +72,10 @@ public class GatewayHandler implements Handler<RoutingContext> {
             request.pause();
         }
         ex.onFinish(finisher);
-        drain.started();
+        drain.started(request);
         // The response's own end handler: this server and router are Gatehouse's, nothing else sets it (and
         // vertx-web's addEndHandler list costs a little on every request).
         request.response().endHandler(v -> ex.finish());
-        if (drain.draining() && request.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
-            // Shutting down: this client should take its next request elsewhere (closed in finished()).
-            request.response().headers().set(io.vertx.core.http.HttpHeaders.CONNECTION, io.vertx.core.http.HttpHeaders.CLOSE);
-        }
         if (snapshot == null) {
             ex.respondError(503, "not_ready", "the gateway has no configuration loaded yet");
             return;
@@ -155,18 +151,19 @@ public class GatewayHandler implements Handler<RoutingContext> {
     }
 
     private void finished(Exchange ex) {
-        drain.ended();
-        long duration = System.nanoTime() - ex.startNanos();
-        // 499 (nginx's "client closed request") when the client left first; 502 when the upstream broke off.
-        int status = ex.brokeOff() ? 502 : ex.response().ended() ? ex.response().getStatusCode() : 499;
-        CompiledRoute route = ex.route();
-        RouteMetrics metrics = route != null ? route.metrics() : ex.snapshot() != null ? ex.snapshot().unmatchedMetrics() : null;
-        if (metrics != null) {
-            metrics.finished(status, duration, ex.upstreamNanos());
-        }
-        accessLog.log(ex, metrics == null ? null : metrics.routeId(), status, duration);
-        if (drain.draining() && ex.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
-            ex.request().connection().close(); // after the response's bytes: Vert.x flushes before it closes
+        try {
+            long duration = System.nanoTime() - ex.startNanos();
+            // 499 (nginx's "client closed request") when the client left first; 502 when the upstream broke off.
+            int status = ex.brokeOff() ? 502 : ex.response().ended() ? ex.response().getStatusCode() : 499;
+            CompiledRoute route = ex.route();
+            RouteMetrics metrics = route != null ? route.metrics()
+                    : ex.snapshot() != null ? ex.snapshot().unmatchedMetrics() : null;
+            if (metrics != null) {
+                metrics.finished(status, duration, ex.upstreamNanos());
+            }
+            accessLog.log(ex, metrics == null ? null : metrics.routeId(), status, duration);
+        } finally {
+            drain.ended(ex.request()); // whatever happened above, a shutdown must not wait for this exchange
         }
     }
 

@@ -51,6 +51,16 @@ class GracefulShutdownIT {
                 RawHttp.Response during = RawHttp.get(gw.port, "/during");
                 assertEquals(200, during.status(), during.body());
                 assertEquals("close", during.header("Connection"));
+                // An HTTP/2 client (cleartext, prior knowledge) is still served, body and all.
+                io.vertx.core.http.HttpClient h2 = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+                        .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+                io.vertx.core.http.HttpClientResponse h2Response = h2.request(io.vertx.core.http.HttpMethod.GET, gw.port,
+                                "127.0.0.1", "/during-h2")
+                        .compose(req -> req.send()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                assertEquals(200, h2Response.statusCode());
+                String h2Body = h2Response.body().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).toString();
+                assertTrue(h2Body.contains("/during-h2"), h2Body);
+                assertEquals(io.vertx.core.http.HttpVersion.HTTP_2, h2Response.version());
 
                 HttpResponse<String> finished = slow.get(20, TimeUnit.SECONDS);
                 assertEquals(200, finished.statusCode(), finished.body());
