@@ -1,14 +1,13 @@
 package io.gatehouse.auth;
 
+import static io.gatehouse.testing.Scrape.metrics;
+import static io.gatehouse.testing.Scrape.value;
 import io.gatehouse.testing.AuthTestResource;
-import io.gatehouse.testing.Ports;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import org.junit.jupiter.api.Test;
 
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static io.gatehouse.testing.AuthTestResource.ADMIN_KEY;
 import static io.gatehouse.testing.AuthTestResource.BARE_KEY;
@@ -156,18 +155,9 @@ class ApiKeyAuthEndToEndTest {
         assertEquals(404, traffic.statusCode());
     }
 
-    private static String metrics() {
-        return given().port(Ports.management()).get("/q/metrics").then().statusCode(200).extract().asString();
-    }
-
     private static double delta(String before, String after, String route, String outcome) {
         String series = "gatehouse_auth_total{outcome=\"" + outcome + "\",route=\"" + route + "\"}";
         return value(after, series) - value(before, series);
-    }
-
-    private static double value(String metrics, String series) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " ([0-9.E+-]+)$").matcher(metrics);
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     @Test

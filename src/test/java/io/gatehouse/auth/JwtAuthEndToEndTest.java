@@ -1,7 +1,8 @@
 package io.gatehouse.auth;
 
+import static io.gatehouse.testing.Scrape.metrics;
+import static io.gatehouse.testing.Scrape.value;
 import io.gatehouse.testing.JwtTestResource;
-import io.gatehouse.testing.Ports;
 import io.gatehouse.testing.TestTokens;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -14,8 +15,6 @@ import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static io.gatehouse.testing.JwtTestResource.KEY_HEADER;
 import static io.gatehouse.testing.JwtTestResource.USER_KEY;
@@ -187,18 +186,9 @@ class JwtAuthEndToEndTest {
         assertEquals(1, delta(before, after, "jwt-admin", "forbidden"), after);
     }
 
-    private static String metrics() {
-        return given().port(Ports.management()).get("/q/metrics").then().statusCode(200).extract().asString();
-    }
-
     private static double delta(String before, String after, String route, String outcome) {
         String series = "gatehouse_auth_total{outcome=\"" + outcome + "\",route=\"" + route + "\"}";
         return value(after, series) - value(before, series);
-    }
-
-    private static double value(String metrics, String series) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " ([0-9.E+-]+)$").matcher(metrics);
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     @Test

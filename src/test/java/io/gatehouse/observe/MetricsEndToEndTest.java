@@ -1,13 +1,13 @@
 package io.gatehouse.observe;
 
+import static io.gatehouse.testing.Scrape.metrics;
+import static io.gatehouse.testing.Scrape.value;
 import io.gatehouse.testing.GatewayTestResource;
 import io.gatehouse.testing.Ports;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
 
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
@@ -19,15 +19,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 @QuarkusTestResource(value = GatewayTestResource.class, restrictToAnnotatedClass = true)
 class MetricsEndToEndTest {
-
-    private static String metrics() {
-        return given().port(Ports.management()).get("/q/metrics").then().statusCode(200).extract().asString();
-    }
-
-    private static double value(String metrics, String series) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " ([0-9.E+-]+)$").matcher(metrics);
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
-    }
 
     @Test
     void requestsAreCountedPerRouteAndStatusClass() {

@@ -1,5 +1,6 @@
 package io.gatehouse.pipeline;
 
+import static io.gatehouse.testing.Scrape.value;
 import io.gatehouse.testing.GatewayTestResource;
 import io.gatehouse.testing.Ports;
 import io.gatehouse.testing.RawHttp;
@@ -46,18 +47,10 @@ class ProtocolErrorsEndToEndTest {
     @Test
     void headersOverTheLimitAre431AndCountedWithTheUnmatched() throws IOException {
         String series = "gatehouse_requests_total{route=\"(unmatched)\",status_class=\"4xx\"}";
-        double before = metric(series);
+        double before = value(series);
         assertJsonError(send("GET /echo/x HTTP/1.1", "Host: localhost", "X-Big: " + "b".repeat(30_000)),
                 431, "headers_too_large");
-        assertEquals(before + 1, metric(series));
-    }
-
-    private static double metric(String series) {
-        String metrics = io.restassured.RestAssured.given().port(io.gatehouse.testing.Ports.management())
-                .get("/q/metrics").asString();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(series)
-                + " ([0-9.E+-]+)$").matcher(metrics);
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+        assertEquals(before + 1, value(series));
     }
 
     @Test

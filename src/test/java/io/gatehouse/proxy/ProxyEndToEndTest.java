@@ -1,5 +1,7 @@
 package io.gatehouse.proxy;
 
+import static io.gatehouse.testing.Scrape.metrics;
+import static io.gatehouse.testing.Scrape.value;
 import io.gatehouse.testing.GatewayTestResource;
 import io.gatehouse.testing.Ports;
 import io.gatehouse.testing.RawHttp;
@@ -265,9 +267,9 @@ class ProxyEndToEndTest {
 
     @Test
     void aClientLeavingMidDownloadCancelsTheUpstreamTransferAndCountsAs499() throws Exception {
-        String metricsBefore = given().port(Ports.management()).get("/q/metrics").asString();
-        double clientErrorsBefore = metric(metricsBefore, "gatehouse_requests_total{route=\"transfer\",status_class=\"4xx\"}");
-        double serverErrorsBefore = metric(metricsBefore, "gatehouse_requests_total{route=\"transfer\",status_class=\"5xx\"}");
+        String metricsBefore = metrics();
+        double clientErrorsBefore = value(metricsBefore, "gatehouse_requests_total{route=\"transfer\",status_class=\"4xx\"}");
+        double serverErrorsBefore = value(metricsBefore, "gatehouse_requests_total{route=\"transfer\",status_class=\"5xx\"}");
         int cutShortBefore = downloadsCutShort();
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", Ports.traffic())) {
             socket.getOutputStream().write(("GET /transfer/download?bytes=" + 500_000_000L + " HTTP/1.1\r\n"
@@ -283,23 +285,17 @@ class ProxyEndToEndTest {
         io.gatehouse.testing.Await.eventually(() -> downloadsCutShort() > cutShortBefore,
                 "the upstream's transfer to be cancelled, not left running");
         io.gatehouse.testing.Await.eventually(() -> {
-            String metrics = given().port(Ports.management()).get("/q/metrics").asString();
-            return metric(metrics, "gatehouse_requests_in_flight{route=\"transfer\"}") == 0
-                    && metric(metrics, "gatehouse_requests_total{route=\"transfer\",status_class=\"4xx\"}") > clientErrorsBefore;
+            String metrics = metrics();
+            return value(metrics, "gatehouse_requests_in_flight{route=\"transfer\"}") == 0
+                    && value(metrics, "gatehouse_requests_total{route=\"transfer\",status_class=\"4xx\"}") > clientErrorsBefore;
         }, "the exchange to end as a 499 (not as the upstream breaking off) with nothing left in flight");
-        assertEquals(serverErrorsBefore, metric(given().port(Ports.management()).get("/q/metrics").asString(),
+        assertEquals(serverErrorsBefore, value(metrics(),
                 "gatehouse_requests_total{route=\"transfer\",status_class=\"5xx\"}"));
     }
 
     private static int downloadsCutShort() {
         return new JsonObject(given().baseUri(Ports.upstream("c")).port(-1).get("/control").asString())
                 .getInteger("downloadsCutShort");
-    }
-
-    private static double metric(String metrics, String series) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(series)
-                + " ([0-9.E+-]+)$").matcher(metrics);
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     @Test

@@ -1,6 +1,5 @@
 package io.gatehouse.upstream;
 
-import io.gatehouse.config.TargetConfig;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -11,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import static io.gatehouse.upstream.Picks.target;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -20,10 +20,6 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ConsistentHashBalancerTest {
-    private static Target target(String host, int weight) {
-        return new Target(new TargetConfig("http", host, 8080, weight));
-    }
-
     private static List<Target> targets(int n) {
         List<Target> list = new ArrayList<>();
         for (int i = 0; i < n; i++) {

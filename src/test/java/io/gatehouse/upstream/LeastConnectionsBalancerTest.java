@@ -1,37 +1,20 @@
 package io.gatehouse.upstream;
 
-import io.gatehouse.config.TargetConfig;
 import org.junit.jupiter.api.Test;
 
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import static io.gatehouse.upstream.Picks.target;
+import static io.gatehouse.upstream.Picks.load;
+import static io.gatehouse.upstream.Picks.count;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LeastConnectionsBalancerTest {
-    private static Target target(String host, int weight) {
-        return new Target(new TargetConfig("http", host, 8080, weight));
-    }
-
-    private static void load(Target t, int inFlight) {
-        for (int i = 0; i < inFlight; i++) {
-            t.requestStarted();
-        }
-    }
-
-    private static Map<Target, Integer> count(Balancer balancer, int picks) {
-        Map<Target, Integer> counts = new HashMap<>();
-        for (int i = 0; i < picks; i++) {
-            counts.merge(balancer.pick(null), 1, Integer::sum);
-        }
-        return counts;
-    }
-
     @Test
     void sendsToTheTargetWithFewestInFlight() {
         Target a = target("a", 1);

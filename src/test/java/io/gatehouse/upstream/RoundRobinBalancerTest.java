@@ -1,6 +1,5 @@
 package io.gatehouse.upstream;
 
-import io.gatehouse.config.TargetConfig;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -15,16 +14,14 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
+import static io.gatehouse.upstream.Picks.count;
+import static io.gatehouse.upstream.Picks.target;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RoundRobinBalancerTest {
-    private static Target target(String host, int weight) {
-        return new Target(new TargetConfig("http", host, 8080, weight));
-    }
-
     private static String picks(Balancer balancer, int n) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < n; i++) {
@@ -38,11 +35,8 @@ class RoundRobinBalancerTest {
         Target a = target("a", 3);
         Target b = target("b", 1);
         RoundRobinBalancer balancer = new RoundRobinBalancer(List.of(a, b));
-        Map<Target, Integer> counts = new HashMap<>();
         int picks = 40_000;
-        for (int i = 0; i < picks; i++) {
-            counts.merge(balancer.pick(null), 1, Integer::sum);
-        }
+        Map<Target, Integer> counts = count(balancer, picks);
         double shareA = counts.get(a) / (double) picks;
         double shareB = counts.get(b) / (double) picks;
         assertEquals(0.75, shareA, 0.02, "a's share");
@@ -85,21 +79,15 @@ class RoundRobinBalancerTest {
         Target c = target("c", 1);
         RoundRobinBalancer balancer = new RoundRobinBalancer(List.of(a, b, c));
         b.available(false);
-        Map<Target, Integer> counts = new HashMap<>();
         int picks = 40_000;
-        for (int i = 0; i < picks; i++) {
-            counts.merge(balancer.pick(null), 1, Integer::sum);
-        }
+        Map<Target, Integer> counts = count(balancer, picks);
         assertEquals(0, counts.getOrDefault(b, 0), "the unavailable target gets nothing");
         assertEquals(picks, counts.getOrDefault(a, 0) + counts.getOrDefault(c, 0), "every pick went to an available target");
         // b's turns pass to the next turn's target; between them a and c take all of b's quarter
         assertTrue(counts.get(a) >= picks / 2 && counts.get(c) >= picks / 4, "a " + counts.get(a) + ", c " + counts.get(c));
 
         b.available(true);
-        counts.clear();
-        for (int i = 0; i < 4_000; i++) {
-            counts.merge(balancer.pick(null), 1, Integer::sum);
-        }
+        counts = count(balancer, 4_000);
         assertEquals(1_000, counts.getOrDefault(b, 0), "available again: its quarter comes back");
     }
 
@@ -111,10 +99,7 @@ class RoundRobinBalancerTest {
         Target d = target("d", 1);
         RoundRobinBalancer balancer = new RoundRobinBalancer(List.of(a, b, c, d));
         b.available(false);
-        Map<Target, Integer> counts = new HashMap<>();
-        for (int i = 0; i < 30_000; i++) {
-            counts.merge(balancer.pick(null), 1, Integer::sum);
-        }
+        Map<Target, Integer> counts = count(balancer, 30_000);
         // not c taking b's turns on top of its own (20,000 against 5,000 each for a and d)
         assertEquals(10_000, counts.get(a));
         assertEquals(10_000, counts.get(c));
@@ -175,11 +160,8 @@ class RoundRobinBalancerTest {
         Target light = target("light", 1);
         targets.add(light);
         RoundRobinBalancer balancer = new RoundRobinBalancer(targets);
-        Map<Target, Integer> counts = new HashMap<>();
         int picks = 200_000;
-        for (int i = 0; i < picks; i++) {
-            counts.merge(balancer.pick(null), 1, Integer::sum);
-        }
+        Map<Target, Integer> counts = count(balancer, picks);
         for (int i = 0; i < 25; i++) {
             assertEquals(1.0 / 25, counts.get(targets.get(i)) / (double) picks, 0.002, "share of t" + i);
         }
