@@ -226,13 +226,11 @@ public final class Exchange {
         if (extraHeader != null) {
             response.headers().set(extraHeader, extraValue);
         }
-        boolean unreadBody = hasBody && !request.isEnded();
-        if (unreadBody) {
-            // The client is still sending a body we will not read: close rather than drain it.
-            response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
-        }
-        if (unreadBody && request.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+        if (hasBody && !request.isEnded() && request.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+            // The client is still sending a body we will not read: close rather than drain it. (HTTP/2 has no
+            // Connection header, RFC 9113 §8.2.2: the response ends the stream, the connection stays.)
             // Vert.x decides keep-alive from the request, so close explicitly rather than read the body to its end.
+            response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
             response.end(body).onComplete(v -> request.connection().close());
         } else {
             response.end(body);

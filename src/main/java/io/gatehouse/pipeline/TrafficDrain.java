@@ -20,8 +20,7 @@ public class TrafficDrain {
 
     /**
      * A request arrived: counted. While draining, an HTTP/1.x response says the connection closes (it is closed
-     * in {@link #ended}). HTTP/2 connections are left alone until the port closes: sending GOAWAY early was tried,
-     * and a client that had just upgraded (h2c) lost its request in flight.
+     * in {@link #ended}); HTTP/2 has no such header (RFC 9113 §8.2.2), its clients are told with a GOAWAY.
      */
     void started(HttpServerRequest request) {
         inFlight.increment();
@@ -30,11 +29,25 @@ public class TrafficDrain {
         }
     }
 
-    /** Its exchange is over: while draining, an HTTP/1.x client is let go. */
+    /**
+     * Its exchange is over: while draining, the client is let go. HTTP/1.x: the connection is closed after the
+     * response's bytes (Vert.x flushes before it closes). HTTP/2: a GOAWAY naming the last stream the client
+     * opened, so streams already open finish and new ones go to a new connection. Only a GOAWAY, not
+     * {@code shutdown()}: closing the socket ourselves as soon as the last stream ends could reset it while the
+     * client's last frames (a SETTINGS ack, a WINDOW_UPDATE) are still unread, and an RST can make the client
+     * drop the response it has not read yet. The client closes the connection; the port's close takes the rest.
+     * Sent after a response rather than when a request starts: a GOAWAY racing an h2c upgrade lost the request
+     * that did the upgrade.
+     */
     void ended(HttpServerRequest request) {
         inFlight.decrement();
-        if (draining && request.version() != HttpVersion.HTTP_2) {
-            request.connection().close(); // after the response's bytes: Vert.x flushes before it closes
+        if (!draining) {
+            return;
+        }
+        if (request.version() != HttpVersion.HTTP_2) {
+            request.connection().close();
+        } else {
+            request.connection().goAway(0); // NO_ERROR, last stream = the last the client created
         }
     }
 

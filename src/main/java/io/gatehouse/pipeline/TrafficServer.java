@@ -156,6 +156,7 @@ public class TrafficServer {
                     shutdownDelay.toMillis(), drain.inFlight(), drainTimeout.toMillis());
             if (!shutdownDelay.isZero()) {
                 Thread.sleep(shutdownDelay.toMillis());
+                LOG.infof("shutdown delay over: draining %d request(s) in flight", drain.inFlight());
             }
             long left = drain.awaitIdle(drainTimeout);
             if (left > 0) {

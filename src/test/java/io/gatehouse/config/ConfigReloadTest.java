@@ -1,5 +1,6 @@
 package io.gatehouse.config;
 
+import io.gatehouse.testing.Await;
 import io.gatehouse.testing.Ports;
 import io.gatehouse.testing.ReloadTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -46,6 +47,10 @@ class ConfigReloadTest {
     }
 
 
+    private static int held(String upstream) {
+        return given().baseUri(Ports.upstream(upstream)).port(-1).get("/control").jsonPath().getInt("held");
+    }
+
     @AfterEach
     void backToA() throws Exception {
         publish(configFor("a"));
@@ -81,15 +86,17 @@ class ConfigReloadTest {
     void requestsInFlightFinishOnTheSnapshotTheyStartedWith() throws Exception {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         CompletableFuture<HttpResponse<String>> slow = client.sendAsync(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + Ports.traffic() + "/svc/slow?ms=1500")).build(),
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + Ports.traffic() + "/svc/hold")).build(),
                 HttpResponse.BodyHandlers.ofString());
-        Thread.sleep(300);
+        eventually(() -> held("a") == 1, "the request is held at upstream a");
         // The new config drops the route entirely: new requests get 404, the one in flight still completes.
         publish(configFor("b").replace("path: /svc/**", "path: /elsewhere/**"));
         eventually(() -> given().get("/svc/echo").statusCode() == 404, "route removed");
-        HttpResponse<String> r = slow.get();
+        assertEquals(1, held("a"), "still in flight across the reload");
+        Await.control("a", "release=true");
+        HttpResponse<String> r = slow.get(60, java.util.concurrent.TimeUnit.SECONDS);
         assertEquals(200, r.statusCode(), r.body());
         assertEquals("a", r.headers().firstValue("X-Instance").orElse(null));
-        assertTrue(r.body().contains("\"uri\":\"/slow?ms=1500\""), r.body());
+        assertTrue(r.body().contains("\"uri\":\"/hold\""), r.body());
     }
 }

@@ -11,16 +11,16 @@ public final class Await {
     private Await() {
     }
 
-    /** Polls every 50 ms for up to 10 s; fails naming {@code what}. */
+    /** Polls every 50 ms for up to 30 s (a generous bound for a slow, busy machine); fails naming {@code what}. */
     public static void eventually(Supplier<Boolean> condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
             if (condition.get()) {
                 return;
             }
             Thread.sleep(50);
         }
-        fail("not within 10 s: " + what);
+        fail("not within 30 s: " + what);
     }
 
     /** Sends {@code /control?query} to a {@link TestUpstream} by its name (health, fail, delay, die). */

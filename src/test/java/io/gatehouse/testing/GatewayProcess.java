@@ -91,6 +91,20 @@ public final class GatewayProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Waits until the gateway's output holds {@code text}; fails if the process exits or the time is up first. */
+    public void awaitOutput(String text, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!output().contains(text)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("'" + text + "' not logged within " + timeout + ":\n" + output());
+            }
+            if (!process.isAlive() && !output().contains(text)) {
+                throw new IllegalStateException("gateway exited before logging '" + text + "':\n" + output());
+            }
+            Thread.sleep(20);
+        }
+    }
+
     /** Sends SIGTERM, as Kubernetes does to stop a pod, and returns at once. */
     public void terminate() {
         process.destroy();
