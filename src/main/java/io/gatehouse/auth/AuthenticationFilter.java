@@ -23,7 +23,10 @@ import jakarta.inject.Singleton;
  * <li>{@code any}: whichever credential is presented — the API key when its header is there, otherwise the
  * bearer token; with neither, 401 with both challenges.</li>
  * </ul>
- * The upstream is never called on a 401, and a presented credential is never echoed. An accepted credential puts its
+ * The upstream is never called on a 401, and a presented credential is never echoed. A request with two copies
+ * of a credential header is refused (400). Only the credential that decided goes upstream: the proxy removes the
+ * other credential header ({@link Exchange#verifiedCredential()}), so a forged bearer token riding along with a
+ * valid key never reaches an upstream that would read it. An accepted credential puts its
  * {@link Principal} on the exchange. Key store and verifier come from the request's snapshot (compiled once per
  * config), so a reload that changes them applies to new requests at once.
  */
@@ -58,15 +61,26 @@ public class AuthenticationFilter implements GatewayFilter {
             exchange.respondError(401, "unauthorized", "the credentials this route needs are not configured");
             return Future.succeededFuture();
         }
+        // Two copies of a credential header: which one counts would be up to each reader (the gateway checks the
+        // first, an upstream framework may take the last). Refused, whichever is valid.
+        String repeatedHeader = keysAllowed && repeated(exchange, keys.header()) ? keys.header()
+                : jwtAllowed && repeated(exchange, HttpHeaders.AUTHORIZATION) ? "Authorization" : null;
+        if (repeatedHeader != null) {
+            metrics.invalid();
+            exchange.respondError(400, "bad_request", "more than one " + repeatedHeader + " header");
+            return Future.succeededFuture();
+        }
         if (keysAllowed) {
             String presented = exchange.request().getHeader(keys.header());
             if (presented != null && !presented.isEmpty()) {
+                exchange.verifiedCredential(keys.header());
                 return accept(exchange, keys.find(presented), "the API key is not valid", keys.challenge());
             }
         }
         if (jwtAllowed) {
             String token = bearerToken(exchange.request().getHeader(HttpHeaders.AUTHORIZATION));
             if (token != null) {
+                exchange.verifiedCredential(HttpHeaders.AUTHORIZATION.toString());
                 return verify(exchange, jwt, token);
             }
         }
@@ -79,6 +93,10 @@ public class AuthenticationFilter implements GatewayFilter {
                 : BEARER_CHALLENGE + ", " + keys.challenge();
         exchange.respondError(401, "unauthorized", message, WWW_AUTHENTICATE, challenge);
         return Future.succeededFuture();
+    }
+
+    private static boolean repeated(Exchange exchange, CharSequence header) {
+        return exchange.request().headers().getAll(header).size() > 1;
     }
 
     private static Future<Void> verify(Exchange exchange, JwtVerifier jwt, String token) {

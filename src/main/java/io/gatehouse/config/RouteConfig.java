@@ -18,6 +18,8 @@ import java.util.Set;
  * @param forwardCredentials whether the API-key header and Authorization are sent on to the upstream
  * @param timeout     overrides the upstream's timeout, or null
  * @param preserveHost forward the client's Host header instead of the target's
+ * @param allowInPath {@link #ALLOW_ENCODED_SLASH} and {@link #ALLOW_PATH_PARAMS}: what the route lets through in a
+ *                    request path that every other route refuses
  * @param index       position in the file: the last tie-breaker between equally specific routes
  */
 public record RouteConfig(
@@ -34,7 +36,13 @@ public record RouteConfig(
         boolean forwardCredentials,
         Duration timeout,
         boolean preserveHost,
+        int allowInPath,
         int index) {
+
+    /** {@code allow-in-path: [encoded-slash]}: {@code %2F} and {@code %5C} pass, unchanged. */
+    public static final int ALLOW_ENCODED_SLASH = 1;
+    /** {@code allow-in-path: [path-params]}: {@code ;params} in segments pass (routing ignores them). */
+    public static final int ALLOW_PATH_PARAMS = 2;
 
     public static final String AUTH_NONE = "none";
     public static final String AUTH_API_KEY = "api-key";

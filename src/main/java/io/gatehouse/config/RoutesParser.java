@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 /** The {@code routes} section: each route, and the routes that could never match because an earlier one wins. */
 final class RoutesParser {
     private static final Set<String> ROUTE_KEYS = Set.of("id", "path", "methods", "host", "headers", "upstream",
-            "strip-prefix", "rewrite", "auth", "roles", "forward-credentials", "rate-limit", "cache", "timeout", "preserve-host");
+            "strip-prefix", "rewrite", "auth", "roles", "forward-credentials", "rate-limit", "cache", "timeout", "preserve-host", "allow-in-path");
     private static final Set<String> ROUTE_NOT_YET = Set.of("rate-limit", "cache");
     private static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE");
     private static final Pattern ROUTE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -178,11 +178,38 @@ final class RoutesParser {
         Boolean forwardCredentials = nodes.bool(map.get("forward-credentials"), path + ".forward-credentials");
         Duration timeout = nodes.duration(map.get("timeout"), path + ".timeout", null);
         Boolean preserveHost = nodes.bool(map.get("preserve-host"), path + ".preserve-host");
+        int allowInPath = allowInPath(map.get("allow-in-path"), path + ".allow-in-path");
+        if ((allowInPath & RouteConfig.ALLOW_PATH_PARAMS) != 0 && (stripPrefix != null || rewrite != null)) {
+            nodes.problem(path + ".allow-in-path", "path-params needs the path forwarded as it came (no strip-prefix "
+                    + "or rewrite): routing ignores the ;params a rewrite would have to place");
+        }
         if (nodes.problemCount() > before || id == null || pattern == null || upstream == null) {
             return null;
         }
         return new RouteConfig(id, pattern, Set.copyOf(methods), host, Map.copyOf(headers), upstream, stripPrefix, rewrite,
-                auth, roles, !Boolean.FALSE.equals(forwardCredentials), timeout, Boolean.TRUE.equals(preserveHost), index);
+                auth, roles, !Boolean.FALSE.equals(forwardCredentials), timeout, Boolean.TRUE.equals(preserveHost),
+                allowInPath, index);
+    }
+
+    /** {@code allow-in-path: [encoded-slash, path-params]}: what a route lets through that others refuse. */
+    private int allowInPath(Object node, String path) {
+        List<Object> list = nodes.list(node, path, false);
+        int flags = 0;
+        if (list == null) {
+            return flags;
+        }
+        for (int i = 0; i < list.size(); i++) {
+            String v = nodes.string(list.get(i), path + "[" + i + "]", true);
+            if (v == null) {
+                continue;
+            }
+            switch (v) {
+                case "encoded-slash" -> flags |= RouteConfig.ALLOW_ENCODED_SLASH;
+                case "path-params" -> flags |= RouteConfig.ALLOW_PATH_PARAMS;
+                default -> nodes.problem(path + "[" + i + "]", "unknown '" + v + "' (encoded-slash | path-params)");
+            }
+        }
+        return flags;
     }
 
     /**

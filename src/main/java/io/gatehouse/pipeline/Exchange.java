@@ -28,6 +28,7 @@ public final class Exchange {
     private String rest;
     private int filtersRun;
     private Principal principal;
+    private String verifiedCredential;
     private Target target;
     private HttpClientRequest upstreamRequest;
     private long upstreamStartNanos;
@@ -135,6 +136,16 @@ public final class Exchange {
     /** Set by authentication once a credential is accepted. */
     public void principal(Principal principal) {
         this.principal = principal;
+    }
+
+    /** The request header whose credential authentication checked (the API-key header or Authorization), or null. */
+    public String verifiedCredential() {
+        return verifiedCredential;
+    }
+
+    /** Set by authentication: the header it took the credential from. */
+    public void verifiedCredential(String header) {
+        this.verifiedCredential = header;
     }
 
     public Target target() {

@@ -3,7 +3,7 @@ package io.gatehouse.pipeline;
 import io.gatehouse.observe.AccessLog;
 import io.gatehouse.observe.RouteMetrics;
 import io.gatehouse.proxy.UpstreamProxy;
-import io.gatehouse.routing.PathSafety;
+import io.gatehouse.routing.RequestPath;
 import io.gatehouse.routing.RouteMatch;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -66,7 +66,8 @@ public class GatewayHandler implements Handler<RoutingContext> {
         HttpServerRequest request = rc.request();
         long start = System.nanoTime();
         GatewaySnapshot snapshot = state.current();
-        Exchange ex = new Exchange(request, snapshot, rc.normalizedPath(), start);
+        RequestPath requestPath = RequestPath.of(request.path());
+        Exchange ex = new Exchange(request, snapshot, requestPath.path() == null ? request.path() : requestPath.path(), start);
         if (ex.hasBody()) {
             // Hold the body until the proxy streams it (or an early answer discards it).
             request.pause();
@@ -80,9 +81,15 @@ public class GatewayHandler implements Handler<RoutingContext> {
             ex.respondError(503, "not_ready", "the gateway has no configuration loaded yet");
             return;
         }
-        if (!PathSafety.isSafe(ex.path())) {
+        String refusal = RequestChecks.refusal(request);
+        if (refusal != null) {
             snapshot.unmatchedMetrics().started();
-            ex.respondError(400, "bad_path", "the path hides a '.' or '..' segment behind an encoded separator");
+            ex.respondError(400, "bad_request", refusal);
+            return;
+        }
+        if (requestPath.refusal() != null) {
+            snapshot.unmatchedMetrics().started();
+            ex.respondError(400, "bad_path", requestPath.refusal());
             return;
         }
         if (ex.hasBody() && tooLarge(request)) {
@@ -90,11 +97,19 @@ public class GatewayHandler implements Handler<RoutingContext> {
             ex.respondError(413, "body_too_large", "the request body is larger than " + maxBodyBytes + " bytes");
             return;
         }
-        RouteMatch<CompiledRoute> match = snapshot.routes().match(request.method().name(), host(request), ex.path(),
-                request::getHeader);
+        RouteMatch<CompiledRoute> match = snapshot.routes().match(request.method().name(), host(request),
+                requestPath.matchPath(), request::getHeader);
         switch (match.kind()) {
             case FOUND -> {
                 CompiledRoute route = match.value();
+                int refused = requestPath.flags() & ~route.config().allowInPath();
+                if (refused != 0) {
+                    snapshot.unmatchedMetrics().started();
+                    ex.respondError(400, "bad_path", (refused & RequestPath.ENCODED_SLASH) != 0
+                            ? "the path holds an encoded '/' or '\\', which upstreams read in different ways"
+                            : "the path holds ';' parameters, which upstreams read in different ways");
+                    return;
+                }
                 ex.route(route, match.params(), match.rest());
                 route.metrics().started();
                 proceed(ex);
@@ -167,12 +182,37 @@ public class GatewayHandler implements Handler<RoutingContext> {
         }
     }
 
-    /** The Host header without port, lower case; null when absent. */
-    static String host(HttpServerRequest request) {
+    /**
+     * The host the request is for, as sent: for an absolute-form target the URI's authority (RFC 9112 §3.2.2: the
+     * Host header is then ignored), else the Host header, else HTTP/2's :authority; null when there is none.
+     */
+    static String rawHost(HttpServerRequest request) {
+        String uri = request.uri();
+        if (!uri.isEmpty() && uri.charAt(0) != '/') {
+            int scheme = uri.indexOf("://");
+            if (scheme > 0) {
+                int start = scheme + 3;
+                int end = start;
+                while (end < uri.length() && "/?#".indexOf(uri.charAt(end)) < 0) {
+                    end++;
+                }
+                return uri.substring(start, end);
+            }
+        }
         String host = request.getHeader("Host");
         if (host == null && request.authority() != null) {
-            host = request.authority().host(); // HTTP/2 carries it as :authority
+            io.vertx.core.net.HostAndPort authority = request.authority(); // HTTP/2 carries it as :authority
+            host = authority.port() >= 0 ? authority.host() + ":" + authority.port() : authority.host();
         }
+        return host;
+    }
+
+    /**
+     * The host for route matching: without port and without a trailing dot ({@code api.example.com.} is the same
+     * name), lower case; null when absent.
+     */
+    static String host(HttpServerRequest request) {
+        String host = rawHost(request);
         if (host == null) {
             return null;
         }
@@ -184,6 +224,9 @@ public class GatewayHandler implements Handler<RoutingContext> {
             int colon = host.indexOf(':');
             if (colon >= 0) {
                 end = colon;
+            }
+            if (end > 1 && host.charAt(end - 1) == '.') {
+                end--;
             }
         }
         String name = host.substring(0, end);

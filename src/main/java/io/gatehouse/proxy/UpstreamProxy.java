@@ -186,6 +186,25 @@ public class UpstreamProxy {
                 return;
             }
             HttpClientRequest upstreamRequest = ar.result();
+            try {
+                send(call, watch, req, upstreamRequest);
+            } catch (RuntimeException e) {
+                // A bug or input nothing refused earlier: the leased connection goes (reset, never back to the pool
+                // half-written), the target is not blamed, the client gets an answer.
+                LOG.errorf(e, "request %s: failed while sending upstream", ex.requestId());
+                upstreamRequest.reset();
+                watch.neutral();
+                ended(watch);
+                ex.respondError(500, "internal_error", "the gateway failed to forward the request");
+            }
+        });
+    }
+
+    /** Writes the upstream request: head (header rules, identity), then the body as it comes. */
+    private void send(Call call, UpstreamTimeouts.Watch watch, HttpServerRequest req, HttpClientRequest upstreamRequest) {
+        Exchange ex = call.exchange;
+        CompiledRoute route = ex.route();
+        {
             ex.upstreamRequest(upstreamRequest);
             watch.requestSent(upstreamRequest);
             // Written straight into the client request's own header map: no intermediate copy.
@@ -195,12 +214,14 @@ public class UpstreamProxy {
                     clientHost, route.config().preserveHost() && clientHost != null ? clientHost : watch.target.authority(),
                     ex.requestId());
             Principal principal = ex.principal();
+            String apiKeyHeader = ex.snapshot().apiKeys() == null ? null : ex.snapshot().apiKeys().header();
             if (principal != null) {
                 HeaderRules.setIdentity(upstreamRequest.headers(), principal.id(), principal.rolesHeader());
+                // Only the credential that was verified goes on: not a forged token riding along with a valid key.
+                HeaderRules.keepOnlyCredential(upstreamRequest.headers(), apiKeyHeader, ex.verifiedCredential());
             }
             if (!route.config().forwardCredentials()) {
-                HeaderRules.removeCredentials(upstreamRequest.headers(),
-                        ex.snapshot().apiKeys() == null ? null : ex.snapshot().apiKeys().header());
+                HeaderRules.removeCredentials(upstreamRequest.headers(), apiKeyHeader);
             }
             if (ex.isFinished()) {
                 // the client left while we waited for a connection
@@ -217,7 +238,7 @@ public class UpstreamProxy {
             } else {
                 upstreamRequest.end(ResponseRelay.NO_COMPLETION);
             }
-        });
+        }
     }
 
     /** No target to send to: 503, with Retry-After when open circuit breakers are the reason. */
@@ -329,6 +350,9 @@ public class UpstreamProxy {
 
     /** No response head came back from this attempt. */
     private void failedBeforeHead(Call call, UpstreamTimeouts.Watch watch, Throwable cause) {
+        if (watch.ended) {
+            return; // settled already (the failure is our own reset of an attempt given up on)
+        }
         Exchange ex = call.exchange;
         if (!ex.isFinished() && !(cause instanceof ConnectionPoolTooBusyException)) {
             // (when finished: answered already by a timeout, or the client left; a full wait queue is the

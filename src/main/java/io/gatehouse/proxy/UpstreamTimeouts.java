@@ -62,6 +62,15 @@ final class UpstreamTimeouts {
             }
         }
 
+        /** The attempt ended for a reason that says nothing about the target (a gateway bug): no verdict. */
+        void neutral() {
+            java.util.concurrent.CompletableFuture<Void> breaker = breakerOutcome;
+            if (breaker != null) {
+                breakerOutcome = null;
+                breaker.complete(null);
+            }
+        }
+
         /** The upstream request exists: a timeout now resets it. */
         void requestSent(HttpClientRequest request) {
             this.upstreamRequest = request;

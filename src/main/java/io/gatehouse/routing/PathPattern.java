@@ -88,7 +88,8 @@ public final class PathPattern {
     public String shape() {
         StringBuilder sb = new StringBuilder();
         for (String literal : literals) {
-            sb.append('/').append(literal == null ? "{}" : literal);
+            // lower case: literal segments match without regard to case (RouteTable)
+            sb.append('/').append(literal == null ? "{}" : literal.toLowerCase(java.util.Locale.ROOT));
         }
         if (rest) {
             sb.append("/**");

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -12,6 +13,10 @@ import java.util.function.Function;
 /**
  * Compiled route matching: a trie over path segments, built once per config snapshot and never changed after.
  * Matching walks the request's segments, so its cost follows the depth of the path, not the number of routes.
+ *
+ * <p>Literal segments match without regard to case: {@code /Admin} must not slip past a route on {@code /admin}
+ * to a wider one, since many upstreams (Windows servers, case-insensitive frameworks) read them alike. The path
+ * still goes upstream as the client wrote it.
  *
  * <p>Specificity, compared segment by segment from the left: a literal segment beats a {param}, which beats
  * a trailing /**. Among routes with the same path pattern, one with a host condition beats one without,
@@ -52,7 +57,7 @@ public final class RouteTable<T> {
                     }
                     node = node.param;
                 } else {
-                    node = node.literals.computeIfAbsent(literal, k -> new Node<>());
+                    node = node.literals.computeIfAbsent(literal.toLowerCase(Locale.ROOT), k -> new Node<>());
                 }
             }
             (p.hasRest() ? node.restRoutes : node.exactRoutes).add(new Candidate<>(e));
@@ -242,8 +247,9 @@ public final class RouteTable<T> {
             this.segmentCount = n;
         }
 
+        /** Lower-cased: literal segments match without regard to case (see the class comment). */
         String segment(int i) {
-            return path.substring(segmentStart[i], segmentEnd[i]);
+            return path.substring(segmentStart[i], segmentEnd[i]).toLowerCase(Locale.ROOT);
         }
     }
 }

@@ -75,7 +75,13 @@ public final class UpstreamClient {
                 // would never be closed. The request fails (502) instead; see UpstreamRegistry.
                 throw new IllegalStateException("connection pool retired");
             }
-            client = vertx.createHttpClient(options, poolOptions);
+            // A 1xx other than 100/103 must never be taken for the final answer (the real one would then
+            // answer the next request on this connection): each new connection gets the filter first.
+            client = vertx.httpClientBuilder()
+                    .with(options)
+                    .with(poolOptions)
+                    .withConnectHandler(InterimResponseFilter::install)
+                    .build();
             created.add(client);
             perThread.set(slot, client);
         }

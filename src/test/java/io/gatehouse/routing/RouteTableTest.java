@@ -62,7 +62,16 @@ class RouteTableTest {
         assertEquals("NOT_FOUND", route(t, "/api"));
         assertEquals("NOT_FOUND", route(t, "/api/users/1"));
         assertEquals("NOT_FOUND", route(t, "/api/usersx"));
-        assertEquals("NOT_FOUND", route(t, "/API/users"), "paths are case-sensitive");
+    }
+
+    @Test
+    void literalSegmentsMatchWhateverTheirCaseSoAWiderRouteCannotCatchThem() {
+        RouteTable<String> t = new Routes().add("admin", "/j/admin/**").add("open", "/j/**").add("user", "/u/{id}/Profile")
+                .compile();
+        assertEquals("admin", route(t, "/j/Admin/secret"));
+        assertEquals("admin", route(t, "/J/ADMIN"));
+        assertEquals("open", route(t, "/j/adminx"));
+        assertEquals("user", route(t, "/u/7/profile"));
     }
 
     @Test

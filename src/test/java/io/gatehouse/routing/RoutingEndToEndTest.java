@@ -87,7 +87,13 @@ class RoutingEndToEndTest {
 
     @Test
     void percentEncodedParametersReachTheUpstreamEncoded() {
-        given().urlEncodingEnabled(false).get("/shop/items/a%2Fb").then().statusCode(200)
-                .body("uri", equalTo("/echo/v2/items/a%2Fb"));
+        given().urlEncodingEnabled(false).get("/shop/items/a%3fb%20c").then().statusCode(200)
+                .body("uri", equalTo("/echo/v2/items/a%3Fb%20c"));
+    }
+
+    @Test
+    void anEncodedSlashIsRefusedWhereTheRouteDoesNotAllowIt() {
+        given().urlEncodingEnabled(false).get("/shop/items/a%2Fb").then().statusCode(400)
+                .body("error", equalTo("bad_path"));
     }
 }

@@ -1,0 +1,130 @@
+package io.gatehouse.pipeline;
+
+import io.gatehouse.routing.RequestPath;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+
+import java.util.Map;
+
+/**
+ * What a request must be before anything acts on it, beyond what the HTTP decoder checks: the parts upstreams
+ * would read in different ways are refused with 400, never forwarded. The path has its own rules
+ * ({@link RequestPath}); these are the method, the query, the Host, and HTTP/2 header fields (Netty's HTTP/2 codec
+ * lets a NUL, CR or LF inside a value through, which the HTTP/1.1 decoder refuses).
+ */
+final class RequestChecks {
+    private RequestChecks() {
+    }
+
+    /** Why the request is refused (the 400's message, never echoing what was sent), or null. */
+    static String refusal(HttpServerRequest request) {
+        String method = request.method().name();
+        for (int i = 0; i < method.length(); i++) {
+            char c = method.charAt(i);
+            if (c >= 'a' && c <= 'z') {
+                // Methods are case-sensitive (RFC 9110 §9.1): "get" is not GET, yet some servers would run it as GET.
+                return "the method must be upper case (methods are case-sensitive)";
+            }
+        }
+        String query = request.query();
+        if (query != null && !RequestPath.isSafeQuery(query)) {
+            return "the query holds a character that must be percent-encoded";
+        }
+        if (request.version() == HttpVersion.HTTP_2) {
+            String bad = badHttp2Field(request.headers());
+            if (bad != null) {
+                return bad;
+            }
+        } else if (request.headers().getAll(HttpHeaders.HOST).size() > 1) {
+            return "more than one Host header"; // RFC 9112 §3.2
+        }
+        String host = GatewayHandler.rawHost(request);
+        if (host != null && !validHost(host)) {
+            return "the Host is not a valid host name or address";
+        }
+        return null;
+    }
+
+    /**
+     * An HTTP/2 field that is not valid (RFC 9113 §8.2.1): a name that is not a lower-case token, a value with NUL,
+     * CR or LF or with white space at either end.
+     */
+    private static String badHttp2Field(MultiMap headers) {
+        for (Map.Entry<String, String> e : headers) {
+            String name = e.getKey();
+            for (int i = 0; i < name.length(); i++) {
+                char c = name.charAt(i);
+                if (c <= 0x20 || c >= 0x7F || (c >= 'A' && c <= 'Z') || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0) {
+                    return "a header name is not valid";
+                }
+            }
+            String value = e.getValue();
+            int n = value.length();
+            if (n > 0 && (isBlank(value.charAt(0)) || isBlank(value.charAt(n - 1)))) {
+                return "a header value starts or ends with white space";
+            }
+            for (int i = 0; i < n; i++) {
+                char c = value.charAt(i);
+                if (c == 0 || c == '\r' || c == '\n') {
+                    return "a header value holds NUL, CR or LF";
+                }
+            }
+        }
+        return null;
+    }
+
+    private static boolean isBlank(char c) {
+        return c == ' ' || c == '\t';
+    }
+
+    /**
+     * A Host is a registered name (letters, digits, '-', '.', '_'), an IPv4 address, or an IPv6 literal in
+     * brackets, with an optional port. Anything else (a bracketed name, a path, spaces) could slip past a
+     * host-specific route.
+     */
+    static boolean validHost(String host) {
+        int end = host.length();
+        if (end == 0) {
+            return false;
+        }
+        int i = 0;
+        if (host.charAt(0) == '[') {
+            int close = host.indexOf(']');
+            if (close < 2) {
+                return false;
+            }
+            for (i = 1; i < close; i++) {
+                char c = host.charAt(i);
+                if (!(Character.digit(c, 16) >= 0 || c == ':' || c == '.')) {
+                    return false;
+                }
+            }
+            i = close + 1;
+        } else {
+            for (; i < end && host.charAt(i) != ':'; i++) {
+                char c = host.charAt(i);
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
+                        || c == '_')) {
+                    return false;
+                }
+            }
+            if (i == 0) {
+                return false;
+            }
+        }
+        if (i == end) {
+            return true;
+        }
+        if (host.charAt(i) != ':' || i + 1 == end || end - i > 6) {
+            return false;
+        }
+        for (i++; i < end; i++) {
+            if (host.charAt(i) < '0' || host.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,270 @@
+package io.gatehouse.pipeline;
+
+import io.gatehouse.auth.ApiKeyStore;
+import io.gatehouse.testing.GatewayProcess;
+import io.gatehouse.testing.Origins;
+import io.gatehouse.testing.RawH2;
+import io.gatehouse.testing.RawHttp;
+import io.gatehouse.testing.TempDirs;
+import io.gatehouse.testing.TestUpstream;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The attacks of the security review, run against the packaged gateway and real origins that read requests their
+ * own way (Tomcat, Python's wsgiref, Node, and a raw-socket origin that misbehaves on purpose). Each test checks
+ * what the client got and what the origin received.
+ */
+class HostileRequestsIT {
+    static final String KEY = "hostile-test-key-7f3a";
+    static Vertx vertx;
+    static TestUpstream echo;
+    static Origins.Origin servlet;
+    static Origins.Origin wsgi;
+    static Origins.Origin node;
+    static Origins.RawOrigin raw;
+    static GatewayProcess gw;
+
+    @BeforeAll
+    static void start() throws Exception {
+        vertx = Vertx.vertx();
+        echo = TestUpstream.start(vertx, "echo");
+        servlet = Origins.servlet();
+        wsgi = Origins.wsgi();
+        node = Origins.node();
+        raw = Origins.raw();
+        Path config = TempDirs.file("gatehouse-hostile", "gatehouse.yaml");
+        Files.writeString(config, """
+                upstreams:
+                  servlet: {targets: [{url: %s}]}
+                  wsgi: {targets: [{url: %s}]}
+                  node: {targets: [{url: %s}]}
+                  raw: {targets: [{url: %s}], max-connections: 1, timeout: 10s}
+                  echo: {targets: [{url: %s}]}
+                  fragile:
+                    targets: [{url: %s}]
+                    max-connections: 4
+                    circuit-breaker: {failure-ratio: 0.5, request-volume: 4, delay: 60s}
+                auth:
+                  api-keys:
+                    keys: [{id: tester, hash: "%s", roles: [user]}]
+                  jwt:
+                    issuer: https://id.example.com
+                    secret: "0123456789abcdef0123456789abcdef-hostile"
+                routes:
+                  - {id: j-admin, path: /j/admin/**, upstream: servlet, auth: api-key}
+                  - {id: j-open, path: /j/**, upstream: servlet}
+                  - {id: w-admin, path: /w/admin/**, upstream: wsgi, auth: api-key}
+                  - {id: w-open, path: /w/**, upstream: wsgi}
+                  - {id: n-admin, path: /n/admin/**, upstream: node, auth: api-key}
+                  - {id: n-open, path: /n/**, upstream: node}
+                  - {id: raw, path: /raw/**, upstream: raw, strip-prefix: /raw}
+                  - {id: nsvc, path: "/nsvc/users/{id}", upstream: echo, rewrite: "/internal/users/{id}/profile"}
+                  - {id: repos, path: /repos/**, upstream: echo, allow-in-path: [encoded-slash]}
+                  - {id: matrix, path: /matrix/**, upstream: servlet, allow-in-path: [path-params]}
+                  - {id: any, path: /any/**, upstream: echo, auth: any}
+                  - {id: keyed, path: /keyed/**, upstream: echo, auth: api-key}
+                  - {id: fragile, path: /fragile/**, upstream: fragile, timeout: 60s}
+                """.formatted(servlet.url(), wsgi.url(), node.url(), raw.url(), echo.url(), echo.url(),
+                ApiKeyStore.hashOf(KEY)));
+        gw = GatewayProcess.start("hostile-requests", config).awaitReady(Duration.ofSeconds(60));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (gw != null) {
+            gw.close();
+        }
+        for (AutoCloseable c : new AutoCloseable[] {servlet, wsgi, node, raw, echo}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+        vertx.close();
+    }
+
+    private static RawHttp.Response get(String target, String... headers) throws Exception {
+        return RawHttp.get(gw.port, target, headers);
+    }
+
+    // 1. Interim responses
+
+    @Test
+    void anInterim102IsNeverTakenForTheAnswerAndEveryClientGetsItsOwnResponse() throws Exception {
+        raw.interim = 102;
+        // One upstream connection (max-connections: 1): had the 102 been relayed as final, the real answer to A would
+        // have stayed on it and answered B.
+        for (String client : new String[] {"alice", "bob", "carol"}) {
+            RawHttp.Response r = get("/raw/" + client);
+            assertEquals(200, r.status(), r.body());
+            assertEquals("answer for /" + client, r.body());
+            assertEquals("session=/" + client, r.header("Set-Cookie"));
+        }
+        raw.interim = 199; // an unknown 1xx is interim too (RFC 9110 §15.2)
+        RawHttp.Response r = get("/raw/dave");
+        assertEquals("answer for /dave", r.body());
+        raw.interim = 102;
+    }
+
+    @Test
+    void anUnaskedFor101FailsTheRequestAndItsConnectionIsNeverReused() throws Exception {
+        RawHttp.Response upgraded = get("/raw/upgrade");
+        assertEquals(502, upgraded.status(), upgraded.body());
+        assertEquals("upstream_failed", upgraded.json().getString("error"));
+        // The stray response the origin sent after the 101 must not answer anyone.
+        RawHttp.Response next = get("/raw/plain-after");
+        assertEquals(200, next.status(), next.body());
+        assertEquals("answer for /plain-after", next.body());
+    }
+
+    // 3. HTTP/2 header fields the HTTP/1.1 decoder would refuse
+
+    @Test
+    void http2HeaderValuesWithNulCrOrLfAreRefusedAndNeitherLeakConnectionsNorBlameTheTarget() throws Exception {
+        int before = echo.requests.get();
+        try (RawH2 h2 = RawH2.connect(gw.port)) {
+            String[] bad = {"a\u0000b", "a\rb", "a\nb", "a\r\nx-injected: 1", " padded", "padded\t", "x\u0000", "\n"};
+            int[] streams = new int[bad.length + 1];
+            for (int i = 0; i < bad.length; i++) {
+                streams[i] = 1 + 2 * i;
+                h2.get(streams[i], "/fragile/echo", "x-evil", bad[i]);
+            }
+            streams[bad.length] = 1 + 2 * bad.length;
+            h2.get(streams[bad.length], "/fragile/echo\r\nx-injected: 1", "x-fine", "ok"); // CR LF in :path
+            Map<Integer, Integer> answers = h2.answers(streams);
+            for (int stream : streams) {
+                assertEquals(400, answers.get(stream), "stream " + stream + ": " + answers);
+            }
+        }
+        assertEquals(before, echo.requests.get(), "a malformed HTTP/2 request reached the upstream");
+        // The target was not blamed (4 failures would have opened its breaker) and no connection was held: more than
+        // max-connections requests in a row all pass at once.
+        for (int i = 0; i < 12; i++) {
+            RawHttp.Response r = get("/fragile/echo");
+            assertEquals(200, r.status(), r.body());
+        }
+    }
+
+    // 2. Path tricks
+
+    @Test
+    void pathParametersCannotReachAProtectedServletThroughAnOpenRoute() throws Exception {
+        int before = servlet.seen().size();
+        for (String trick : new String[] {"/j/admin;/secret", "/j/admin;x=1/secret", "/j/admin;", "/j/ADMIN;/secret",
+                "/j/x/..;/admin/secret"}) {
+            RawHttp.Response r = get(trick);
+            assertEquals(400, r.status(), trick + ": " + r.body()); // no route here allows ;params
+            assertEquals("bad_path", r.json().getString("error"), trick);
+        }
+        // Matched as /j/admin/…, as the container reads it: the key is asked for.
+        assertEquals(401, get("/j/Admin/secret").status());
+        // With the key, ;params are still refused there: the route does not allow them.
+        assertEquals(400, get("/j/admin;/secret", "X-API-Key: " + KEY).status());
+        assertEquals(servlet.seen().size(), before, "the servlet container was reached: " + servlet.seen());
+        // The open route still works, and the protected one with the key.
+        assertEquals("servlet open /j/page", get("/j/page").body());
+        assertEquals("servlet admin /j/admin/secret", get("/j/admin/secret", "X-API-Key: " + KEY).body());
+        // A route that allows ;params passes them on as they came.
+        assertEquals("servlet open /matrix/items", get("/matrix/items;v=2").body());
+    }
+
+    @Test
+    void encodedSlashesCannotReachAProtectedWsgiPathThroughAnOpenRoute() throws Exception {
+        for (String trick : new String[] {"/w/admin%2Fsecret", "/w/admin%2fsecret", "/w/admin%5Csecret",
+                "/w/%2561dmin/secret", "/w/admin%252Fsecret"}) {
+            RawHttp.Response r = get(trick);
+            assertEquals(400, r.status(), trick + ": " + r.body());
+            assertEquals("bad_path", r.json().getString("error"), trick);
+        }
+        assertTrue(wsgi.seen().stream().noneMatch(p -> p.contains("admin")), "wsgi saw " + wsgi.seen());
+        // The decoded form of an unreserved encoding routes as what it is: /w/%61dmin is /w/admin, which needs a key.
+        assertEquals(401, get("/w/%61dmin/secret").status());
+        JsonObject ok = get("/w/admin/secret", "X-API-Key: " + KEY).json();
+        assertEquals("/w/admin/secret", ok.getString("path"));
+        // A route that allows encoded slashes forwards them unchanged.
+        assertEquals("/repos/group%2Fproject", get("/repos/group%2Fproject").json().getString("uri"));
+    }
+
+    @Test
+    void charactersUpstreamsReadDifferentlyAreRefusedBeforeAnyOrigin() throws Exception {
+        int nodeBefore = node.seen().size();
+        for (String trick : new String[] {"/n/admin#/secret", "/n/admin\\secret", "/n/admin./secret", "/n/admin%20",
+                "/n/admin%00", "/n/a\"b", "/n/a<b>", "/n/a{b}", "/n/a|b", "/n/a^b", "/n/a`b", "/n/admin%0d%0a"}) {
+            RawHttp.Response r = get(trick);
+            assertEquals(400, r.status(), trick + ": " + r.body());
+        }
+        assertEquals(nodeBefore, node.seen().size(), "node saw " + node.seen());
+        assertEquals("/n/page?q=1", get("/n/page?q=1").json().getString("url"));
+    }
+
+    @Test
+    void aRewriteCannotBeSteeredByTheClient() throws Exception {
+        assertEquals(400, get("/nsvc/users/7#").status());
+        // an encoded '#' stays data inside its segment
+        assertEquals("/internal/users/7%23x/profile", get("/nsvc/users/7%23x").json().getString("uri"));
+        assertEquals("/internal/users/7/profile", get("/nsvc/users/7").json().getString("uri"));
+    }
+
+    @Test
+    void methodsAreCaseSensitiveTokens() throws Exception {
+        int before = node.seen().size();
+        RawHttp.Response r = RawHttp.send(gw.port, List.of("get /n/page HTTP/1.1", "Host: localhost"), null);
+        assertEquals(400, r.status(), r.body());
+        assertEquals(before, node.seen().size(), "node saw " + node.seen());
+    }
+
+    // 6. Credentials that did not decide
+
+    @Test
+    void onlyTheVerifiedCredentialReachesTheUpstream() throws Exception {
+        String forged = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZG1pbiIsImlzcyI6Imh0dHBzOi8vaWQuZXhhbXBsZS5jb20ifQ.";
+        JsonObject seen = get("/any/x", "X-API-Key: " + KEY, "Authorization: Bearer " + forged).json();
+        JsonObject headers = seen.getJsonObject("headers");
+        assertEquals("tester", headers.getString("x-user-id"));
+        assertNull(headers.getString("authorization"), "the unverified bearer token went upstream");
+        assertEquals(KEY, headers.getString("x-api-key"));
+        // A bearer token on an api-key route did not decide either.
+        headers = get("/keyed/x", "X-API-Key: " + KEY, "Authorization: Bearer " + forged).json().getJsonObject("headers");
+        assertNull(headers.getString("authorization"));
+    }
+
+    @Test
+    void repeatedCredentialHeadersAreRefused() throws Exception {
+        int before = echo.requests.get();
+        List<RawHttp.Response> answers = new ArrayList<>();
+        answers.add(get("/keyed/x", "X-API-Key: " + KEY, "X-API-Key: " + KEY));
+        answers.add(get("/keyed/x", "X-API-Key: wrong", "X-API-Key: " + KEY));
+        answers.add(get("/any/x", "Authorization: Bearer a.b.c", "Authorization: Bearer d.e.f"));
+        for (RawHttp.Response r : answers) {
+            assertEquals(400, r.status(), r.body());
+            assertFalse(r.body().contains(KEY), "the key was echoed");
+        }
+        assertEquals(before, echo.requests.get(), "a request with two credentials reached the upstream");
+    }
+
+    // Hosts
+
+    @Test
+    void twoHostHeadersOrABadHostAreRefused() throws Exception {
+        assertEquals(400, RawHttp.send(gw.port, List.of("GET /keyed/x HTTP/1.1", "Host: a.example.com",
+                "Host: b.example.com"), null).status());
+        assertEquals(400, RawHttp.send(gw.port, List.of("GET /n/x HTTP/1.1", "Host: [api.example.com]"), null).status());
+        assertEquals(400, RawHttp.send(gw.port, List.of("GET /n/x HTTP/1.1", "Host: user@api.example.com"), null).status());
+        assertEquals(200, RawHttp.send(gw.port, List.of("GET /n/x HTTP/1.1", "Host: [::1]:8080"), null).status());
+    }
+}

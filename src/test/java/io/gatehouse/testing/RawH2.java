@@ -1,0 +1,145 @@
+package io.gatehouse.testing;
+
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
+import io.netty.handler.codec.http2.Http2Headers;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * HTTP/2 over cleartext (prior knowledge) written frame by frame: for requests HTTP/2 client libraries refuse to
+ * send, such as a header value holding NUL, CR or LF. The header block is HPACK literals without Huffman coding;
+ * responses are decoded with Netty's HPACK decoder.
+ */
+public final class RawH2 implements AutoCloseable {
+    private final Socket socket;
+    private final DataInputStream in;
+    private final OutputStream out;
+    private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
+
+    private RawH2(Socket socket) throws IOException {
+        this.socket = socket;
+        this.in = new DataInputStream(socket.getInputStream());
+        this.out = socket.getOutputStream();
+    }
+
+    public static RawH2 connect(int port) throws IOException {
+        Socket socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(30_000);
+        RawH2 h2 = new RawH2(socket);
+        h2.out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        h2.frame(4, 0, 0, new byte[0]); // our SETTINGS: the defaults
+        return h2;
+    }
+
+    /** Sends a bodiless request on {@code streamId} (odd, increasing): headers as {name, value} pairs, pseudo first. */
+    public void request(int streamId, List<String[]> headers) throws IOException {
+        ByteArrayOutputStream block = new ByteArrayOutputStream();
+        for (String[] h : headers) {
+            block.write(0x00); // literal header field without indexing, new name
+            string(block, h[0]);
+            string(block, h[1]);
+        }
+        frame(1, 0x1 | 0x4, streamId, block.toByteArray()); // HEADERS, END_STREAM | END_HEADERS
+    }
+
+    /** GET {@code path} with one extra header. */
+    public void get(int streamId, String path, String name, String value) throws IOException {
+        request(streamId, List.of(new String[] {":method", "GET"}, new String[] {":scheme", "http"},
+                new String[] {":path", path}, new String[] {":authority", "localhost"}, new String[] {name, value}));
+    }
+
+    /**
+     * Reads until every stream in {@code streams} has a response head or was reset: the status per stream, or
+     * {@code -errorCode} for a reset one.
+     */
+    public Map<Integer, Integer> answers(int... streams) throws Exception {
+        Map<Integer, Integer> result = new LinkedHashMap<>();
+        while (result.size() < streams.length) {
+            int length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+            int type = in.readUnsignedByte();
+            int flags = in.readUnsignedByte();
+            int stream = in.readInt() & 0x7fffffff;
+            byte[] payload = in.readNBytes(length);
+            switch (type) {
+                case 1 -> { // HEADERS
+                    int from = 0;
+                    int to = payload.length;
+                    if ((flags & 0x8) != 0) { // PADDED
+                        to -= payload[0] & 0xff;
+                        from = 1;
+                    }
+                    if ((flags & 0x20) != 0) { // PRIORITY
+                        from += 5;
+                    }
+                    ByteArrayOutputStream block = new ByteArrayOutputStream();
+                    block.write(payload, from, to - from);
+                    int f = flags;
+                    while ((f & 0x4) == 0) { // CONTINUATION frames until END_HEADERS
+                        int n = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+                        in.readUnsignedByte();
+                        f = in.readUnsignedByte();
+                        in.readInt();
+                        block.write(in.readNBytes(n));
+                    }
+                    Http2Headers headers = decoder.decodeHeaders(stream, Unpooled.wrappedBuffer(block.toByteArray()));
+                    if (headers.status() != null) {
+                        result.put(stream, Integer.parseInt(headers.status().toString()));
+                    }
+                }
+                case 3 -> result.putIfAbsent(stream, -((payload[0] & 0xff) << 24 | (payload[1] & 0xff) << 16
+                        | (payload[2] & 0xff) << 8 | (payload[3] & 0xff)));
+                case 4 -> {
+                    if ((flags & 1) == 0) {
+                        frame(4, 1, 0, new byte[0]); // SETTINGS ack
+                    }
+                }
+                case 6 -> frame(6, 1, 0, payload); // PING ack
+                case 7 -> throw new IOException("GOAWAY from the gateway: " + result);
+                default -> {
+                    // DATA, WINDOW_UPDATE: bodies are small, nothing to do
+                }
+            }
+        }
+        return result;
+    }
+
+    private void frame(int type, int flags, int stream, byte[] payload) throws IOException {
+        byte[] head = {(byte) (payload.length >> 16), (byte) (payload.length >> 8), (byte) payload.length, (byte) type,
+                (byte) flags, (byte) (stream >> 24), (byte) (stream >> 16), (byte) (stream >> 8), (byte) stream};
+        out.write(head);
+        out.write(payload);
+        out.flush();
+    }
+
+    /** An HPACK string literal, no Huffman: a 7-bit-prefix length, then the bytes. */
+    private static void string(ByteArrayOutputStream block, String s) {
+        byte[] bytes = s.getBytes(StandardCharsets.ISO_8859_1);
+        int n = bytes.length;
+        if (n < 127) {
+            block.write(n);
+        } else {
+            block.write(127);
+            n -= 127;
+            while (n >= 128) {
+                block.write((n & 0x7f) | 0x80);
+                n >>>= 7;
+            }
+            block.write(n);
+        }
+        block.write(bytes, 0, bytes.length);
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
