@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  * then the environment: secrets and addresses can come from the pod spec instead of the ConfigMap.
  */
 public final class ConfigParser {
-    private static final Set<String> TOP_LEVEL = Set.of("upstreams", "routes", "auth", "rate-limits", "cache");
+    private static final Set<String> TOP_LEVEL = Set.of("upstreams", "routes", "auth", "server", "rate-limits", "cache");
     private static final Set<String> NOT_YET = Set.of("rate-limits", "cache");
 
     /**
@@ -104,6 +104,8 @@ public final class ConfigParser {
         boolean apiKeysGiven = map.get("auth") instanceof Map<?, ?> a && a.get("api-keys") != null;
         boolean jwtGiven = map.get("auth") instanceof Map<?, ?> a && (a.get("jwt") != null || a.get("issuer") != null);
         List<RouteConfig> routes = new RoutesParser(nodes).routes(map.get("routes"), upstreams, apiKeysGiven, jwtGiven);
-        return nodes.problems().isEmpty() ? new GatehouseConfig(Map.copyOf(upstreams), List.copyOf(routes), auth) : null;
+        ServerConfig server = new ServerParser(nodes).server(map.get("server"));
+        return nodes.problems().isEmpty() ? new GatehouseConfig(Map.copyOf(upstreams), List.copyOf(routes), auth, server)
+                : null;
     }
 }

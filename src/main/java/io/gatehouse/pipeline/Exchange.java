@@ -23,6 +23,7 @@ public final class Exchange {
     private final boolean hasBody;
 
     private String clientIp;
+    private String peerIp;
     private CompiledRoute route;
     private String[] params;
     private String rest;
@@ -51,7 +52,8 @@ public final class Exchange {
     /** A body follows the head when the request says so: a Content-Length above zero, or Transfer-Encoding. */
     static boolean hasBody(HttpServerRequest request) {
         if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
-            return !request.isEnded(); // HTTP/2 needs neither header: the stream says whether data follows
+            // HTTP/2 needs neither header: the stream says whether data follows (END_STREAM on the HEADERS frame)
+            return !request.isEnded() && !Http2Streams.endedWithHeaders(request);
         }
         if (request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
             return true;
@@ -77,14 +79,37 @@ public final class Exchange {
         return snapshot;
     }
 
-    /** The client's address (the TCP peer; forwarding headers are not trusted for this). */
+    /**
+     * The client's address: the TCP peer, or, when the peer is one of {@code server.trusted-proxies}, the right-most
+     * {@code X-Forwarded-For} entry that is not a trusted proxy.
+     */
     public String clientIp() {
         if (clientIp == null) {
-            // The connection's peer: vertx-web's request wrapper would re-parse forwarding headers on every call.
-            io.vertx.core.net.SocketAddress peer = request.connection().remoteAddress();
-            clientIp = peer == null ? "unknown" : peer.host();
+            String peer = peerIp();
+            clientIp = fromTrustedProxy()
+                    ? snapshot.trustedProxies().clientAddress(peer, request.headers().get("X-Forwarded-For")) : peer;
         }
         return clientIp;
+    }
+
+    /** The TCP peer's address. */
+    public String peerIp() {
+        if (peerIp == null) {
+            // The connection's peer: vertx-web's request wrapper would re-parse forwarding headers on every call.
+            io.vertx.core.net.SocketAddress peer = request.connection().remoteAddress();
+            peerIp = peer == null ? "unknown" : peer.host();
+        }
+        return peerIp;
+    }
+
+    /** Whether the peer is a trusted proxy, whose forwarding headers are believed. */
+    public boolean fromTrustedProxy() {
+        return snapshot != null && !snapshot.trustedProxies().isEmpty() && snapshot.trustedProxies().contains(peerIp());
+    }
+
+    /** The host the client asked for, as sent (URI authority, Host or :authority), or null. */
+    public String authority() {
+        return GatewayHandler.rawHost(request);
     }
 
     /** The normalized request path (dot segments resolved), which routing matched. */

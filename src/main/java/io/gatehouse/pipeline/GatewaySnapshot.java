@@ -20,6 +20,7 @@ import java.util.Map;
  * @param jwt     the compiled {@code auth.jwt} and/or the issuer's own key (with the cache of verified tokens), or
  *                null when the config has neither
  * @param issuer  the compiled {@code auth.issuer} ({@code POST /auth/token}), or null when the config has none
+ * @param trustedProxies {@code server.trusted-proxies}: whose forwarding headers are believed
  */
 public record GatewaySnapshot(
         long version,
@@ -31,5 +32,6 @@ public record GatewaySnapshot(
         RouteMetrics unmatchedMetrics,
         ApiKeyStore apiKeys,
         JwtVerifier jwt,
-        TokenIssuer issuer) {
+        TokenIssuer issuer,
+        io.gatehouse.proxy.TrustedProxies trustedProxies) {
 }

@@ -53,6 +53,28 @@ public final class HeaderRules {
         };
     }
 
+    /**
+     * Forwarding headers only a trusted proxy may set: from anyone else they are the client's own claims
+     * ({@code Forwarded} is preferred to X-Forwarded-* by many frameworks, so it cannot be left in a client's hands).
+     */
+    static boolean isForwardingClaim(CharSequence name) {
+        return switch (name.length()) {
+            case 9 -> eq(name, "forwarded") || eq(name, "x-real-ip");
+            case 16 -> eq(name, "x-forwarded-port");
+            case 18 -> eq(name, "x-forwarded-prefix");
+            default -> false;
+        };
+    }
+
+    /** Headers that make some servers (IIS, Symfony, Zend) route by them instead of the request line: never passed. */
+    static boolean isRoutingOverride(CharSequence name) {
+        return switch (name.length()) {
+            case 13 -> eq(name, "x-rewrite-url");
+            case 14 -> eq(name, "x-original-url");
+            default -> false;
+        };
+    }
+
     private static boolean eq(CharSequence name, String lower) {
         for (int i = 0; i < lower.length(); i++) {
             char c = name.charAt(i);
@@ -102,27 +124,32 @@ public final class HeaderRules {
     /**
      * Copies the end-to-end headers of a client request into the upstream request and sets the forwarding ones.
      *
-     * @param clientIp    the client's address, appended to X-Forwarded-For
+     * @param peerIp      the address the request came from, appended to X-Forwarded-For
+     * @param trustedPeer whether that peer is a trusted proxy: then its Forwarded, X-Forwarded-Proto/Host/Port/Prefix
+     *                    and X-Real-IP are kept; from anyone else they are dropped (Proto and Host set anew)
      * @param scheme      http or https, as the client used
-     * @param clientHost  the client's Host header (may be null)
+     * @param clientHost  the host the client asked for (may be null)
      * @param upstreamHost the Host header to send
      */
-    public static void forwardRequestHeaders(MultiMap from, MultiMap to, String clientIp, String scheme, String clientHost,
-                                             String upstreamHost, String requestId) {
+    public static void forwardRequestHeaders(MultiMap from, MultiMap to, String peerIp, boolean trustedPeer, String scheme,
+                                             String clientHost, String upstreamHost, String requestId) {
         Set<String> tokens = connectionTokens(joined(from, HttpHeaders.CONNECTION));
         for (Map.Entry<String, String> e : from) {
             String name = e.getKey();
-            if (isHopByHop(name) || isSetByGateway(name) || named(tokens, name)) {
+            if (isHopByHop(name) || isSetByGateway(name) || named(tokens, name) || isRoutingOverride(name)
+                    || (!trustedPeer && isForwardingClaim(name))) {
                 continue;
             }
             to.add(name, e.getValue());
         }
         String previousFor = joined(from, "X-Forwarded-For");
         to.set(HttpHeaders.HOST, upstreamHost);
-        to.set("X-Forwarded-For", previousFor == null ? clientIp : previousFor + ", " + clientIp);
-        to.set("X-Forwarded-Proto", scheme);
-        if (clientHost != null) {
-            to.set("X-Forwarded-Host", clientHost);
+        to.set("X-Forwarded-For", previousFor == null ? peerIp : previousFor + ", " + peerIp);
+        String proto = trustedPeer ? from.get("X-Forwarded-Proto") : null; // a TLS load balancer's https stays
+        to.set("X-Forwarded-Proto", proto != null ? proto : scheme);
+        String forwardedHost = trustedPeer ? from.get("X-Forwarded-Host") : null;
+        if (forwardedHost != null || clientHost != null) {
+            to.set("X-Forwarded-Host", forwardedHost != null ? forwardedHost : clientHost);
         }
         to.set(RequestIds.HEADER, requestId);
     }

@@ -208,8 +208,8 @@ public class UpstreamProxy {
             ex.upstreamRequest(upstreamRequest);
             watch.requestSent(upstreamRequest);
             // Written straight into the client request's own header map: no intermediate copy.
-            String clientHost = req.getHeader(HttpHeaders.HOST);
-            HeaderRules.forwardRequestHeaders(req.headers(), upstreamRequest.headers(), ex.clientIp(),
+            String clientHost = ex.authority();
+            HeaderRules.forwardRequestHeaders(req.headers(), upstreamRequest.headers(), ex.peerIp(), ex.fromTrustedProxy(),
                     req.connection().isSsl() ? "https" : "http",
                     clientHost, route.config().preserveHost() && clientHost != null ? clientHost : watch.target.authority(),
                     ex.requestId());

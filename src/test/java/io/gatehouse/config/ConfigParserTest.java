@@ -590,4 +590,43 @@ class ConfigParserTest {
         assertProblem(problems, "upstreams.users.circuit-breaker.request-volume: 0 is out of range");
         assertProblem(problems, "upstreams.users.circuit-breaker.delay: 'never' is not a duration");
     }
+
+    @Test
+    void serverTrustedProxiesAreCheckedByKeyPath() throws Exception {
+        String routes = """
+                routes:
+                  - {id: users, path: /api/users/**, upstream: users}
+                """;
+        GatehouseConfig ok = parse(UPSTREAM + routes + """
+                server:
+                  trusted-proxies: [10.0.0.0/8, 192.168.1.7, "2001:db8::/32"]
+                """);
+        assertEquals(List.of("10.0.0.0/8", "192.168.1.7", "2001:db8::/32"), ok.server().trustedProxies());
+        assertEquals(List.of(), parse(UPSTREAM + routes).server().trustedProxies());
+        List<String> problems = problems(UPSTREAM + routes + """
+                server:
+                  trusted-proxies: [lb.example.com, 10.0.0.0/33, 10.0.0.0/x]
+                  tls: {port: 8443}
+                """);
+        assertProblem(problems, "server.trusted-proxies[0]: 'lb.example.com' is not an IP address or CIDR range");
+        assertProblem(problems, "server.trusted-proxies[1]: '10.0.0.0/33': the prefix length must be 0..32");
+        assertProblem(problems, "server.trusted-proxies[2]: '10.0.0.0/x': the prefix length must be a number");
+        assertProblem(problems, "server.tls: is not available in this version of Gatehouse yet");
+    }
+
+    @Test
+    void allowInPathTakesKnownValuesAndPathParamsNeedAnUnchangedPath() throws Exception {
+        GatehouseConfig ok = parse(UPSTREAM + """
+                routes:
+                  - {id: repos, path: /repos/**, upstream: users, allow-in-path: [encoded-slash, path-params]}
+                """);
+        assertEquals(RouteConfig.ALLOW_ENCODED_SLASH | RouteConfig.ALLOW_PATH_PARAMS, ok.routes().get(0).allowInPath());
+        List<String> problems = problems(UPSTREAM + """
+                routes:
+                  - {id: a, path: /a/**, upstream: users, allow-in-path: [slashes]}
+                  - {id: b, path: /b/**, upstream: users, strip-prefix: /b, allow-in-path: [path-params]}
+                """);
+        assertProblem(problems, "routes[0].allow-in-path[0]: unknown 'slashes' (encoded-slash | path-params)");
+        assertProblem(problems, "routes[1].allow-in-path: path-params needs the path forwarded as it came");
+    }
 }

@@ -80,6 +80,9 @@ class HostileRequestsIT {
                   - {id: any, path: /any/**, upstream: echo, auth: any}
                   - {id: keyed, path: /keyed/**, upstream: echo, auth: api-key}
                   - {id: fragile, path: /fragile/**, upstream: fragile, timeout: 60s}
+                  - {id: echo, path: /echo/**, upstream: echo}
+                server:
+                  trusted-proxies: [127.0.0.2]
                 """.formatted(servlet.url(), wsgi.url(), node.url(), raw.url(), echo.url(), echo.url(),
                 ApiKeyStore.hashOf(KEY)));
         gw = GatewayProcess.start("hostile-requests", config).awaitReady(Duration.ofSeconds(60));
@@ -157,6 +160,51 @@ class HostileRequestsIT {
         for (int i = 0; i < 12; i++) {
             RawHttp.Response r = get("/fragile/echo");
             assertEquals(200, r.status(), r.body());
+        }
+    }
+
+    // 5. Headers the gateway does not own
+
+    @Test
+    void forwardingClaimsFromAClientAreDroppedAndATrustedProxysAreKept() throws Exception {
+        String[] claims = {"Forwarded: for=1.2.3.4;proto=https", "X-Forwarded-Proto: https", "X-Forwarded-Port: 443",
+                "X-Forwarded-Prefix: /admin", "X-Real-IP: 1.2.3.4", "X-Original-URL: /admin", "X-Rewrite-URL: /admin",
+                "X-Forwarded-Host: evil.example.com", "X-Forwarded-For: 1.2.3.4"};
+        List<String> head = new ArrayList<>(List.of("GET /echo/x HTTP/1.1", "Host: api.example.com"));
+        head.addAll(List.of(claims));
+        JsonObject fromClient = RawHttp.send(gw.port, head, null).json().getJsonObject("headers");
+        for (String name : new String[] {"forwarded", "x-forwarded-port", "x-forwarded-prefix", "x-real-ip",
+                "x-original-url", "x-rewrite-url"}) {
+            assertNull(fromClient.getString(name), name + " reached the upstream from an untrusted client");
+        }
+        assertEquals("http", fromClient.getString("x-forwarded-proto"));
+        assertEquals("api.example.com", fromClient.getString("x-forwarded-host"));
+        assertEquals("1.2.3.4, 127.0.0.1", fromClient.getString("x-forwarded-for"));
+
+        JsonObject fromProxy = RawHttp.sendFrom("127.0.0.2", gw.port, head, null).json().getJsonObject("headers");
+        assertEquals("https", fromProxy.getString("x-forwarded-proto"), "the TLS load balancer's https is kept");
+        assertEquals("for=1.2.3.4;proto=https", fromProxy.getString("forwarded"));
+        assertEquals("evil.example.com", fromProxy.getString("x-forwarded-host"));
+        assertEquals("443", fromProxy.getString("x-forwarded-port"));
+        assertNull(fromProxy.getString("x-original-url"), "routing overrides pass from nobody");
+        assertEquals("1.2.3.4, 127.0.0.2", fromProxy.getString("x-forwarded-for"));
+    }
+
+    @Test
+    void aBodilessHttp2RequestReachesTheUpstreamWithoutABody() throws Exception {
+        io.vertx.core.http.HttpClient h2 = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+                .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+        try {
+            JsonObject seen = h2.request(io.vertx.core.http.HttpMethod.GET, gw.port, "127.0.0.1", "/echo/h2")
+                    .compose(req -> req.send())
+                    .compose(resp -> resp.body().map(b -> new JsonObject(b.toString())))
+                    .toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            JsonObject headers = seen.getJsonObject("headers");
+            assertNull(headers.getString("transfer-encoding"), "a bodiless HTTP/2 GET went upstream chunked: " + headers);
+            assertEquals(0, seen.getInteger("bodyLength"));
+            assertEquals("127.0.0.1:" + gw.port, headers.getString("x-forwarded-host"));
+        } finally {
+            h2.close();
         }
     }
 

@@ -17,7 +17,7 @@ class HeaderRulesTest {
 
     private static MultiMap upstreamRequest(MultiMap client) {
         MultiMap out = HttpHeaders.headers();
-        HeaderRules.forwardRequestHeaders(client, out, "203.0.113.9", "https", "api.example.com",
+        HeaderRules.forwardRequestHeaders(client, out, "203.0.113.9", false, "https", "api.example.com",
                 "10.0.0.5:3001", "req-1");
         return out;
     }
@@ -151,7 +151,7 @@ class HeaderRulesTest {
         MultiMap client = HttpHeaders.headers();
         client.add("X-Forwarded-Host", "evil.example.com");
         MultiMap out = HttpHeaders.headers();
-        HeaderRules.forwardRequestHeaders(client, out, "203.0.113.9", "http", null, "backend", "req-2");
+        HeaderRules.forwardRequestHeaders(client, out, "203.0.113.9", false, "http", null, "backend", "req-2");
         assertFalse(out.contains("X-Forwarded-Host"));
         assertEquals("http", out.get("X-Forwarded-Proto"));
         assertEquals("backend", out.get("Host"));
@@ -177,5 +177,57 @@ class HeaderRulesTest {
         assertFalse(HeaderRules.isHopByHop("tx"));
         assertFalse(HeaderRules.isHopByHop("Upgrades"));
         assertFalse(HeaderRules.isHopByHop("Content-Length"));
+    }
+
+    private static MultiMap forwardingClaims() {
+        MultiMap client = HttpHeaders.headers();
+        client.add("Forwarded", "for=1.2.3.4;proto=https;host=evil.example.com");
+        client.add("X-Forwarded-Port", "443");
+        client.add("X-Forwarded-Prefix", "/admin");
+        client.add("X-Real-IP", "1.2.3.4");
+        client.add("X_Real_IP", "1.2.3.4");
+        client.add("X-Forwarded-Proto", "https");
+        client.add("X-Forwarded-Host", "evil.example.com");
+        client.add("X-Original-URL", "/admin");
+        client.add("X-Rewrite-URL", "/admin");
+        client.add("X-Forwarded-For", "1.2.3.4");
+        return client;
+    }
+
+    @Test
+    void forwardingClaimsFromAnUntrustedPeerAreDroppedOrReplaced() {
+        MultiMap out = HttpHeaders.headers();
+        HeaderRules.forwardRequestHeaders(forwardingClaims(), out, "203.0.113.9", false, "http", "api.example.com",
+                "backend", "req-3");
+        for (String name : new String[] {"Forwarded", "X-Forwarded-Port", "X-Forwarded-Prefix", "X-Real-IP", "X_Real_IP",
+                "X-Original-URL", "X-Rewrite-URL"}) {
+            assertFalse(out.contains(name), name);
+        }
+        assertEquals("http", out.get("X-Forwarded-Proto"));
+        assertEquals("api.example.com", out.get("X-Forwarded-Host"));
+        assertEquals("1.2.3.4, 203.0.113.9", out.get("X-Forwarded-For"), "the chain is kept; the peer is appended");
+    }
+
+    @Test
+    void aTrustedProxysForwardingHeadersAreKeptButNeverRoutingOverrides() {
+        MultiMap out = HttpHeaders.headers();
+        HeaderRules.forwardRequestHeaders(forwardingClaims(), out, "10.0.0.2", true, "http", "internal", "backend", "r");
+        assertEquals("https", out.get("X-Forwarded-Proto"), "a TLS load balancer's https is kept");
+        assertEquals("evil.example.com", out.get("X-Forwarded-Host"));
+        assertEquals("443", out.get("X-Forwarded-Port"));
+        assertEquals("for=1.2.3.4;proto=https;host=evil.example.com", out.get("Forwarded"));
+        assertFalse(out.contains("X-Original-URL"));
+        assertFalse(out.contains("X-Rewrite-URL"));
+        assertEquals("1.2.3.4, 10.0.0.2", out.get("X-Forwarded-For"));
+    }
+
+    @Test
+    void aConnectionHeaderWithThousandsOfTokensIsOneSet() {
+        StringBuilder connection = new StringBuilder();
+        for (int i = 0; i < 4500; i++) {
+            connection.append(i == 0 ? "" : ",").append("b");
+        }
+        connection.append(",X-Named");
+        assertEquals(java.util.Set.of("b", "x-named"), HeaderRules.connectionTokens(connection.toString()));
     }
 }

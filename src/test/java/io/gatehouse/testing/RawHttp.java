@@ -37,7 +37,13 @@ public final class RawHttp {
 
     /** @param head the request line and headers, each line without CRLF; the blank line is added */
     public static Response send(int port, List<String> head, byte[] body) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", port)) {
+        return sendFrom("127.0.0.1", port, head, body);
+    }
+
+    /** As {@link #send}, from a chosen loopback address (127.0.0.2 …), as if from another machine. */
+    public static Response sendFrom(String localAddress, int port, List<String> head, byte[] body) throws IOException {
+        try (Socket socket = new Socket(java.net.InetAddress.getByName("127.0.0.1"), port,
+                java.net.InetAddress.getByName(localAddress), 0)) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             StringBuilder sb = new StringBuilder();

@@ -1,0 +1,105 @@
+package io.gatehouse.proxy;
+
+import io.netty.util.NetUtil;
+
+import java.util.List;
+
+/**
+ * {@code server.trusted-proxies}: the address ranges (CIDR) of the proxies in front of the gateway whose forwarding
+ * headers are believed. From any other peer, {@code Forwarded}, {@code X-Forwarded-Proto/Host/Port/Prefix} and
+ * {@code X-Real-IP} are the client's own claims and are replaced or removed; from a trusted one they are kept, and
+ * the client's address is the right-most {@code X-Forwarded-For} entry that is not itself a trusted proxy.
+ * Addresses are compared as bytes (no DNS), IPv4 and IPv6 alike.
+ */
+public final class TrustedProxies {
+    public static final TrustedProxies NONE = new TrustedProxies(new byte[0][], new int[0]);
+
+    private final byte[][] networks;
+    private final int[] prefixes;
+
+    private TrustedProxies(byte[][] networks, int[] prefixes) {
+        this.networks = networks;
+        this.prefixes = prefixes;
+    }
+
+    /** @param cidrs each checked by the config parser already ({@code ServerParser}) */
+    public static TrustedProxies of(List<String> cidrs) {
+        if (cidrs.isEmpty()) {
+            return NONE;
+        }
+        byte[][] networks = new byte[cidrs.size()][];
+        int[] prefixes = new int[cidrs.size()];
+        for (int i = 0; i < cidrs.size(); i++) {
+            String cidr = cidrs.get(i);
+            int slash = cidr.indexOf('/');
+            networks[i] = NetUtil.createByteArrayFromIpAddressString(slash < 0 ? cidr : cidr.substring(0, slash));
+            prefixes[i] = slash < 0 ? networks[i].length * 8 : Integer.parseInt(cidr.substring(slash + 1));
+        }
+        return new TrustedProxies(networks, prefixes);
+    }
+
+    public boolean isEmpty() {
+        return networks.length == 0;
+    }
+
+    /** Whether {@code address} (a literal IP) lies in one of the ranges. */
+    public boolean contains(String address) {
+        if (networks.length == 0 || address == null) {
+            return false;
+        }
+        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(address.trim());
+        if (bytes == null) {
+            return false;
+        }
+        for (int i = 0; i < networks.length; i++) {
+            if (matches(networks[i], prefixes[i], bytes)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean matches(byte[] network, int prefix, byte[] address) {
+        if (network.length != address.length) {
+            return false;
+        }
+        int full = prefix / 8;
+        for (int b = 0; b < full; b++) {
+            if (network[b] != address[b]) {
+                return false;
+            }
+        }
+        int rest = prefix % 8;
+        if (rest == 0) {
+            return true;
+        }
+        int mask = (0xff << (8 - rest)) & 0xff;
+        return (network[full] & mask) == (address[full] & mask);
+    }
+
+    /**
+     * The client's address when the peer is trusted: walking {@code X-Forwarded-For} from the right, the first entry
+     * that is not a trusted proxy (each proxy appends the address it got the request from). the last trusted one when
+     * every entry is trusted, {@code peer} when the header is absent; it stops at an entry that is not an address.
+     */
+    public String clientAddress(String peer, String forwardedFor) {
+        if (forwardedFor == null) {
+            return peer;
+        }
+        int end = forwardedFor.length();
+        String last = peer;
+        while (end > 0) {
+            int comma = forwardedFor.lastIndexOf(',', end - 1);
+            String entry = forwardedFor.substring(comma + 1, end).trim();
+            end = comma < 0 ? 0 : comma;
+            if (NetUtil.createByteArrayFromIpAddressString(entry) == null) {
+                return last; // not an address: stop at what is known
+            }
+            if (!contains(entry)) {
+                return entry;
+            }
+            last = entry;
+        }
+        return last;
+    }
+}
