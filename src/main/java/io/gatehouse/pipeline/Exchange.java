@@ -62,6 +62,14 @@ public final class Exchange {
         return length != null && !length.equals("0");
     }
 
+    /**
+     * What Netty's HTTP decoder reports for a body it cannot frame: a DecoderException, or the number format error
+     * of a chunk size.
+     */
+    public static boolean isFramingError(Throwable err) {
+        return err instanceof io.netty.handler.codec.DecoderException || err instanceof IllegalArgumentException;
+    }
+
     /** Whether the client sends a body (held paused until the proxy streams it upstream). */
     public boolean hasBody() {
         return hasBody;
@@ -262,14 +270,29 @@ public final class Exchange {
         if (extraHeader != null) {
             response.headers().set(extraHeader, extraValue);
         }
-        if (hasBody && !request.isEnded() && request.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
-            // The client is still sending a body we will not read: close rather than drain it. (HTTP/2 has no
-            // Connection header, RFC 9113 §8.2.2: the response ends the stream, the connection stays.)
-            // Vert.x decides keep-alive from the request, so close explicitly rather than read the body to its end.
+        boolean http1 = request.version() != io.vertx.core.http.HttpVersion.HTTP_2;
+        if (http1 && ((hasBody && !request.isEnded()) || request.headers().contains(HttpHeaders.TRANSFER_ENCODING))) {
+            // The client is still sending a body we will not read, or a Transfer-Encoding makes the framing of what
+            // follows uncertain: close rather than read on. (HTTP/2 has no Connection header, RFC 9113 §8.2.2: the
+            // response ends the stream, the connection stays.) Vert.x decides keep-alive from the request, so close
+            // explicitly; and mark the connection first, since Vert.x hands over a pipelined request at end().
+            ClosingConnections.mark(request);
             response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
             response.end(body).onComplete(v -> request.connection().close());
         } else {
             response.end(body);
+        }
+    }
+
+    /**
+     * Answers that the request body's framing is broken. Vert.x reports it in the middle of reading, when writes
+     * wait for the end of the read to be flushed, and closes the connection right after: so the answer is flushed
+     * at once, or it would never leave.
+     */
+    public void respondBadFraming() {
+        respondError(400, "bad_request", "the request body could not be read: its framing is not valid");
+        if (request.connection() instanceof io.vertx.core.net.impl.ConnectionBase connection) {
+            connection.channelHandlerContext().flush();
         }
     }
 

@@ -64,6 +64,9 @@ public class GatewayHandler implements Handler<RoutingContext> {
     @Override
     public void handle(RoutingContext rc) {
         HttpServerRequest request = rc.request();
+        if (request.version() != io.vertx.core.http.HttpVersion.HTTP_2 && ClosingConnections.isClosing(request)) {
+            return; // pipelined behind a refused request whose framing was in doubt: the connection is closing
+        }
         long start = System.nanoTime();
         GatewaySnapshot snapshot = state.current();
         RequestPath requestPath = RequestPath.of(request.path());
@@ -71,6 +74,13 @@ public class GatewayHandler implements Handler<RoutingContext> {
         if (ex.hasBody()) {
             // Hold the body until the proxy streams it (or an early answer discards it).
             request.pause();
+            // Until the proxy pipes the body (and takes this handler over), a body whose framing breaks (a chunk
+            // size that is not hex) is answered here: Vert.x closes the connection right after telling us.
+            request.exceptionHandler(err -> {
+                if (Exchange.isFramingError(err)) {
+                    ex.respondBadFraming();
+                }
+            });
         }
         ex.onFinish(finisher);
         drain.started(request);
@@ -81,10 +91,10 @@ public class GatewayHandler implements Handler<RoutingContext> {
             ex.respondError(503, "not_ready", "the gateway has no configuration loaded yet");
             return;
         }
-        String refusal = RequestChecks.refusal(request);
+        RequestChecks.Refusal refusal = RequestChecks.refusal(request);
         if (refusal != null) {
             snapshot.unmatchedMetrics().started();
-            ex.respondError(400, "bad_request", refusal);
+            ex.respondError(refusal.status(), refusal.code(), refusal.message());
             return;
         }
         if (requestPath.refusal() != null) {

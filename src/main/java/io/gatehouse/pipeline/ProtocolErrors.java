@@ -27,7 +27,9 @@ final class ProtocolErrors {
     void invalidRequest(HttpServerRequest request) {
         Throwable cause = request.decoderResult().cause();
         HttpServerResponse response = request.response();
-        if (cause instanceof TooLongHttpLineException) {
+        if (cause instanceof HttpVersions.Unsupported) {
+            send(response, 505, "http_version_not_supported", "only HTTP/1.0, HTTP/1.1 and HTTP/2 are served", null);
+        } else if (cause instanceof TooLongHttpLineException) {
             send(response, 414, "uri_too_long", "the request line is longer than the gateway accepts", null);
         } else if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
             send(response, 431, "headers_too_large", "the request headers are larger than the gateway accepts", null);

@@ -18,8 +18,62 @@ final class RequestChecks {
     private RequestChecks() {
     }
 
-    /** Why the request is refused (the 400's message, never echoing what was sent), or null. */
-    static String refusal(HttpServerRequest request) {
+    /** A refused request's answer: status, error code, message (never echoing what was sent). */
+    record Refusal(int status, String code, String message) {
+        static Refusal badRequest(String message) {
+            return new Refusal(400, "bad_request", message);
+        }
+    }
+
+    private static final Refusal CODING = new Refusal(501, "unsupported_transfer_coding",
+            "the only transfer coding accepted is a single 'chunked'");
+
+    /** Why the request is refused, or null. */
+    static Refusal refusal(HttpServerRequest request) {
+        // Framing first: a Transfer-Encoding that is not a single chunked decides that the connection is closed.
+        if (request.version() != HttpVersion.HTTP_2 && request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+            Refusal coding = transferCoding(request.headers().getAll(HttpHeaders.TRANSFER_ENCODING));
+            if (coding != null) {
+                return coding;
+            }
+        }
+        String why = badRequest(request);
+        return why == null ? null : Refusal.badRequest(why);
+    }
+
+    /**
+     * RFC 9112 §6.1: chunked must be the final coding and applied once; a coding the gateway does not implement is
+     * 501. Only a single {@code chunked} passes: the body is then framed by it (Netty's decoder has already dropped
+     * a Content-Length sent beside it, as §6.3 allows).
+     */
+    private static Refusal transferCoding(java.util.List<String> values) {
+        int chunked = 0;
+        boolean other = false;
+        String last = null;
+        for (String value : values) {
+            for (String coding : value.split(",")) {
+                String c = coding.trim();
+                if (c.isEmpty()) {
+                    continue;
+                }
+                last = c;
+                if (c.equalsIgnoreCase("chunked")) {
+                    chunked++;
+                } else {
+                    other = true;
+                }
+            }
+        }
+        if (other) {
+            return CODING;
+        }
+        if (chunked != 1 || !"chunked".equalsIgnoreCase(last)) {
+            return Refusal.badRequest("the Transfer-Encoding is not a single, final 'chunked'");
+        }
+        return null;
+    }
+
+    private static String badRequest(HttpServerRequest request) {
         String method = request.method().name();
         for (int i = 0; i < method.length(); i++) {
             char c = method.charAt(i);
@@ -37,8 +91,13 @@ final class RequestChecks {
             if (bad != null) {
                 return bad;
             }
-        } else if (request.headers().getAll(HttpHeaders.HOST).size() > 1) {
-            return "more than one Host header"; // RFC 9112 §3.2
+        } else {
+            if (request.headers().getAll(HttpHeaders.HOST).size() > 1) {
+                return "more than one Host header"; // RFC 9112 §3.2
+            }
+            if (request.headers().contains("")) {
+                return "a header line has no name"; // ": a" passes Netty's decoder, and upstreams choke on it
+            }
         }
         String host = GatewayHandler.rawHost(request);
         if (host != null && !validHost(host)) {

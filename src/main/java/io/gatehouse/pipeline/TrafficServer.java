@@ -113,6 +113,7 @@ public class TrafficServer {
                 router.errorHandler(400, protocolErrors::routerFailure);
                 router.errorHandler(404, protocolErrors::routerFailure); // only before routing: the catch-all takes all
                 HttpServer server = vertx.createHttpServer(options)
+                        .connectionHandler(HttpVersions::install)
                         .invalidRequestHandler(protocolErrors::invalidRequest)
                         .requestHandler(router);
                 server.listen().onSuccess(s -> {

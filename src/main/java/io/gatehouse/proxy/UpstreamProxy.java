@@ -271,7 +271,13 @@ public class UpstreamProxy {
         body.pipe().endOnFailure(false).to(upstreamRequest).onFailure(err -> {
             if (err instanceof LimitedBody.TooLarge) {
                 ex.respondError(413, "body_too_large", "the request body is larger than " + maxBodyBytes + " bytes");
+            } else if (Exchange.isFramingError(err)) {
+                // invalid chunked framing from the client (a size that is not hex, data longer than its size)
+                ex.respondBadFraming();
             }
+            LOG.debugf("request %s: the request body did not reach the upstream whole (%s)", ex.requestId(), err);
+            // Answered first (the reset's failure would answer 502), then reset, never ended: a body cut short must
+            // not look complete to the upstream.
             upstreamRequest.reset();
         });
     }
@@ -325,9 +331,14 @@ public class UpstreamProxy {
         response.setStatusCode(status);
         HeaderRules.forwardResponseHeaders(upstreamResponse.headers(), response.headers(), ex.requestId());
         ex.runResponseFilters();
+        // An HTTP/1.0 client cannot take chunked: a body without a length is delimited by closing the connection
+        // (Vert.x would otherwise keep a keep-alive connection open, and the client would wait for the end forever).
+        boolean closeAfter = false;
         if (!response.headers().contains(HttpHeaders.CONTENT_LENGTH) && hasBody(ex.request().method(), status)) {
             response.setChunked(true);
+            closeAfter = ex.request().version() == io.vertx.core.http.HttpVersion.HTTP_1_0;
         }
+        boolean closeConnection = closeAfter;
         watch.bodyStarted(response);
         // An upstream that breaks off mid-body must not look like a complete response (a final empty chunk would
         // tell the client, and any cache, that the truncated body is whole): the relay leaves it open, we reset it.
@@ -336,6 +347,9 @@ public class UpstreamProxy {
                 watch.report(complete && !serverError);
             }
             ended(watch);
+            if (closeConnection) {
+                ex.request().connection().close(); // after the body's bytes: Vert.x flushes before it closes
+            }
             if (!complete) {
                 if (!ex.isFinished()) {
                     // (finished: the client left first, and the exchange's reset of this request is what failed

@@ -81,6 +81,7 @@ class HostileRequestsIT {
                   - {id: keyed, path: /keyed/**, upstream: echo, auth: api-key}
                   - {id: fragile, path: /fragile/**, upstream: fragile, timeout: 60s}
                   - {id: echo, path: /echo/**, upstream: echo}
+                  - {id: bare, path: /bare/**, upstream: echo, strip-prefix: /bare}
                 server:
                   trusted-proxies: [127.0.0.2]
                 """.formatted(servlet.url(), wsgi.url(), node.url(), raw.url(), echo.url(), echo.url(),
@@ -161,6 +162,66 @@ class HostileRequestsIT {
             RawHttp.Response r = get("/fragile/echo");
             assertEquals(200, r.status(), r.body());
         }
+    }
+
+    // 4. Strict HTTP/1.1 framing
+
+    @Test
+    void transferCodingsOtherThanASingleChunkedAreRefusedAndNeverForwarded() throws Exception {
+        int before = echo.requests.get();
+        byte[] body = "5\r\nhello\r\n0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertEquals(501, RawHttp.send(gw.port, List.of("POST /echo/x HTTP/1.1", "Host: localhost",
+                "Transfer-Encoding: xchunked", "Content-Length: 5"), "hello".getBytes()).status());
+        assertEquals(501, RawHttp.send(gw.port, List.of("POST /echo/x HTTP/1.1", "Host: localhost",
+                "Transfer-Encoding: gzip, chunked"), body).status());
+        assertEquals(400, RawHttp.send(gw.port, List.of("POST /echo/x HTTP/1.1", "Host: localhost",
+                "Transfer-Encoding: chunked", "Transfer-Encoding: chunked"), body).status());
+        assertEquals(400, RawHttp.send(gw.port, List.of("POST /echo/x HTTP/1.1", "Host: localhost",
+                "Transfer-Encoding: chunked, identity"), body).status());
+        assertEquals(before, echo.requests.get(), "an ambiguous body was forwarded");
+        // the one accepted coding still works
+        RawHttp.Response ok = RawHttp.send(gw.port, List.of("POST /echo/x HTTP/1.1", "Host: localhost",
+                "Transfer-Encoding: chunked"), body);
+        assertEquals(200, ok.status(), ok.body());
+        assertEquals(5, ok.json().getInteger("bodyLength"));
+    }
+
+    @Test
+    void invalidChunkedFramingIsAnswered400AndTheUpstreamRequestIsNeverCompleted() throws Exception {
+        for (String bad : new String[] {"zz\r\nhello\r\n0\r\n\r\n", "-5\r\nhello\r\n0\r\n\r\n",
+                "5\r\nhello world\r\n0\r\n\r\n"}) {
+            int before = echo.requests.get();
+            RawHttp.Response r = RawHttp.send(gw.port, List.of("POST /echo/upload HTTP/1.1", "Host: localhost",
+                    "Transfer-Encoding: chunked"), bad.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            assertEquals(400, r.status(), bad + ": " + r.body());
+            assertTrue(echo.requests.get() - before <= 1);
+        }
+    }
+
+    @Test
+    void anUnsupportedHttpVersionIs505AndALaterOneXIsServedAsHttp11() throws Exception {
+        int before = echo.requests.get();
+        for (String version : new String[] {"HTTP/2.0", "HTTP/0.9", "HTTP/3.1"}) {
+            RawHttp.Response r = RawHttp.send(gw.port, List.of("GET /echo/x " + version, "Host: localhost"), null);
+            assertEquals(505, r.status(), version + ": " + r.body());
+            assertEquals("http_version_not_supported", r.json().getString("error"));
+            assertEquals("HTTP/1.1", r.statusLine().split(" ")[0], "a status line the client can read");
+        }
+        assertEquals(before, echo.requests.get());
+        RawHttp.Response later = RawHttp.send(gw.port, List.of("GET /echo/x HTTP/1.2", "Host: localhost"), null);
+        assertEquals(200, later.status(), later.body()); // RFC 9110 §2.5
+        assertEquals("HTTP/1.1", later.statusLine().split(" ")[0]);
+    }
+
+    @Test
+    void anHttp10KeepAliveClientNeverGetsChunkedAndIsNotLeftWaiting() throws Exception {
+        // RawHttp reads a body without a length until the connection closes (10 s read timeout): had the gateway
+        // kept the connection open, the read would time out.
+        RawHttp.Response r = RawHttp.send(gw.port, List.of("GET /bare/chunked HTTP/1.0", "Host: localhost",
+                "Connection: keep-alive"), null);
+        assertEquals(200, r.status());
+        assertNull(r.header("Transfer-Encoding"));
+        assertEquals("part-1-part-2", r.body());
     }
 
     // 5. Headers the gateway does not own

@@ -39,6 +39,14 @@ public final class Origins {
         void close();
     }
 
+    /** An origin that is running: where, what it saw, how to stop it. */
+    private record Running(String url, List<String> seen, Runnable stop) implements Origin {
+        @Override
+        public void close() {
+            stop.run();
+        }
+    }
+
     /**
      * Tomcat with two servlets: {@code /j/admin/*} (the protected one) and {@code /*}. Each answers
      * {@code servlet <name> <servletPath+pathInfo>}, the path as the container resolved it.
@@ -56,25 +64,14 @@ public final class Origins {
             Tomcat.addServlet(context, "open", answering("open", seen));
             context.addServletMappingDecoded("/*", "open");
             tomcat.start();
-            String url = "http://127.0.0.1:" + tomcat.getConnector().getLocalPort();
-            return new Origin() {
-                public String url() {
-                    return url;
+            return new Running("http://127.0.0.1:" + tomcat.getConnector().getLocalPort(), seen, () -> {
+                try {
+                    tomcat.stop();
+                    tomcat.destroy();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
                 }
-
-                public List<String> seen() {
-                    return seen;
-                }
-
-                public void close() {
-                    try {
-                        tomcat.stop();
-                        tomcat.destroy();
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                }
-            };
+            });
         } catch (Exception e) {
             throw new IllegalStateException("tomcat did not start", e);
         }
@@ -150,25 +147,14 @@ public final class Origins {
             }, name + "-origin-log");
             reader.setDaemon(true);
             reader.start();
-            String url = "http://127.0.0.1:" + port.trim();
-            return new Origin() {
-                public String url() {
-                    return url;
+            return new Running("http://127.0.0.1:" + port.trim(), seen, () -> {
+                p.destroy();
+                try {
+                    p.waitFor(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
-
-                public List<String> seen() {
-                    return seen;
-                }
-
-                public void close() {
-                    p.destroy();
-                    try {
-                        p.waitFor(5, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-            };
+            });
         } catch (IOException e) {
             throw new IllegalStateException(name + " origin did not start", e);
         }

@@ -20,7 +20,7 @@ public final class RawHttp {
     private RawHttp() {
     }
 
-    public record Response(int status, List<String[]> headers, String body) {
+    public record Response(int status, List<String[]> headers, String body, String statusLine) {
         public String header(String name) {
             for (String[] h : headers) {
                 if (h[0].equalsIgnoreCase(name)) {
@@ -103,7 +103,7 @@ public final class RawHttp {
         } else {
             body.write(in.readAllBytes());
         }
-        return new Response(status, headers, body.toString(StandardCharsets.UTF_8));
+        return new Response(status, headers, body.toString(StandardCharsets.UTF_8), statusLine);
     }
 
     private static String line(InputStream in) throws IOException {
