@@ -25,6 +25,8 @@ final class ProtocolErrors {
 
     /** For {@code HttpServer#invalidRequestHandler}: the connection is closed after the answer. */
     void invalidRequest(HttpServerRequest request) {
+        // before the answer: Vert.x hands a pipelined request to the handler as soon as this response ends
+        ClosingConnections.mark(request);
         Throwable cause = request.decoderResult().cause();
         HttpServerResponse response = request.response();
         if (cause instanceof HttpVersions.Unsupported) {
