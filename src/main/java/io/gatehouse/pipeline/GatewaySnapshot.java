@@ -33,5 +33,5 @@ public record GatewaySnapshot(
         ApiKeyStore apiKeys,
         JwtVerifier jwt,
         TokenIssuer issuer,
-        io.gatehouse.proxy.TrustedProxies trustedProxies) {
+        TrustedProxies trustedProxies) {
 }

@@ -85,6 +85,6 @@ public class SnapshotCompiler {
         TokenIssuer issuer = config.auth() != null && config.auth().issuer() != null
                 ? TokenIssuer.from(config.auth().issuer()) : null;
         return new GatewaySnapshot(version, source, Instant.now(), config, RouteTable.compile(entries), built,
-                metrics.unmatched(), apiKeys, jwt, issuer, io.gatehouse.proxy.TrustedProxies.of(config.server().trustedProxies()));
+                metrics.unmatched(), apiKeys, jwt, issuer, TrustedProxies.of(config.server().trustedProxies()));
     }
 }

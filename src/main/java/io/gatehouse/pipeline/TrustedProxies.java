@@ -1,4 +1,4 @@
-package io.gatehouse.proxy;
+package io.gatehouse.pipeline;
 
 import io.netty.util.NetUtil;
 
