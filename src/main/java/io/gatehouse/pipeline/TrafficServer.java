@@ -11,7 +11,9 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.Handler;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -104,7 +106,12 @@ public class TrafficServer {
                 Router router = Router.router(vertx);
                 // POST /auth/token (auth.issuer) before the catch-all; without auth.issuer it goes to the gateway
                 // (two routes: Vert.x Web wants a body handler first on its route; the gate's next() is the second)
-                router.post(TokenEndpoint.PATH).handler(tokens.gate(handler));
+                Handler<RoutingContext> gate = tokens.gate(handler);
+                router.post(TokenEndpoint.PATH).handler(rc -> {
+                    if (!ClosingConnections.isClosing(rc.request())) { // as in GatewayHandler: not behind a refusal
+                        gate.handle(rc);
+                    }
+                });
                 router.post(TokenEndpoint.PATH)
                         .handler(TokenEndpoint.bodyHandler())
                         .handler(tokens::handle)
