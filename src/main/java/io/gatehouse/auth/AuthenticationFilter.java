@@ -96,7 +96,8 @@ public class AuthenticationFilter implements GatewayFilter {
     }
 
     private static boolean repeated(Exchange exchange, CharSequence header) {
-        return exchange.request().headers().getAll(header).size() > 1;
+        // X_API_Key counts as a copy of X-API-Key: CGI-style upstreams read both as HTTP_X_API_KEY
+        return io.gatehouse.pipeline.HeaderNames.count(exchange.request().headers(), header) > 1;
     }
 
     private static Future<Void> verify(Exchange exchange, JwtVerifier jwt, String token) {

@@ -24,6 +24,7 @@ public final class Exchange {
 
     private String clientIp;
     private String peerIp;
+    private Boolean trustedPeer;
     private CompiledRoute route;
     private String[] params;
     private String rest;
@@ -94,8 +95,10 @@ public final class Exchange {
     public String clientIp() {
         if (clientIp == null) {
             String peer = peerIp();
-            clientIp = fromTrustedProxy()
-                    ? snapshot.trustedProxies().clientAddress(peer, request.headers().get("X-Forwarded-For")) : peer;
+            // every X-Forwarded-For line, in order: a proxy may add its own line rather than extend the client's
+            clientIp = fromTrustedProxy() ? snapshot.trustedProxies().clientAddress(peer,
+                    request.headers().contains("X-Forwarded-For")
+                            ? String.join(", ", request.headers().getAll("X-Forwarded-For")) : null) : peer;
         }
         return clientIp;
     }
@@ -112,7 +115,11 @@ public final class Exchange {
 
     /** Whether the peer is a trusted proxy, whose forwarding headers are believed. */
     public boolean fromTrustedProxy() {
-        return snapshot != null && !snapshot.trustedProxies().isEmpty() && snapshot.trustedProxies().contains(peerIp());
+        if (trustedPeer == null) {
+            trustedPeer = snapshot != null && !snapshot.trustedProxies().isEmpty()
+                    && snapshot.trustedProxies().contains(peerIp());
+        }
+        return trustedPeer;
     }
 
     /** The host the client asked for, as sent (URI authority, Host or :authority), or null. */

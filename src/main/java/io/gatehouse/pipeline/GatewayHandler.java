@@ -197,6 +197,10 @@ public class GatewayHandler implements Handler<RoutingContext> {
      * Host header is then ignored), else the Host header, else HTTP/2's :authority; null when there is none.
      */
     static String rawHost(HttpServerRequest request) {
+        if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2 && request.authority() != null) {
+            io.vertx.core.net.HostAndPort authority = request.authority(); // :authority (or Host when it is absent)
+            return authority.port() >= 0 ? authority.host() + ":" + authority.port() : authority.host();
+        }
         String uri = request.uri();
         if (!uri.isEmpty() && uri.charAt(0) != '/') {
             int scheme = uri.indexOf("://");

@@ -32,6 +32,13 @@ final class RequestChecks {
     static Refusal refusal(HttpServerRequest request) {
         // Framing first: a Transfer-Encoding that is not a single chunked decides that the connection is closed.
         if (request.version() != HttpVersion.HTTP_2 && request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
+            if (request.version() == HttpVersion.HTTP_1_0) {
+                return Refusal.badRequest("HTTP/1.0 has no Transfer-Encoding"); // RFC 9112 §6.1: faulty framing
+            }
+            if (request.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+                // Netty drops the length beside chunked only for a request line that says exactly HTTP/1.1
+                return Refusal.badRequest("both Transfer-Encoding and Content-Length");
+            }
             Refusal coding = transferCoding(request.headers().getAll(HttpHeaders.TRANSFER_ENCODING));
             if (coding != null) {
                 return coding;
@@ -90,6 +97,10 @@ final class RequestChecks {
             String bad = badHttp2Field(request.headers());
             if (bad != null) {
                 return bad;
+            }
+            String host = request.headers().get(HttpHeaders.HOST);
+            if (host != null && request.authority() != null && !host.equalsIgnoreCase(GatewayHandler.rawHost(request))) {
+                return "the Host header differs from :authority"; // RFC 9113 §8.3.1
             }
         } else {
             if (request.headers().getAll(HttpHeaders.HOST).size() > 1) {
@@ -164,6 +175,9 @@ final class RequestChecks {
         } else {
             for (; i < end && host.charAt(i) != ':'; i++) {
                 char c = host.charAt(i);
+                if (c == '.' && (i == 0 || host.charAt(i - 1) == '.')) {
+                    return false; // an empty label (".a", "a..b", "a.."): only one trailing dot is a name's own
+                }
                 if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
                         || c == '_')) {
                     return false;

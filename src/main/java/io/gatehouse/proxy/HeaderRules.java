@@ -1,5 +1,6 @@
 package io.gatehouse.proxy;
 
+import io.gatehouse.pipeline.HeaderNames;
 import io.gatehouse.pipeline.RequestIds;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
@@ -134,10 +135,14 @@ public final class HeaderRules {
     public static void forwardRequestHeaders(MultiMap from, MultiMap to, String peerIp, boolean trustedPeer, String scheme,
                                              String clientHost, String upstreamHost, String requestId) {
         Set<String> tokens = connectionTokens(joined(from, HttpHeaders.CONNECTION));
+        // A body framed by Transfer-Encoding is re-framed upstream: a Content-Length beside it must never go along
+        // (the upstream would read the body by it, and what follows as another request).
+        boolean framedByCoding = from.contains(HttpHeaders.TRANSFER_ENCODING);
         for (Map.Entry<String, String> e : from) {
             String name = e.getKey();
             if (isHopByHop(name) || isSetByGateway(name) || named(tokens, name) || isRoutingOverride(name)
-                    || (!trustedPeer && isForwardingClaim(name))) {
+                    || (!trustedPeer && isForwardingClaim(name))
+                    || (framedByCoding && HttpHeaders.CONTENT_LENGTH.toString().equalsIgnoreCase(name))) {
                 continue;
             }
             to.add(name, e.getValue());
@@ -168,9 +173,9 @@ public final class HeaderRules {
     /** Keeps the caller's credentials from the upstream: the API-key header (when there is one) and Authorization. */
     public static void removeCredentials(MultiMap to, String apiKeyHeader) {
         if (apiKeyHeader != null) {
-            to.remove(apiKeyHeader);
+            HeaderNames.remove(to, apiKeyHeader); // X_API_Key too: CGI-style upstreams read it as the same header
         }
-        to.remove(HttpHeaders.AUTHORIZATION);
+        HeaderNames.remove(to, HttpHeaders.AUTHORIZATION);
     }
 
     /**
@@ -179,10 +184,10 @@ public final class HeaderRules {
      */
     public static void keepOnlyCredential(MultiMap to, String apiKeyHeader, String verified) {
         if (apiKeyHeader != null && !apiKeyHeader.equalsIgnoreCase(verified)) {
-            to.remove(apiKeyHeader);
+            HeaderNames.remove(to, apiKeyHeader);
         }
         if (!HttpHeaders.AUTHORIZATION.toString().equalsIgnoreCase(verified)) {
-            to.remove(HttpHeaders.AUTHORIZATION);
+            HeaderNames.remove(to, HttpHeaders.AUTHORIZATION);
         }
     }
 

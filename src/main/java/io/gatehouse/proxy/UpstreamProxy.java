@@ -192,9 +192,9 @@ public class UpstreamProxy {
                 // A bug or input nothing refused earlier: the leased connection goes (reset, never back to the pool
                 // half-written), the target is not blamed, the client gets an answer.
                 LOG.errorf(e, "request %s: failed while sending upstream", ex.requestId());
-                upstreamRequest.reset();
-                watch.neutral();
+                watch.neutral(); // settled before the reset, whose failure would otherwise blame the target
                 ended(watch);
+                upstreamRequest.reset();
                 ex.respondError(500, "internal_error", "the gateway failed to forward the request");
             }
         });

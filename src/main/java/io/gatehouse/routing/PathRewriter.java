@@ -55,7 +55,8 @@ public final class PathRewriter {
     /** @param path the normalized request path; params and rest from the {@link RouteMatch} */
     public String apply(String path, String[] params, String rest) {
         if (stripPrefix != null) {
-            if (path.startsWith(stripPrefix)) {
+            // without regard to case, as routing matched it (RouteTable)
+            if (path.regionMatches(true, 0, stripPrefix, 0, stripPrefix.length())) {
                 int n = stripPrefix.length();
                 if (path.length() == n) {
                     return "/";

@@ -140,6 +140,8 @@ public final class RequestPath {
             } else {
                 if (v == '/' || v == '\\') {
                     flags |= ENCODED_SLASH;
+                } else if (v == ';') {
+                    flags |= PATH_PARAMS; // %3B: a server that decodes before it drops ;params reads a ';'
                 }
                 decoded.append('%').append(HEX[v >> 4]).append(HEX[v & 15]);
             }

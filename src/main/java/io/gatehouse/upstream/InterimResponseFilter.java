@@ -14,7 +14,9 @@ import io.netty.util.ReferenceCountUtil;
  * connection. Vert.x 4.5 understands only 100 and 103 as interim; any other 1xx it takes for the final
  * response, leaving the real one to answer the next request on the pooled connection. This handler drops
  * such a 1xx (and the empty LastHttpContent the codec emits after it), and fails + closes the connection
- * on a 101, which the gateway never asks for (it strips Upgrade/Connection).
+ * on a 101, which the gateway never asks for (it strips Upgrade/Connection). A HEAD answered with an interim
+ * response keeps its pairing: Netty 4.1.133's codec checks for 1xx before it takes the request's method off its
+ * queue (checked on the jar: HEAD, 102, 200 with a Content-Length and no body, then a GET decode correctly).
  * One instance per channel (stateful, not @Sharable); runs on the channel's event loop only.
  */
 public final class InterimResponseFilter extends ChannelInboundHandlerAdapter {

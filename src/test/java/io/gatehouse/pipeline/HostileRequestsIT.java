@@ -171,6 +171,8 @@ class HostileRequestsIT {
         int before = echo.requests.get();
         byte[] body = "5\r\nhello\r\n0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
         assertEquals(501, RawHttp.send(gw.port, List.of("POST /echo/x HTTP/1.1", "Host: localhost",
+                "Transfer-Encoding: xchunked"), "hello".getBytes()).status());
+        assertEquals(400, RawHttp.send(gw.port, List.of("POST /echo/x HTTP/1.1", "Host: localhost",
                 "Transfer-Encoding: xchunked", "Content-Length: 5"), "hello".getBytes()).status());
         assertEquals(501, RawHttp.send(gw.port, List.of("POST /echo/x HTTP/1.1", "Host: localhost",
                 "Transfer-Encoding: gzip, chunked"), body).status());
@@ -184,6 +186,20 @@ class HostileRequestsIT {
                 "Transfer-Encoding: chunked"), body);
         assertEquals(200, ok.status(), ok.body());
         assertEquals(5, ok.json().getInteger("bodyLength"));
+    }
+
+    @Test
+    void chunkedBesideAContentLengthIsRefusedWhateverTheVersionSaysSoNothingIsSmuggledUpstream() throws Exception {
+        String smuggled = "GET /echo/smuggled HTTP/1.1\r\nHost: t\r\nX-A: b\r\n\r\n";
+        byte[] body = (Integer.toHexString(smuggled.length()) + "\r\n" + smuggled + "\r\n0\r\n\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        int before = echo.requests.get();
+        for (String version : new String[] {"HTTP/1.0", "HTTP/1.2", "HTTP/1.1"}) {
+            RawHttp.Response r = RawHttp.send(gw.port, List.of("POST /echo/x " + version, "Host: localhost",
+                    "Transfer-Encoding: chunked", "Content-Length: 0"), body);
+            assertEquals(400, r.status(), version + ": " + r.body());
+        }
+        assertEquals(before, echo.requests.get(), "a request with both framings, or the one hidden in it, went upstream");
     }
 
     @Test
@@ -353,6 +369,14 @@ class HostileRequestsIT {
     }
 
     @Test
+    void anUnderscoreSpellingOfTheKeyHeaderCountsAsASecondCopy() throws Exception {
+        int before = echo.requests.get();
+        RawHttp.Response r = get("/keyed/x", "X-API-Key: " + KEY, "X_API_Key: someone-else");
+        assertEquals(400, r.status(), r.body());
+        assertEquals(before, echo.requests.get());
+    }
+
+    @Test
     void repeatedCredentialHeadersAreRefused() throws Exception {
         int before = echo.requests.get();
         List<RawHttp.Response> answers = new ArrayList<>();
@@ -369,11 +393,39 @@ class HostileRequestsIT {
     // Hosts
 
     @Test
+    void stripPrefixFollowsRoutingInIgnoringCase() throws Exception {
+        assertEquals("/x", get("/BARE/x").json().getString("uri"));
+    }
+
+    @Test
+    void anEncodedSemicolonIsAPathParameterToo() throws Exception {
+        assertEquals(400, get("/j/admin%3Bx/secret").status());
+        assertEquals(400, get("/j/admin%3bx/secret", "X-API-Key: " + KEY).status());
+    }
+
+    @Test
+    void withSeveralForwardedForLinesFromATrustedProxyTheClientIsTheRightMostUntrusted() throws Exception {
+        List<String> head = List.of("GET /echo/xff HTTP/1.1", "Host: localhost", "X-Request-ID: xff-lines-1",
+                "X-Forwarded-For: 6.6.6.6", "X-Forwarded-For: 203.0.113.7");
+        assertEquals(200, RawHttp.sendFrom("127.0.0.2", gw.port, head, null).status());
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String line = null;
+        while (line == null && System.nanoTime() < deadline) {
+            line = gw.output().lines().filter(l -> l.contains("\"xff-lines-1\"")).findFirst().orElse(null);
+            Thread.sleep(20);
+        }
+        assertTrue(line != null && line.contains("\"client\":\"203.0.113.7\""), "access log: " + line);
+    }
+
+    @Test
     void twoHostHeadersOrABadHostAreRefused() throws Exception {
         assertEquals(400, RawHttp.send(gw.port, List.of("GET /keyed/x HTTP/1.1", "Host: a.example.com",
                 "Host: b.example.com"), null).status());
         assertEquals(400, RawHttp.send(gw.port, List.of("GET /n/x HTTP/1.1", "Host: [api.example.com]"), null).status());
         assertEquals(400, RawHttp.send(gw.port, List.of("GET /n/x HTTP/1.1", "Host: user@api.example.com"), null).status());
+        assertEquals(400, RawHttp.send(gw.port, List.of("GET /n/x HTTP/1.1", "Host: api.example.com.."), null).status());
+        assertEquals(400, RawHttp.send(gw.port, List.of("GET /n/x HTTP/1.1", "Host: .example.com"), null).status());
+        assertEquals(200, RawHttp.send(gw.port, List.of("GET /n/x HTTP/1.1", "Host: api.example.com."), null).status());
         assertEquals(200, RawHttp.send(gw.port, List.of("GET /n/x HTTP/1.1", "Host: [::1]:8080"), null).status());
     }
 }

@@ -93,6 +93,7 @@ class RequestPathTest {
         assertEquals(RequestPath.PATH_PARAMS, params.flags());
         assertEquals("/items/list", RequestPath.of("/items;v=2/list").matchPath());
         assertEquals(0, RequestPath.of("/plain").flags());
+        assertEquals(RequestPath.PATH_PARAMS, RequestPath.of("/admin%3Bx/secret").flags(), "an encoded ';' too");
     }
 
     @Test
