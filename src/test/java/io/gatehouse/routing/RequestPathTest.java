@@ -104,4 +104,14 @@ class RequestPathTest {
         assertFalse(RequestPath.isSafeQuery("a=\u0000"));
         assertFalse(RequestPath.isSafeQuery("a=\u00e9"));
     }
+
+    @Test
+    void dotSegmentsHiddenInsideOneSegmentAreFoundByOneScan() {
+        for (String hidden : new String[] {"..%2Fx", "x%2F..", ".%5Cx", "..;x", "x;.", "..%3Bx", "..%2f", ".."}) {
+            assertTrue(RequestPath.hidesDotSegment(hidden), hidden);
+        }
+        for (String fine : new String[] {"...", "..x", "x..", "a%2Fb", "v1..v2", "%2F", ";x", "x%2", "x%"}) {
+            assertFalse(RequestPath.hidesDotSegment(fine), fine);
+        }
+    }
 }
