@@ -5,7 +5,8 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.impl.ConnectionBase;
 
 /**
- * HTTP/1.x connections the gateway is closing after an answer because their framing is in doubt. Vert.x hands the
+ * Connections the gateway is closing: HTTP/1.x ones after an answer because their framing is in doubt, and, while
+ * draining, HTTP/2 ones once told to go (GOAWAY). Vert.x hands the
  * next pipelined request to the handler as soon as a response ends, before the close can happen: a request that
  * follows a refused one on such a connection (perhaps smuggled in its body) must never be served.
  */
@@ -20,6 +21,12 @@ final class ClosingConnections {
         if (request.connection() instanceof ConnectionBase connection) {
             connection.channel().attr(CLOSING).set(Boolean.TRUE);
         }
+    }
+
+    /** Marks the request's connection; whether this call was the first to (so a GOAWAY goes out once). */
+    static boolean markOnce(HttpServerRequest request) {
+        return !(request.connection() instanceof ConnectionBase connection)
+                || connection.channel().attr(CLOSING).setIfAbsent(Boolean.TRUE) == null;
     }
 
     /** Whether the request arrived on a connection being closed (then it is dropped unanswered). */

@@ -46,8 +46,8 @@ public class TrafficDrain {
         }
         if (request.version() != HttpVersion.HTTP_2) {
             request.connection().close();
-        } else {
-            request.connection().goAway(0); // NO_ERROR, last stream = the last the client created
+        } else if (ClosingConnections.markOnce(request)) {
+            request.connection().goAway(0); // NO_ERROR, last stream = the last the client created; once per connection
         }
     }
 
