@@ -25,6 +25,8 @@ public final class Exchange {
     private String clientIp;
     private String peerIp;
     private Boolean trustedPeer;
+    private String authority;
+    private boolean authorityRead;
     private CompiledRoute route;
     private String[] params;
     private String rest;
@@ -124,7 +126,11 @@ public final class Exchange {
 
     /** The host the client asked for, as sent (URI authority, Host or :authority), or null. */
     public String authority() {
-        return GatewayHandler.rawHost(request);
+        if (!authorityRead) {
+            authority = GatewayHandler.rawHost(request);
+            authorityRead = true;
+        }
+        return authority;
     }
 
     /** The normalized request path (dot segments resolved), which routing matched. */

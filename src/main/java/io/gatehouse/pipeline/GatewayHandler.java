@@ -64,9 +64,6 @@ public class GatewayHandler implements Handler<RoutingContext> {
     @Override
     public void handle(RoutingContext rc) {
         HttpServerRequest request = rc.request();
-        if (request.version() != io.vertx.core.http.HttpVersion.HTTP_2 && ClosingConnections.isClosing(request)) {
-            return; // pipelined behind a refused request whose framing was in doubt: the connection is closing
-        }
         long start = System.nanoTime();
         GatewaySnapshot snapshot = state.current();
         RequestPath requestPath = RequestPath.of(request.path());
@@ -91,7 +88,7 @@ public class GatewayHandler implements Handler<RoutingContext> {
             ex.respondError(503, "not_ready", "the gateway has no configuration loaded yet");
             return;
         }
-        RequestChecks.Refusal refusal = RequestChecks.refusal(request);
+        RequestChecks.Refusal refusal = RequestChecks.refusal(request, ex.authority());
         if (refusal != null) {
             snapshot.unmatchedMetrics().started();
             ex.respondError(refusal.status(), refusal.code(), refusal.message());
@@ -107,7 +104,7 @@ public class GatewayHandler implements Handler<RoutingContext> {
             ex.respondError(413, "body_too_large", "the request body is larger than " + maxBodyBytes + " bytes");
             return;
         }
-        RouteMatch<CompiledRoute> match = snapshot.routes().match(request.method().name(), host(request),
+        RouteMatch<CompiledRoute> match = snapshot.routes().match(request.method().name(), host(ex.authority()),
                 requestPath.matchPath(), request::getHeader);
         switch (match.kind()) {
             case FOUND -> {
@@ -194,11 +191,12 @@ public class GatewayHandler implements Handler<RoutingContext> {
 
     /**
      * The host the request is for, as sent: for an absolute-form target the URI's authority (RFC 9112 §3.2.2: the
-     * Host header is then ignored), else the Host header, else HTTP/2's :authority; null when there is none.
+     * Host header is then ignored), else the Host header; on HTTP/2 its :authority (Vert.x takes the Host header when
+     * :authority is absent); null when there is none. Read once per request, through {@link Exchange#authority()}.
      */
     static String rawHost(HttpServerRequest request) {
         if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2 && request.authority() != null) {
-            io.vertx.core.net.HostAndPort authority = request.authority(); // :authority (or Host when it is absent)
+            io.vertx.core.net.HostAndPort authority = request.authority();
             return authority.port() >= 0 ? authority.host() + ":" + authority.port() : authority.host();
         }
         String uri = request.uri();
@@ -213,20 +211,14 @@ public class GatewayHandler implements Handler<RoutingContext> {
                 return uri.substring(start, end);
             }
         }
-        String host = request.getHeader("Host");
-        if (host == null && request.authority() != null) {
-            io.vertx.core.net.HostAndPort authority = request.authority(); // HTTP/2 carries it as :authority
-            host = authority.port() >= 0 ? authority.host() + ":" + authority.port() : authority.host();
-        }
-        return host;
+        return request.getHeader("Host");
     }
 
     /**
      * The host for route matching: without port and without a trailing dot ({@code api.example.com.} is the same
      * name), lower case; null when absent.
      */
-    static String host(HttpServerRequest request) {
-        String host = rawHost(request);
+    static String host(String host) {
         if (host == null) {
             return null;
         }

@@ -29,7 +29,8 @@ final class RequestChecks {
             "the only transfer coding accepted is a single 'chunked'");
 
     /** Why the request is refused, or null. */
-    static Refusal refusal(HttpServerRequest request) {
+    /** @param authority the host the request is for, as sent ({@link Exchange#authority()}) */
+    static Refusal refusal(HttpServerRequest request, String authority) {
         // Framing first: a Transfer-Encoding that is not a single chunked decides that the connection is closed.
         if (request.version() != HttpVersion.HTTP_2 && request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
             if (request.version() == HttpVersion.HTTP_1_0) {
@@ -44,7 +45,7 @@ final class RequestChecks {
                 return coding;
             }
         }
-        String why = badRequest(request);
+        String why = badRequest(request, authority);
         return why == null ? null : Refusal.badRequest(why);
     }
 
@@ -80,7 +81,7 @@ final class RequestChecks {
         return null;
     }
 
-    private static String badRequest(HttpServerRequest request) {
+    private static String badRequest(HttpServerRequest request, String authority) {
         String method = request.method().name();
         for (int i = 0; i < method.length(); i++) {
             char c = method.charAt(i);
@@ -99,7 +100,7 @@ final class RequestChecks {
                 return bad;
             }
             String host = request.headers().get(HttpHeaders.HOST);
-            if (host != null && request.authority() != null && !host.equalsIgnoreCase(GatewayHandler.rawHost(request))) {
+            if (host != null && authority != null && !host.equalsIgnoreCase(authority)) {
                 return "the Host header differs from :authority"; // RFC 9113 §8.3.1
             }
         } else {
@@ -110,8 +111,7 @@ final class RequestChecks {
                 return "a header line has no name"; // ": a" passes Netty's decoder, and upstreams choke on it
             }
         }
-        String host = GatewayHandler.rawHost(request);
-        if (host != null && !validHost(host)) {
+        if (authority != null && !validHost(authority)) {
             return "the Host is not a valid host name or address";
         }
         return null;

@@ -11,9 +11,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.Handler;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -106,12 +104,7 @@ public class TrafficServer {
                 Router router = Router.router(vertx);
                 // POST /auth/token (auth.issuer) before the catch-all; without auth.issuer it goes to the gateway
                 // (two routes: Vert.x Web wants a body handler first on its route; the gate's next() is the second)
-                Handler<RoutingContext> gate = tokens.gate(handler);
-                router.post(TokenEndpoint.PATH).handler(rc -> {
-                    if (!ClosingConnections.isClosing(rc.request())) { // as in GatewayHandler: not behind a refusal
-                        gate.handle(rc);
-                    }
-                });
+                router.post(TokenEndpoint.PATH).handler(tokens.gate(handler));
                 router.post(TokenEndpoint.PATH)
                         .handler(TokenEndpoint.bodyHandler())
                         .handler(tokens::handle)
@@ -122,7 +115,14 @@ public class TrafficServer {
                 HttpServer server = vertx.createHttpServer(options)
                         .connectionHandler(HttpVersions::install)
                         .invalidRequestHandler(protocolErrors::invalidRequest)
-                        .requestHandler(router);
+                        .requestHandler(request -> {
+                            // Pipelined behind a request refused for doubtful framing: the connection is closing, and
+                            // nothing on it is served, on any route (Vert.x hands it over as the refusal ends).
+                            if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2
+                                    || !ClosingConnections.isClosing(request)) {
+                                router.handle(request);
+                            }
+                        });
                 server.listen().onSuccess(s -> {
                     actualPort.set(s.actualPort());
                     started.complete();

@@ -333,12 +333,12 @@ public class UpstreamProxy {
         ex.runResponseFilters();
         // An HTTP/1.0 client cannot take chunked: a body without a length is delimited by closing the connection
         // (Vert.x would otherwise keep a keep-alive connection open, and the client would wait for the end forever).
-        boolean closeAfter = false;
-        if (!response.headers().contains(HttpHeaders.CONTENT_LENGTH) && hasBody(ex.request().method(), status)) {
+        boolean withoutLength = !response.headers().contains(HttpHeaders.CONTENT_LENGTH)
+                && hasBody(ex.request().method(), status);
+        if (withoutLength) {
             response.setChunked(true);
-            closeAfter = ex.request().version() == io.vertx.core.http.HttpVersion.HTTP_1_0;
         }
-        boolean closeConnection = closeAfter;
+        boolean closeConnection = withoutLength && ex.request().version() == io.vertx.core.http.HttpVersion.HTTP_1_0;
         watch.bodyStarted(response);
         // An upstream that breaks off mid-body must not look like a complete response (a final empty chunk would
         // tell the client, and any cache, that the truncated body is whole): the relay leaves it open, we reset it.

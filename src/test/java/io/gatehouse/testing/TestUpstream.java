@@ -34,6 +34,8 @@ public final class TestUpstream implements AutoCloseable {
     private final Vertx vertx;
     private final HttpServer server;
     public final AtomicInteger requests = new AtomicInteger();
+    /** {@code /upload} requests whose body arrived to its end (an upload reset mid-body is not counted). */
+    public final AtomicInteger uploadsCompleted = new AtomicInteger();
     /** Set through {@code /control?health=N&fail=N}: the status /health answers, and (if not 0) every other path. */
     private volatile int healthStatus = 200;
     private volatile int failStatus = 0;
@@ -232,7 +234,10 @@ public final class TestUpstream implements AutoCloseable {
             crc.update(bytes);
             count[0] += bytes.length;
         });
-        req.endHandler(v -> req.response().putHeader("Content-Type", "application/json")
-                .end(new JsonObject().put("bytes", count[0]).put("crc", crc.getValue()).encode()));
+        req.endHandler(v -> {
+            uploadsCompleted.incrementAndGet();
+            req.response().putHeader("Content-Type", "application/json")
+                    .end(new JsonObject().put("bytes", count[0]).put("crc", crc.getValue()).encode());
+        });
     }
 }
