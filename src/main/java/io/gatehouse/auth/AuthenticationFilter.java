@@ -1,19 +1,19 @@
 package io.gatehouse.auth;
 
-import io.gatehouse.config.RouteConfig;
-import io.gatehouse.observe.AuthMetrics;
-import io.gatehouse.pipeline.CompiledRoute;
+import io.gatehouse.pipeline.AttributeKey;
 import io.gatehouse.pipeline.Exchange;
 import io.gatehouse.pipeline.GatewayFilter;
-import io.vertx.core.Context;
+import io.gatehouse.pipeline.HeaderNames;
+import io.gatehouse.pipeline.LocalReply;
+import io.gatehouse.pipeline.UpstreamRequest;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
-import jakarta.inject.Singleton;
+
+import java.util.List;
 
 /**
- * Authenticates requests on routes with {@code auth: api-key | jwt | any}.
+ * One route's authentication and authorization, compiled when the config is loaded ({@link AuthFilters}).
  * <ul>
  * <li>{@code api-key}: the key in the configured header must be one of {@code auth.api-keys}; a missing or unknown
  * key is answered with 401 and the challenge {@code ApiKey header="X-API-Key"}.</li>
@@ -22,44 +22,58 @@ import jakarta.inject.Singleton;
  * (RFC 6750 §3).</li>
  * <li>{@code any}: whichever credential is presented — the API key when its header is there, otherwise the
  * bearer token; with neither, 401 with both challenges.</li>
+ * <li>{@code roles}: the caller must hold one of them, or 403.</li>
  * </ul>
  * The upstream is never called on a 401, and a presented credential is never echoed. A request with two copies
- * of a credential header is refused (400). Only the credential that decided goes upstream: the proxy removes the
- * other credential header ({@link Exchange#verifiedCredential()}), so a forged bearer token riding along with a
- * valid key never reaches an upstream that would read it. An accepted credential puts its
- * {@link Principal} on the exchange. Key store and verifier come from the request's snapshot (compiled once per
- * config), so a reload that changes them applies to new requests at once.
+ * of a credential header is refused (400). An accepted credential puts its {@link Principal} on the exchange
+ * ({@link Exchange#CALLER}). In the upstream-request phase the identity headers are set, and only the credential
+ * that decided goes upstream (a forged bearer token riding along with a valid key never reaches an upstream that
+ * would read it); with {@code forward-credentials: false}, none does.
  */
-@Singleton
-public class AuthenticationFilter implements GatewayFilter {
+final class AuthenticationFilter implements GatewayFilter {
     static final String WWW_AUTHENTICATE = "WWW-Authenticate";
     static final String BEARER_CHALLENGE = "Bearer realm=\"gatehouse\"";
     private static final String BEARER = "Bearer ";
+    /** The request header whose credential authentication checked (the API-key header or Authorization). */
+    static final AttributeKey<String> VERIFIED_CREDENTIAL = AttributeKey.of("auth.verified-credential");
 
-    @Override
-    public int order() {
-        return ORDER_AUTHENTICATION;
+    private final RouteAuth settings;
+    private final boolean authenticates;
+    private final boolean keysAllowed;
+    private final boolean jwtAllowed;
+    private final List<String> roles;
+    private final ApiKeyStore keys;
+    private final JwtVerifier jwt;
+    private final AuthMetrics metrics;
+    /** The API-key header of the config (also removed when credentials stay here), or null. */
+    private final String apiKeyHeader;
+
+    AuthenticationFilter(RouteAuth settings, ApiKeyStore keys, JwtVerifier jwt, AuthMetrics metrics) {
+        this.settings = settings;
+        this.authenticates = settings.authenticated();
+        String auth = settings.mode();
+        this.keysAllowed = RouteAuth.API_KEY.equals(auth) || RouteAuth.ANY.equals(auth);
+        this.jwtAllowed = RouteAuth.JWT.equals(auth) || RouteAuth.ANY.equals(auth);
+        this.roles = settings.roles();
+        this.keys = keys;
+        this.jwt = jwt;
+        this.metrics = metrics;
+        this.apiKeyHeader = keys == null ? null : keys.header();
+    }
+
+    RouteAuth settings() {
+        return settings;
     }
 
     @Override
-    public boolean appliesTo(RouteConfig route) {
-        return route.authenticated();
-    }
-
-    @Override
-    public Future<Void> onRequest(Exchange exchange) {
-        CompiledRoute route = exchange.route();
-        AuthMetrics metrics = route.authMetrics();
-        String auth = route.config().auth();
-        ApiKeyStore keys = exchange.snapshot().apiKeys();
-        JwtVerifier jwt = exchange.snapshot().jwt();
-        boolean keysAllowed = RouteConfig.AUTH_API_KEY.equals(auth) || RouteConfig.AUTH_ANY.equals(auth);
-        boolean jwtAllowed = RouteConfig.AUTH_JWT.equals(auth) || RouteConfig.AUTH_ANY.equals(auth);
+    public Future<LocalReply> onRequest(Exchange exchange) {
+        if (!authenticates) {
+            return CONTINUE; // on this route the filter only keeps credentials from the upstream
+        }
         if ((keysAllowed && keys == null) || (jwtAllowed && jwt == null)) {
             // The config parser refuses such a route; refuse rather than let it through.
             metrics.invalid();
-            exchange.respondError(401, "unauthorized", "the credentials this route needs are not configured");
-            return Future.succeededFuture();
+            return reply(LocalReply.error(401, "unauthorized", "the credentials this route needs are not configured"));
         }
         // Two copies of a credential header: which one counts would be up to each reader (the gateway checks the
         // first, an upstream framework may take the last). Refused, whichever is valid.
@@ -67,21 +81,23 @@ public class AuthenticationFilter implements GatewayFilter {
                 : jwtAllowed && repeated(exchange, HttpHeaders.AUTHORIZATION) ? "Authorization" : null;
         if (repeatedHeader != null) {
             metrics.invalid();
-            exchange.respondError(400, "bad_request", "more than one " + repeatedHeader + " header");
-            return Future.succeededFuture();
+            return reply(LocalReply.error(400, "bad_request", "more than one " + repeatedHeader + " header"));
         }
         if (keysAllowed) {
             String presented = exchange.request().getHeader(keys.header());
             if (presented != null && !presented.isEmpty()) {
-                exchange.verifiedCredential(keys.header());
+                exchange.put(VERIFIED_CREDENTIAL, keys.header());
                 return accept(exchange, keys.find(presented), "the API key is not valid", keys.challenge());
             }
         }
         if (jwtAllowed) {
             String token = bearerToken(exchange.request().getHeader(HttpHeaders.AUTHORIZATION));
             if (token != null) {
-                exchange.verifiedCredential(HttpHeaders.AUTHORIZATION.toString());
-                return verify(exchange, jwt, token);
+                exchange.put(VERIFIED_CREDENTIAL, HttpHeaders.AUTHORIZATION.toString());
+                Future<JwtVerifier.Result> pending = jwt.verifyAsync(token);
+                // An unknown kid waits for the JWKS refetch; the chain resumes on this request's event loop.
+                return pending.isComplete() ? verified(exchange, pending.result())
+                        : pending.compose(result -> verified(exchange, result));
             }
         }
         metrics.missing();
@@ -91,69 +107,71 @@ public class AuthenticationFilter implements GatewayFilter {
         String challenge = !jwtAllowed ? keys.challenge()
                 : !keysAllowed ? BEARER_CHALLENGE
                 : BEARER_CHALLENGE + ", " + keys.challenge();
-        exchange.respondError(401, "unauthorized", message, WWW_AUTHENTICATE, challenge);
-        return Future.succeededFuture();
+        return reply(LocalReply.error(401, "unauthorized", message).header(WWW_AUTHENTICATE, challenge));
+    }
+
+    @Override
+    public Future<Void> onUpstreamRequest(Exchange exchange, UpstreamRequest request) {
+        MultiMap headers = request.headers();
+        Principal principal = (Principal) exchange.caller();
+        if (principal != null) {
+            headers.set(AuthHeaders.USER_ID, principal.id());
+            headers.set(AuthHeaders.USER_ROLE, principal.rolesHeader());
+            headers.set(AuthHeaders.AUTHENTICATED, "true");
+            // Only the credential that was verified goes on: not a forged token riding along with a valid key.
+            String verified = exchange.get(VERIFIED_CREDENTIAL);
+            if (apiKeyHeader != null && !apiKeyHeader.equalsIgnoreCase(verified)) {
+                HeaderNames.remove(headers, apiKeyHeader);
+            }
+            if (!HttpHeaders.AUTHORIZATION.toString().equalsIgnoreCase(verified)) {
+                HeaderNames.remove(headers, HttpHeaders.AUTHORIZATION);
+            }
+        }
+        if (!settings.forwardCredentials()) {
+            if (apiKeyHeader != null) {
+                HeaderNames.remove(headers, apiKeyHeader); // X_API_Key too: CGI-style upstreams read it as the same
+            }
+            HeaderNames.remove(headers, HttpHeaders.AUTHORIZATION);
+        }
+        return DONE;
+    }
+
+    private static Future<LocalReply> reply(LocalReply reply) {
+        return Future.succeededFuture(reply);
     }
 
     private static boolean repeated(Exchange exchange, CharSequence header) {
         // X_API_Key counts as a copy of X-API-Key: CGI-style upstreams read both as HTTP_X_API_KEY
-        return io.gatehouse.pipeline.HeaderNames.count(exchange.request().headers(), header) > 1;
+        return HeaderNames.count(exchange.request().headers(), header) > 1;
     }
 
-    private static Future<Void> verify(Exchange exchange, JwtVerifier jwt, String token) {
-        Future<JwtVerifier.Result> pending = jwt.verifyAsync(token);
-        if (pending.isComplete()) {
-            return verified(exchange, pending.result());
-        }
-        // An unknown kid: the JWKS is being refetched. Resume on this request's own context (event loop).
-        Context context = Vertx.currentContext();
-        Promise<Void> done = Promise.promise();
-        pending.onComplete(ar -> {
-            Runnable resume = () -> {
-                if (ar.failed()) {
-                    done.fail(ar.cause());
-                } else {
-                    verified(exchange, ar.result()).onComplete(done);
-                }
-            };
-            if (context == null || Vertx.currentContext() == context) {
-                resume.run();
-            } else {
-                context.runOnContext(v -> resume.run());
-            }
-        });
-        return done.future();
-    }
-
-    private static Future<Void> verified(Exchange exchange, JwtVerifier.Result result) {
+    private Future<LocalReply> verified(Exchange exchange, JwtVerifier.Result result) {
         if (result.ok()) {
             return accept(exchange, result.principal(), null, null);
         }
-        AuthMetrics metrics = exchange.route().authMetrics();
         switch (result.failure()) {
             case EXPIRED -> metrics.expired();
             case BAD_SIGNATURE -> metrics.badSignature();
             default -> metrics.invalid();
         }
         // Never echo the token: error bodies end up in client logs and screenshots.
-        exchange.respondError(401, "unauthorized", result.description(), WWW_AUTHENTICATE,
-                "Bearer error=\"invalid_token\", error_description=\"" + result.description() + "\"");
-        return Future.succeededFuture();
+        return reply(LocalReply.error(401, "unauthorized", result.description()).header(WWW_AUTHENTICATE,
+                "Bearer error=\"invalid_token\", error_description=\"" + result.description() + "\""));
     }
 
-    private static Future<Void> accept(Exchange exchange, Principal principal, String invalidMessage, String challenge) {
-        CompiledRoute route = exchange.route();
+    private Future<LocalReply> accept(Exchange exchange, Principal principal, String invalidMessage, String challenge) {
         if (principal == null) {
-            route.authMetrics().invalid();
+            metrics.invalid();
             // Never echo the presented key: error bodies end up in client logs and screenshots.
-            exchange.respondError(401, "unauthorized", invalidMessage, WWW_AUTHENTICATE, challenge);
-            return Future.succeededFuture();
+            return reply(LocalReply.error(401, "unauthorized", invalidMessage).header(WWW_AUTHENTICATE, challenge));
         }
-        exchange.principal(principal);
-        if (route.config().roles().isEmpty()) {
-            route.authMetrics().ok(); // otherwise authorization records the request's outcome
+        exchange.put(Exchange.CALLER, principal);
+        if (!roles.isEmpty() && !principal.holdsAny(roles)) {
+            metrics.forbidden();
+            return reply(LocalReply.error(403, "forbidden", "the credential does not hold a role this route needs"));
         }
-        return Future.succeededFuture();
+        metrics.ok();
+        return CONTINUE;
     }
 
     /**

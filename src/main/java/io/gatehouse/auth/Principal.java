@@ -1,5 +1,7 @@
 package io.gatehouse.auth;
 
+import io.gatehouse.pipeline.Caller;
+
 import java.util.List;
 
 /**
@@ -10,7 +12,7 @@ import java.util.List;
  * @param roles the roles held, in config order (sent upstream comma-joined as {@code X-User-Role})
  * @param tier  the tier, or null
  */
-public record Principal(String id, List<String> roles, String tier) {
+public record Principal(String id, List<String> roles, String tier) implements Caller {
     public Principal {
         roles = List.copyOf(roles);
     }

@@ -1,24 +1,24 @@
 package io.gatehouse.auth;
 
-import io.gatehouse.pipeline.GatewaySnapshot;
-import io.gatehouse.pipeline.GatewayState;
-import io.gatehouse.pipeline.RequestIds;
-import io.vertx.core.Handler;
-import io.vertx.core.MultiMap;
+import io.gatehouse.pipeline.Exchange;
+import io.gatehouse.pipeline.GatewayFilter;
+import io.gatehouse.pipeline.LocalReply;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
-import jakarta.inject.Inject;
-import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * {@code POST /auth/token} on the traffic port when {@code auth.issuer} is configured: the OAuth2 client credentials
@@ -26,88 +26,94 @@ import java.util.Locale;
  * header, as {@code client_secret} (with {@code client_id} = the key's id) in the form, or as HTTP Basic
  * {@code client_id:client_secret} — and gets {@code {"access_token": …, "token_type": "Bearer", "expires_in": …}}.
  * Errors follow RFC 6749 §5.2: 400 {@code invalid_request} / {@code unsupported_grant_type}, 401
- * {@code invalid_client}. Without {@code auth.issuer} the request goes on to the gateway like any other (404 unless a
- * route matches).
+ * {@code invalid_client}, 413 for a body over {@value #MAX_BODY_BYTES} bytes.
+ *
+ * <p>A filter of the global stage, so the endpoint has what every request has (the access log, metrics under the
+ * route label {@value #LABEL}, the drain count, global limits) and answers with a local reply. Without
+ * {@code auth.issuer} it is not in the chain, and the path is routed like any other (404 unless a route matches).
  */
-@Singleton
-public class TokenEndpoint {
-    public static final String PATH = "/auth/token";
+final class TokenEndpoint implements GatewayFilter {
+    static final String PATH = "/auth/token";
+    static final String LABEL = "auth-token";
     /** A client credentials form is a few dozen bytes; anything near this is not one. */
-    public static final long MAX_BODY_BYTES = 4096;
+    static final int MAX_BODY_BYTES = 4096;
     private static final Logger LOG = Logger.getLogger(TokenEndpoint.class);
     private static final String FORM = "application/x-www-form-urlencoded";
 
-    @Inject
-    GatewayState state;
+    private final TokenIssuer issuer;
+    private final ApiKeyStore keys;
+    private final Vertx vertx;
 
-    /**
-     * The first route's handler: on to the next route (body handler, endpoint) when issuing is on, else straight to
-     * {@code orElse} (the gateway's catch-all), with the body untouched.
-     */
-    public Handler<RoutingContext> gate(Handler<RoutingContext> orElse) {
-        return ctx -> {
-            GatewaySnapshot snapshot = state.current();
-            if (snapshot != null && snapshot.issuer() != null) {
-                ctx.put(GatewaySnapshot.class.getName(), snapshot);
-                ctx.next();
-            } else {
-                orElse.handle(ctx);
-            }
-        };
+    TokenEndpoint(TokenIssuer issuer, ApiKeyStore keys, Vertx vertx) {
+        this.issuer = issuer;
+        this.keys = keys;
+        this.vertx = vertx;
     }
 
-    public static BodyHandler bodyHandler() {
-        return BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES).setMergeFormAttributes(false)
-                .setHandleFileUploads(false);
-    }
-
-    /** Renders the failures of the route (a body over the limit: 413) as OAuth2 JSON errors. */
-    public void failure(RoutingContext ctx) {
-        int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
-        if (ctx.response().headWritten()) {
-            ctx.response().reset();
-            return;
+    @Override
+    public Future<LocalReply> onRequest(Exchange exchange) {
+        HttpServerRequest request = exchange.request();
+        if (request.method() != HttpMethod.POST || !PATH.equals(exchange.path())) {
+            return CONTINUE;
         }
-        if (status == 413) {
-            error(ctx, 413, "invalid_request", "the request body is larger than " + MAX_BODY_BYTES + " bytes");
-        } else if (status >= 500) {
-            LOG.errorf(ctx.failure(), "token endpoint failed");
-            error(ctx, 500, "server_error", "the token could not be issued");
-        } else {
-            error(ctx, status, "invalid_request", "the request is not valid");
+        exchange.label(LABEL);
+        if (keys == null) {
+            return Future.succeededFuture(error(500, "server_error", "no API keys are configured to issue tokens for"));
         }
-    }
-
-    public void handle(RoutingContext ctx) {
-        GatewaySnapshot snapshot = ctx.get(GatewaySnapshot.class.getName());
-        TokenIssuer issuer = snapshot.issuer();
-        ApiKeyStore keys = snapshot.apiKeys();
-        HttpServerRequest request = ctx.request();
         String type = request.getHeader(HttpHeaders.CONTENT_TYPE);
         if (type == null || !type.toLowerCase(Locale.ROOT).startsWith(FORM)) {
-            error(ctx, 400, "invalid_request", "the body must be " + FORM);
-            return;
+            return Future.succeededFuture(error(400, "invalid_request", "the body must be " + FORM));
         }
-        MultiMap form = request.formAttributes();
+        return readForm(exchange).transform(ar -> ar.failed()
+                ? done(error(400, "invalid_request", "the request body could not be read"))
+                : ar.result() == null
+                ? done(error(413, "invalid_request", "the request body is larger than " + MAX_BODY_BYTES + " bytes"))
+                : answer(request, ar.result()));
+    }
+
+    /** The form, read within {@link #MAX_BODY_BYTES}; null when the body is larger. */
+    private static Future<Map<String, List<String>>> readForm(Exchange exchange) {
+        HttpServerRequest request = exchange.request();
+        if (!exchange.hasBody()) {
+            return Future.succeededFuture(Map.of());
+        }
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null && (length.length() > 9 || Long.parseLong(length.trim()) > MAX_BODY_BYTES)) {
+            return Future.succeededFuture(null); // (a Content-Length that is not a number was refused before)
+        }
+        Promise<Map<String, List<String>>> form = Promise.promise();
+        Buffer body = Buffer.buffer();
+        request.handler(chunk -> {
+            body.appendBuffer(chunk);
+            if (body.length() > MAX_BODY_BYTES) {
+                request.handler(null);
+                form.tryComplete(null);
+            }
+        });
+        request.exceptionHandler(err -> form.tryFail(err));
+        request.endHandler(v -> form.tryComplete(new QueryStringDecoder(body.toString(StandardCharsets.UTF_8), false)
+                .parameters()));
+        request.resume();
+        return form.future();
+    }
+
+    private Future<LocalReply> answer(HttpServerRequest request, Map<String, List<String>> form) {
         for (String name : List.of("grant_type", "client_id", "client_secret")) {
-            if (form.getAll(name).size() > 1) {
-                error(ctx, 400, "invalid_request", name + " is given more than once");
-                return;
+            if (form.getOrDefault(name, List.of()).size() > 1) {
+                return done(error(400, "invalid_request", name + " is given more than once"));
             }
         }
-        String grant = form.get("grant_type");
+        String grant = first(form, "grant_type");
         if (grant == null || grant.isEmpty()) {
-            error(ctx, 400, "invalid_request", "grant_type is required");
-            return;
+            return done(error(400, "invalid_request", "grant_type is required"));
         }
         if (!"client_credentials".equals(grant)) {
-            error(ctx, 400, "unsupported_grant_type", "only grant_type=client_credentials is supported");
-            return;
+            return done(error(400, "unsupported_grant_type", "only grant_type=client_credentials is supported"));
         }
         // The client's credential: the API-key header, client_secret in the form, or HTTP Basic — exactly one.
         String headerKey = request.getHeader(keys.header());
-        String clientId = form.get("client_id");
-        String secret = form.get("client_secret");
+        String clientId = first(form, "client_id");
+        String secret = first(form, "client_secret");
         String basicId = null;
         String basicSecret = null;
         String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
@@ -124,22 +130,19 @@ public class TokenEndpoint {
                 // not Basic credentials: counted as none below
             }
             if (basicSecret == null) {
-                error(ctx, 401, "invalid_client", "the Basic credentials are not client_id:client_secret");
-                return;
+                return done(error(401, "invalid_client", "the Basic credentials are not client_id:client_secret"));
             }
         }
         int methods = (headerKey != null && !headerKey.isEmpty() ? 1 : 0) + (secret != null ? 1 : 0)
                 + (basicSecret != null ? 1 : 0);
         if (methods > 1) {
-            error(ctx, 400, "invalid_request", "use one way of client authentication (the " + keys.header()
-                    + " header, client_secret or HTTP Basic)");
-            return;
+            return done(error(400, "invalid_request", "use one way of client authentication (the " + keys.header()
+                    + " header, client_secret or HTTP Basic)"));
         }
         Principal principal;
         if (methods == 0) {
-            error(ctx, 401, "invalid_client", "client authentication is required: the API key in the " + keys.header()
-                    + " header, or client_id and client_secret");
-            return;
+            return done(error(401, "invalid_client", "client authentication is required: the API key in the "
+                    + keys.header() + " header, or client_id and client_secret"));
         } else if (headerKey != null && !headerKey.isEmpty()) {
             principal = keys.find(headerKey);
             if (principal != null && clientId != null && !clientId.equals(principal.id())) {
@@ -149,8 +152,7 @@ public class TokenEndpoint {
             String id = secret != null ? clientId : basicId;
             String key = secret != null ? secret : basicSecret;
             if (id == null || id.isEmpty()) {
-                error(ctx, 400, "invalid_request", "client_id is required with client_secret");
-                return;
+                return done(error(400, "invalid_request", "client_id is required with client_secret"));
             }
             principal = keys.find(key);
             if (principal != null && !principal.id().equals(id)) {
@@ -159,25 +161,32 @@ public class TokenEndpoint {
         }
         if (principal == null) {
             // never echo what was presented
-            error(ctx, 401, "invalid_client", "the client credentials are not valid");
-            return;
+            return done(error(401, "invalid_client", "the client credentials are not valid"));
         }
         // Signing is RSA/EC work (about a millisecond for RS256): on a worker thread, not the event loop that
-        // carries other clients' traffic. The answer is written back on the request's own context.
+        // carries other clients' traffic. The chain resumes on the request's own event loop.
         Principal caller = principal;
-        ctx.vertx().executeBlocking(() -> issuer.issue(caller), false).onComplete(ar -> {
+        return vertx.executeBlocking(() -> issuer.issue(caller), false).transform(ar -> {
             if (ar.failed()) {
                 LOG.errorf(ar.cause(), "signing a token for %s failed", caller.id());
-                error(ctx, 500, "server_error", "the token could not be issued");
-                return;
+                return done(error(500, "server_error", "the token could not be issued"));
             }
             JsonObject body = new JsonObject()
                     .put("access_token", ar.result())
                     .put("token_type", "Bearer")
                     .put("expires_in", issuer.expiresInSeconds());
-            response(ctx, 200).end(body.encode());
             count("issued");
+            return done(json(200, body));
         });
+    }
+
+    private static String first(Map<String, List<String>> form, String name) {
+        List<String> values = form.get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    private static Future<LocalReply> done(LocalReply reply) {
+        return Future.succeededFuture(reply);
     }
 
     /** Token requests by outcome (issued, or the OAuth2 error code): rare enough to look the counter up each time. */
@@ -185,24 +194,19 @@ public class TokenEndpoint {
         io.micrometer.core.instrument.Metrics.counter("gatehouse.auth.tokens", "outcome", outcome).increment();
     }
 
-    private static HttpServerResponse response(RoutingContext ctx, int status) {
-        HttpServerRequest request = ctx.request();
-        return ctx.response().setStatusCode(status)
-                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-                .putHeader("Pragma", "no-cache")
-                .putHeader(RequestIds.HEADER, RequestIds.fromOrNew(request.getHeader(RequestIds.HEADER)));
+    private static LocalReply json(int status, JsonObject body) {
+        return LocalReply.of(status, "application/json", body.toBuffer())
+                .header(HttpHeaders.CACHE_CONTROL, "no-store")
+                .header("Pragma", "no-cache");
     }
 
-    private static void error(RoutingContext ctx, int status, String error, String description) {
+    private LocalReply error(int status, String error, String description) {
         count(error);
-        HttpServerResponse response = response(ctx, status);
+        LocalReply reply = json(status, new JsonObject().put("error", error).put("error_description", description));
         if (status == 401) {
-            GatewaySnapshot snapshot = ctx.get(GatewaySnapshot.class.getName());
-            String challenge = snapshot != null && snapshot.apiKeys() != null ? snapshot.apiKeys().challenge()
-                    : "ApiKey";
-            response.putHeader("WWW-Authenticate", challenge + ", Basic realm=\"gatehouse\"");
+            String challenge = keys != null ? keys.challenge() : "ApiKey";
+            reply.header("WWW-Authenticate", challenge + ", Basic realm=\"gatehouse\"");
         }
-        response.end(new JsonObject().put("error", error).put("error_description", description).encode());
+        return reply;
     }
 }

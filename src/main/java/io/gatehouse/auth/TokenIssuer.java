@@ -1,6 +1,5 @@
 package io.gatehouse.auth;
 
-import io.gatehouse.config.IssuerConfig;
 import org.jose4j.jwk.PublicJsonWebKey;
 import org.jose4j.jws.AlgorithmIdentifiers;
 import org.jose4j.jws.JsonWebSignature;

@@ -15,8 +15,8 @@ public final class ConfigFile {
     private ConfigFile() {
     }
 
-    public static GatehouseConfig load(Path path) throws ConfigException {
-        return ConfigParser.parse(path.toString(), read(path));
+    public static GatehouseConfig load(Path path, List<ConfigExtension> extensions) throws ConfigException {
+        return ConfigParser.parse(path.toString(), read(path), extensions);
     }
 
     public static String read(Path path) throws ConfigException {

@@ -14,9 +14,9 @@ import java.util.regex.Pattern;
  * what is wrong with them. One instance per parse, shared by every section, so the problems of all sections land
  * in one list in the order they were found. Each reader reports its own problem and returns null (or the default).
  */
-final class ConfigNodes {
+public final class ConfigNodes {
     /** An HTTP token: used for route header conditions, the API key header and hash-on headers. */
-    static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    public static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_.-]*)(?::([^}]*))?}");
 
     private final UnaryOperator<String> variables;
@@ -32,11 +32,11 @@ final class ConfigNodes {
     }
 
     /** Compared before and after reading an entry, to tell whether the entry itself had problems. */
-    int problemCount() {
+    public int problemCount() {
         return problems.size();
     }
 
-    void problem(String path, String message) {
+    public void problem(String path, String message) {
         problems.add(path + ": " + message);
     }
 
@@ -44,16 +44,16 @@ final class ConfigNodes {
      * An optional section: null when absent (or not a mapping, which is reported), else its map with every key
      * checked against the known ones.
      */
-    Map<String, Object> section(Object node, String path, Set<String> known) {
+    public Map<String, Object> section(Object node, String path, Set<String> known) {
         return section(node, path, known, Set.of());
     }
 
-    Map<String, Object> section(Object node, String path, Set<String> known, Set<String> notYet) {
+    public Map<String, Object> section(Object node, String path, Set<String> known, Set<String> notYet) {
         return node == null ? null : mapping(node, path, known, notYet);
     }
 
     /** A mapping that must be there (absent is reported as not a mapping), with every key checked. */
-    Map<String, Object> mapping(Object node, String path, Set<String> known, Set<String> notYet) {
+    public Map<String, Object> mapping(Object node, String path, Set<String> known, Set<String> notYet) {
         Map<String, Object> map = map(node, path);
         if (map != null) {
             checkKeys(map, path + ".", known, notYet);
@@ -61,7 +61,7 @@ final class ConfigNodes {
         return map;
     }
 
-    void checkKeys(Map<String, Object> map, String prefix, Set<String> known, Set<String> notYet) {
+    public void checkKeys(Map<String, Object> map, String prefix, Set<String> known, Set<String> notYet) {
         for (String key : map.keySet()) {
             if (notYet.contains(key)) {
                 problem(prefix + key, "is not available in this version of Gatehouse yet");
@@ -77,7 +77,7 @@ final class ConfigNodes {
      * entry's index. Returns the id as given (null when absent): the caller tells from the problem count whether
      * it is usable.
      */
-    String uniqueId(Map<String, Object> map, String listPath, int index, Map<String, Integer> ids, Pattern pattern,
+    public String uniqueId(Map<String, Object> map, String listPath, int index, Map<String, Integer> ids, Pattern pattern,
                     String rule) {
         String path = listPath + "[" + index + "].id";
         String id = string(map.get("id"), path, true);
@@ -93,7 +93,7 @@ final class ConfigNodes {
     }
 
     @SuppressWarnings("unchecked")
-    Map<String, Object> map(Object node, String path) {
+    public Map<String, Object> map(Object node, String path) {
         if (node instanceof Map<?, ?> m) {
             for (Object key : m.keySet()) {
                 if (!(key instanceof String)) {
@@ -108,7 +108,7 @@ final class ConfigNodes {
     }
 
     @SuppressWarnings("unchecked")
-    List<Object> list(Object node, String path, boolean required) {
+    public List<Object> list(Object node, String path, boolean required) {
         if (node == null) {
             if (required) {
                 problem(path, "required");
@@ -122,7 +122,7 @@ final class ConfigNodes {
         return null;
     }
 
-    String string(Object node, String path, boolean required) {
+    public String string(Object node, String path, boolean required) {
         if (node == null) {
             if (required) {
                 problem(path, "required");
@@ -164,7 +164,7 @@ final class ConfigNodes {
     }
 
     /** The default when absent, or when the value cannot be read or is out of range (which is reported). */
-    int integer(Object node, String path, int defaultValue, int min, int max) {
+    public int integer(Object node, String path, int defaultValue, int min, int max) {
         String text = string(node, path, false);
         if (text == null) {
             return defaultValue;
@@ -183,7 +183,7 @@ final class ConfigNodes {
     }
 
     /** The default when absent, or when the value cannot be read or is zero (which is reported). */
-    Duration duration(Object node, String path, Duration defaultValue) {
+    public Duration duration(Object node, String path, Duration defaultValue) {
         String text = string(node, path, false);
         if (text == null) {
             return defaultValue;
@@ -201,7 +201,7 @@ final class ConfigNodes {
         }
     }
 
-    Boolean bool(Object node, String path) {
+    public Boolean bool(Object node, String path) {
         if (node == null) {
             return null;
         }

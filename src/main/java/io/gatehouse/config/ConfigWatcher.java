@@ -29,6 +29,7 @@ public final class ConfigWatcher {
 
     private final Path path;
     private final Listener listener;
+    private final java.util.List<ConfigExtension> extensions;
     private Stamp stamp;
     private byte[] lastBytes;
 
@@ -37,7 +38,13 @@ public final class ConfigWatcher {
 
     /** @param loadedText the text of the config now running, so an unchanged file is not reloaded */
     public ConfigWatcher(Path path, String loadedText, Listener listener) {
+        this(path, loadedText, java.util.List.of(), listener);
+    }
+
+    /** @param extensions the features' parts of the file, as at start-up */
+    public ConfigWatcher(Path path, String loadedText, java.util.List<ConfigExtension> extensions, Listener listener) {
         this.path = path;
+        this.extensions = extensions;
         this.listener = listener;
         this.lastBytes = loadedText.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         this.stamp = stamp();
@@ -64,7 +71,7 @@ public final class ConfigWatcher {
         lastBytes = bytes;
         GatehouseConfig config;
         try {
-            config = ConfigParser.parse(path.toString(), text);
+            config = ConfigParser.parse(path.toString(), text, extensions);
         } catch (ConfigException e) {
             listener.refused(e);
             return;

@@ -6,9 +6,14 @@ import java.util.Map;
 /**
  * A validated config file: immutable, and only ever built by {@link ConfigParser}.
  *
- * @param auth   the {@code auth:} section, or null when the file has none
- * @param server the {@code server:} section ({@link ServerConfig#DEFAULT} when the file has none)
+ * @param server   the {@code server:} section ({@link ServerConfig#DEFAULT} when the file has none)
+ * @param sections what the features' {@link ConfigExtension}s read from their own top-level sections
  */
-public record GatehouseConfig(Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes, AuthConfig auth,
-                              ServerConfig server) {
+public record GatehouseConfig(Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes, ServerConfig server,
+                              FeatureSettings sections) {
+
+    /** A feature's section, or null when the file has none. */
+    public <T> T section(ConfigKey<T> key) {
+        return sections.get(key);
+    }
 }

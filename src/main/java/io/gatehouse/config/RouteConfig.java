@@ -13,14 +13,12 @@ import java.util.Set;
  * @param headers     exact header conditions (names as written)
  * @param stripPrefix prefix removed from the path before forwarding, or null
  * @param rewrite     path template for the upstream ({name} params, {**} the rest), or null
- * @param auth        none | jwt | api-key | any
- * @param roles       the route admits a principal holding any of these; empty means any authenticated caller
- * @param forwardCredentials whether the API-key header and Authorization are sent on to the upstream
  * @param timeout     overrides the upstream's timeout, or null
  * @param preserveHost forward the client's Host header instead of the target's
  * @param allowInPath {@link #ALLOW_ENCODED_SLASH} and {@link #ALLOW_PATH_PARAMS}: what the route lets through in a
  *                    request path that every other route refuses
  * @param index       position in the file: the last tie-breaker between equally specific routes
+ * @param options     what the features' {@link ConfigExtension}s read from their keys on this route
  */
 public record RouteConfig(
         String id,
@@ -31,27 +29,20 @@ public record RouteConfig(
         String upstream,
         String stripPrefix,
         String rewrite,
-        String auth,
-        List<String> roles,
-        boolean forwardCredentials,
         Duration timeout,
         boolean preserveHost,
         int allowInPath,
-        int index) {
+        int index,
+        FeatureSettings options) {
 
     /** {@code allow-in-path: [encoded-slash]}: {@code %2F} and {@code %5C} pass, unchanged. */
     public static final int ALLOW_ENCODED_SLASH = 1;
     /** {@code allow-in-path: [path-params]}: {@code ;params} in segments pass (routing ignores them). */
     public static final int ALLOW_PATH_PARAMS = 2;
 
-    public static final String AUTH_NONE = "none";
-    public static final String AUTH_API_KEY = "api-key";
-    public static final String AUTH_JWT = "jwt";
-    public static final String AUTH_ANY = "any";
-
-    /** Whether the route needs an authenticated caller. */
-    public boolean authenticated() {
-        return !AUTH_NONE.equals(auth);
+    /** A feature's settings on this route, or null when the route has none. */
+    public <T> T option(ConfigKey<T> key) {
+        return options.get(key);
     }
 
     public List<String> sortedMethods() {

@@ -34,6 +34,7 @@ public class GatewayMetrics {
 
     private final MeterRegistry registry;
     private final Map<String, RouteMetrics> byRoute = new HashMap<>();
+    private final Set<String> labels = new java.util.HashSet<>();
 
     /**
      * Meters go straight into the Prometheus registry when there is one (what /q/metrics scrapes), not through
@@ -49,6 +50,15 @@ public class GatewayMetrics {
         return byRoute.computeIfAbsent(routeId, this::create);
     }
 
+    /**
+     * The meters of a label that is not a route: a global filter's own endpoint ({@code auth-token}). Kept across
+     * reloads; the set of such labels is fixed by the code, not by clients.
+     */
+    public synchronized RouteMetrics forLabel(String label) {
+        labels.add(label);
+        return byRoute.computeIfAbsent(label, this::create);
+    }
+
     public RouteMetrics unmatched() {
         return forRoute(UNMATCHED);
     }
@@ -57,6 +67,10 @@ public class GatewayMetrics {
      * Per-target gauges of the upstreams of a live snapshot: available (1/0) and in-flight requests. Meters of
      * targets that are gone are removed.
      */
+    void installed(@jakarta.enterprise.event.Observes io.gatehouse.pipeline.SnapshotInstalled event) {
+        targets(event.snapshot().upstreams().values());
+    }
+
     public synchronized void targets(java.util.Collection<io.gatehouse.upstream.Upstream> upstreams) {
         java.util.Set<String> live = new java.util.HashSet<>();
         for (io.gatehouse.upstream.Upstream u : upstreams) {
@@ -103,31 +117,10 @@ public class GatewayMetrics {
                 .forEach(registry::remove);
     }
 
-    /** The authentication outcome counters of an authenticated route; registering again returns the same ones. */
-    public AuthMetrics forAuth(String routeId) {
-        Counter[] counters = new Counter[AuthMetrics.OUTCOMES.length];
-        for (int i = 0; i < counters.length; i++) {
-            counters[i] = Counter.builder(AuthMetrics.NAME)
-                    .description("Authentication outcomes, by route: ok, missing, invalid, expired, bad_signature or forbidden")
-                    .tags("route", routeId, "outcome", AuthMetrics.OUTCOMES[i])
-                    .register(registry);
-        }
-        return new AuthMetrics(counters);
-    }
-
-    /** Drops the authentication counters of routes that are gone or no longer authenticate. */
-    public synchronized void retainAuthOnly(Set<String> routeIds) {
-        registry.getMeters().stream()
-                .filter(m -> m.getId().getName().equals(AuthMetrics.NAME) && !routeIds.contains(m.getId().getTag("route")))
-                .map(Meter::getId)
-                .toList()
-                .forEach(registry::remove);
-    }
-
     /** Drops the meters of routes that no longer exist. */
     public synchronized void retainOnly(Set<String> routeIds) {
         byRoute.entrySet().removeIf(e -> {
-            if (e.getKey().equals(UNMATCHED) || routeIds.contains(e.getKey())) {
+            if (e.getKey().equals(UNMATCHED) || routeIds.contains(e.getKey()) || labels.contains(e.getKey())) {
                 return false;
             }
             registry.getMeters().stream()

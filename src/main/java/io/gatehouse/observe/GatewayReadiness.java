@@ -1,7 +1,7 @@
 package io.gatehouse.observe;
 
 import io.gatehouse.pipeline.GatewaySnapshot;
-import io.gatehouse.pipeline.GatewayState;
+import io.gatehouse.pipeline.LiveSnapshot;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -17,7 +17,7 @@ import org.eclipse.microprofile.health.Readiness;
 @ApplicationScoped
 public class GatewayReadiness implements HealthCheck {
     @Inject
-    GatewayState state;
+    LiveSnapshot state;
 
     @Override
     public HealthCheckResponse call() {

@@ -25,15 +25,19 @@ public final class RouteMetrics {
         this.inFlight = inFlight;
     }
 
+    /** A routed request entered the route's chain (its in-flight count). */
     public void started() {
         inFlight.increment();
     }
 
     /**
      * @param upstreamNanos time to the upstream's response head, or negative when no upstream answered
+     * @param started       whether {@link #started()} counted the request in flight
      */
-    public void finished(int status, long durationNanos, long upstreamNanos) {
-        inFlight.decrement();
+    public void finished(int status, long durationNanos, long upstreamNanos, boolean started) {
+        if (started) {
+            inFlight.decrement();
+        }
         countStatus(status);
         duration.record(durationNanos, TimeUnit.NANOSECONDS);
         if (upstreamNanos >= 0) {

@@ -1,8 +1,6 @@
 package io.gatehouse.pipeline;
 
 import io.gatehouse.config.RouteConfig;
-import io.gatehouse.observe.AuthMetrics;
-import io.gatehouse.observe.RouteMetrics;
 import io.gatehouse.routing.PathPattern;
 import io.gatehouse.routing.PathRewriter;
 import io.gatehouse.upstream.Upstream;
@@ -10,7 +8,8 @@ import io.gatehouse.upstream.Upstream;
 /**
  * A route as the hot path needs it: everything parsed, looked up and allocated when the config was loaded.
  *
- * @param authMetrics the authentication outcome counters, or null when the route has auth: none
+ * @param filters the route's whole chain: the global stage's filters first, then the route's own
+ * @param index   the route's position in its snapshot (for per-route arrays that features keep)
  */
 public record CompiledRoute(
         RouteConfig config,
@@ -18,9 +17,8 @@ public record CompiledRoute(
         PathRewriter rewriter,
         Upstream upstream,
         GatewayFilter[] filters,
-        RouteMetrics metrics,
-        AuthMetrics authMetrics,
-        long timeoutMillis) {
+        long timeoutMillis,
+        int index) {
 
     public String id() {
         return config.id();

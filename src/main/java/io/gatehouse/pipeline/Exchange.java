@@ -1,8 +1,10 @@
 package io.gatehouse.pipeline;
 
-import io.gatehouse.auth.Principal;
 import io.gatehouse.upstream.Target;
+import io.vertx.core.Context;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -10,10 +12,23 @@ import io.vertx.core.http.HttpServerResponse;
 
 /**
  * The state of one request on its way through the gateway: the snapshot it started on, its route and path
- * parameters, the position of the filter chain, the chosen target and the timings. One per request, used only
- * on the request's event loop, so nothing here is synchronized.
+ * parameters, where it stands in its filter chain, the typed attributes filters leave for each other, the chosen
+ * target and the timings. One per request, used only on the request's event loop, so nothing here is synchronized.
  */
 public final class Exchange {
+    /** Who the request was authenticated as; set by authentication, read by anyone. */
+    public static final AttributeKey<Caller> CALLER = AttributeKey.of("caller");
+
+    /** How an exchange ended, for the completion phase. */
+    public enum Outcome {
+        /** The whole response went out. */
+        COMPLETED,
+        /** The client went away before the response was complete (logged as 499). */
+        CLIENT_LEFT,
+        /** The upstream broke off mid-body; the client's response was cut off too (logged as 502). */
+        UPSTREAM_BROKE_OFF
+    }
+
     private final HttpServerRequest request;
     private final HttpServerResponse response;
     private final GatewaySnapshot snapshot;
@@ -21,6 +36,7 @@ public final class Exchange {
     private final String requestId;
     private final String path;
     private final boolean hasBody;
+    private final Context context;
 
     private String clientIp;
     private String peerIp;
@@ -30,9 +46,19 @@ public final class Exchange {
     private CompiledRoute route;
     private String[] params;
     private String rest;
-    private int filtersRun;
-    private Principal principal;
-    private String verifiedCredential;
+    /** The chain walked: the global stage's filters, then (once routed) the route's, global ones first. */
+    GatewayFilter[] chain;
+    /** How many filters of {@link #chain} the request phase entered. */
+    int entered;
+    /** Where the response phase stands (counts down). */
+    int responsePhase;
+    private Object[] attributes;
+    private String label;
+    private boolean answering;
+    private LocalReply reply;
+    private boolean malformed;
+    private io.gatehouse.routing.RequestPath requestPath;
+    private int attempts;
     private Target target;
     private HttpClientRequest upstreamRequest;
     private long upstreamStartNanos;
@@ -42,7 +68,11 @@ public final class Exchange {
     private boolean finished;
     private Handler<Exchange> onFinish;
 
-    Exchange(HttpServerRequest request, GatewaySnapshot snapshot, String path, long startNanos) {
+    /**
+     * A new exchange on the request's event loop. The caller has {@link GatewaySnapshot#enter entered} the snapshot
+     * (may be null before the first config); {@link #finish} leaves it.
+     */
+    public Exchange(HttpServerRequest request, GatewaySnapshot snapshot, String path, long startNanos) {
         this.request = request;
         this.response = request.response();
         this.snapshot = snapshot;
@@ -50,6 +80,90 @@ public final class Exchange {
         this.startNanos = startNanos;
         this.requestId = RequestIds.fromOrNew(request.getHeader(RequestIds.HEADER));
         this.hasBody = hasBody(request);
+        this.context = Vertx.currentContext();
+        this.chain = snapshot == null ? FilterChain.NONE : snapshot.globalFilters();
+    }
+
+    /**
+     * An exchange for a request the HTTP decoder or the router refused before it was valid HTTP: it gets no request
+     * phase, but its error passes through the global stage's response and completion phases.
+     */
+    public static Exchange malformed(HttpServerRequest request, GatewaySnapshot snapshot) {
+        Exchange ex = new Exchange(request, snapshot, "", System.nanoTime());
+        ex.malformed = true;
+        ex.entered = ex.chain.length;
+        return ex;
+    }
+
+    /**
+     * Refuses the request before its request phase (not valid HTTP, a path or header the gateway never serves): the
+     * answer still passes through the global stage's response and completion phases.
+     */
+    public void refuse(LocalReply reply) {
+        malformed = true;
+        entered = chain.length;
+        reply(reply);
+    }
+
+    /** The request path as parsed once (normalized, with what it holds that some routes refuse). */
+    public io.gatehouse.routing.RequestPath requestPath() {
+        return requestPath;
+    }
+
+    public void requestPath(io.gatehouse.routing.RequestPath requestPath) {
+        this.requestPath = requestPath;
+    }
+
+    /** Whether the request was refused before it was valid HTTP (no request phase ran for it). */
+    public boolean malformed() {
+        return malformed;
+    }
+
+    /** The value of a per-request attribute, or null. */
+    @SuppressWarnings("unchecked")
+    public <T> T get(AttributeKey<T> key) {
+        Object[] a = attributes;
+        return a == null || key.slot >= a.length ? null : (T) a[key.slot];
+    }
+
+    /** Sets (or, with null, clears) a per-request attribute. */
+    public <T> Exchange put(AttributeKey<T> key, T value) {
+        if (attributes == null || key.slot >= attributes.length) {
+            Object[] grown = new Object[Math.max(AttributeKey.slots(), key.slot + 1)];
+            if (attributes != null) {
+                System.arraycopy(attributes, 0, grown, 0, attributes.length);
+            }
+            attributes = grown;
+        }
+        attributes[key.slot] = value;
+        return this;
+    }
+
+    /** Who the request was authenticated as, or null. */
+    public Caller caller() {
+        return get(CALLER);
+    }
+
+    /**
+     * The label metrics and logs file the request under: the route id once routed, one a global filter chose for an
+     * answer of its own ({@link #label(String)}), else null (no route matched).
+     */
+    public String label() {
+        return label != null ? label : route != null ? route.id() : null;
+    }
+
+    /** For a global filter that answers a request itself (POST /auth/token: {@code auth-token}). */
+    public void label(String label) {
+        this.label = label;
+    }
+
+    /** Runs {@code task} on the request's own event loop: at once when already there. */
+    public void resume(Runnable task) {
+        if (context == null || Vertx.currentContext() == context) {
+            task.run();
+        } else {
+            context.runOnContext(v -> task.run());
+        }
     }
 
     /** A body follows the head when the request says so: a Content-Length above zero, or Transfer-Encoding. */
@@ -151,10 +265,12 @@ public final class Exchange {
         return route;
     }
 
-    void route(CompiledRoute route, String[] params, String rest) {
+    /** Routing found {@code route}: the request phase goes on into its filters. */
+    public void route(CompiledRoute route, String[] params, String rest) {
         this.route = route;
         this.params = params;
         this.rest = rest;
+        this.chain = route.filters();
     }
 
     /** Path parameter values (raw), in the order the route's pattern names them. */
@@ -174,26 +290,6 @@ public final class Exchange {
         return query == null ? upstreamPath : upstreamPath + '?' + query;
     }
 
-    /** Who the request was authenticated as, or null (auth: none, or before authentication). */
-    public Principal principal() {
-        return principal;
-    }
-
-    /** Set by authentication once a credential is accepted. */
-    public void principal(Principal principal) {
-        this.principal = principal;
-    }
-
-    /** The request header whose credential authentication checked (the API-key header or Authorization), or null. */
-    public String verifiedCredential() {
-        return verifiedCredential;
-    }
-
-    /** Set by authentication: the header it took the credential from. */
-    public void verifiedCredential(String header) {
-        this.verifiedCredential = header;
-    }
-
     public Target target() {
         return target;
     }
@@ -201,6 +297,7 @@ public final class Exchange {
     /** Called by the proxy when it has chosen a target and starts the upstream exchange. */
     public void upstreamStarted(Target target) {
         this.target = target;
+        this.attempts++;
         this.upstreamStartNanos = System.nanoTime();
     }
 
@@ -229,6 +326,11 @@ public final class Exchange {
         return brokeOff;
     }
 
+    /** How many attempts went to upstream targets (retries included). */
+    public int attempts() {
+        return attempts;
+    }
+
     /** Time from sending the request upstream to its response head, or -1 when there was none. */
     public long upstreamNanos() {
         return upstreamNanos;
@@ -239,50 +341,56 @@ public final class Exchange {
         return error;
     }
 
-    int filtersRun() {
-        return filtersRun;
+    /** The local reply the request was answered with (a filter's or the gateway's), or null when proxied. */
+    public LocalReply reply() {
+        return reply;
     }
 
-    void filterRan() {
-        filtersRun++;
+    /** Whether an answer (proxied or local) is on its way: a later {@link #reply} is then ignored. */
+    public boolean answering() {
+        return answering;
     }
 
-    /** Runs the response halves of the filters whose request halves ran, innermost first. */
-    public void runResponseFilters() {
-        GatewayFilter[] filters = route.filters();
-        for (int i = filtersRun - 1; i >= 0; i--) {
-            filters[i].onResponse(this);
-        }
+    void answering(boolean answering) {
+        this.answering = answering;
     }
 
     /**
-     * Answers with a JSON error. Safe to call at any point: when the response has already begun, the
-     * connection is closed instead, since a status can no longer be sent.
+     * Answers with a local reply, through the response phase of every filter whose request phase ran. Safe to call
+     * at any point: ignored once an answer is on its way; when the response has already begun, the connection is
+     * cut instead, since a status can no longer be sent.
      */
-    public void respondError(int status, String code, String message) {
-        respondError(status, code, message, null, null);
+    public void reply(LocalReply reply) {
+        FilterChain.sendLocal(this, reply, false);
     }
 
-    public void respondError(int status, String code, String message, CharSequence extraHeader, String extraValue) {
+    /** Answers with a JSON error ({@link LocalReply#error}). */
+    public void respondError(int status, String code, String message) {
+        reply(LocalReply.error(status, code, message));
+    }
+
+    /**
+     * The gateway gives up on the upstream exchange (no target, a timeout, a connect failure…): the failure passes
+     * through the upstream-response phase, where a filter may replace it, then goes out like any local reply.
+     */
+    public void failUpstream(LocalReply failure) {
+        FilterChain.upstreamFailure(this, failure);
+    }
+
+    /** Sends a local reply's head and body; the response phase has run. */
+    void writeLocal(LocalReply reply) {
         if (error == null) {
-            error = code;
+            error = reply.errorCode();
         }
+        this.reply = reply;
         if (response.ended() || response.closed()) {
-            return; // answered already (a timeout and a late failure can both try)
-        }
-        if (response.headWritten()) {
-            response.reset(); // a status can no longer be sent: cut the response off
             return;
         }
-        String body = Json.error(status, code, message, requestId);
-        response.setStatusCode(status);
-        response.headers().clear(); // anything an upstream response put there no longer applies
-        response.headers()
-                .set(HttpHeaders.CONTENT_TYPE, "application/json")
-                .set(RequestIds.HEADER, requestId);
-        if (extraHeader != null) {
-            response.headers().set(extraHeader, extraValue);
+        if (response.headWritten()) {
+            cutOff();
+            return;
         }
+        Buffer body = reply.body(requestId);
         boolean http1 = request.version() != io.vertx.core.http.HttpVersion.HTTP_2;
         if (http1 && ((hasBody && !request.isEnded()) || request.headers().contains(HttpHeaders.TRANSFER_ENCODING))) {
             // The client is still sending a body we will not read, or a Transfer-Encoding makes the framing of what
@@ -291,9 +399,18 @@ public final class Exchange {
             // explicitly; and mark the connection first, since Vert.x hands over a pipelined request at end().
             ClosingConnections.mark(request);
             response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
-            response.end(body).onComplete(v -> request.connection().close());
+            (body == null ? response.end() : response.end(body)).onComplete(v -> request.connection().close());
+        } else if (body == null) {
+            response.end();
         } else {
             response.end(body);
+        }
+    }
+
+    /** Records the error code of a gateway-made answer (for logs), when none is recorded yet. */
+    void error(String code) {
+        if (error == null) {
+            error = code;
         }
     }
 
@@ -309,19 +426,54 @@ public final class Exchange {
         }
     }
 
-    void onFinish(Handler<Exchange> onFinish) {
+    /** The server's own last step (its drain count), after the completion phase. */
+    public void onFinish(Handler<Exchange> onFinish) {
         this.onFinish = onFinish;
     }
 
-    /** Called once, when the response is complete or the client went away. */
-    void finish() {
+    /**
+     * Cuts off a response whose head went out (a status can no longer be sent): the connection or stream is reset,
+     * so the client never takes what it got for a whole response, and the exchange ends here as broken off. (Vert.x
+     * does not call the response's end handler after a reset it was asked for.)
+     */
+    public void cutOff() {
+        brokeOff = true;
+        if (error == null) {
+            error = "upstream_broke_off";
+        }
+        response.reset();
+        finish();
+    }
+
+    /** How the exchange ended (meaningful in the completion phase). */
+    public Outcome outcome() {
+        return brokeOff ? Outcome.UPSTREAM_BROKE_OFF : response.ended() ? Outcome.COMPLETED : Outcome.CLIENT_LEFT;
+    }
+
+    /** The status as logs and metrics count it: 502 when the upstream broke off, 499 when the client left. */
+    public int finalStatus() {
+        return brokeOff ? 502 : response.ended() ? response.getStatusCode() : 499;
+    }
+
+    /**
+     * Called once, when the response is complete or the client went away (the response's end handler): runs the
+     * completion phase and leaves the snapshot.
+     */
+    public void finish() {
         if (!finished) {
             finished = true;
             if (upstreamRequest != null && !response.ended()) {
                 upstreamRequest.reset();
             }
-            if (onFinish != null) {
-                onFinish.handle(this);
+            try {
+                FilterChain.complete(this);
+            } finally {
+                if (snapshot != null) {
+                    snapshot.leave();
+                }
+                if (onFinish != null) {
+                    onFinish.handle(this);
+                }
             }
         }
     }

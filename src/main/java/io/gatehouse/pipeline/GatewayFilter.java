@@ -1,40 +1,59 @@
 package io.gatehouse.pipeline;
 
-import io.gatehouse.config.RouteConfig;
 import io.vertx.core.Future;
 
 /**
- * One step of a route's filter chain: a CDI bean with a request half and a response half. The chain walks the
- * request halves in {@link #order()} order, then the proxy, then the response halves in reverse: an onion, with
- * no chain object allocated per request.
+ * One filter instance in a chain: compiled once per route (or once for the global stage) by its feature's
+ * {@link FilterFactory}, immutable, shared by every request on that route. Each request walks the chain through
+ * named phases, in this order (the onion of DESIGN.md):
  *
- * <p>A filter that must wait (Redis, a key fetch) returns a future that completes later; it must never block
- * the event loop. A filter that answers the request itself (401, 429, a cache hit) calls
- * {@link Exchange#respondError} or writes the response and completes the future: the chain stops there.
+ * <ol>
+ * <li>{@link #onRequest request}: global filters first (before routing, for every request), then the route's. A
+ * filter may answer locally by returning a {@link LocalReply}; the chain then stops going in.</li>
+ * <li>{@link #onUpstreamRequest upstream request}: once per attempt (retries included), in request order, to edit
+ * the method, URI and headers of what goes upstream.</li>
+ * <li>{@link #onUpstreamResponse upstream response}: in reverse order, with the upstream's status, headers and body
+ * (to pass on, transform, or read into a bounded buffer), or with the failure the gateway made of the attempt
+ * (connect error, timeout, open circuit, no healthy target), which a filter may replace with its own answer.</li>
+ * <li>{@link #onResponse response}: in reverse order, the last word on the status and headers of every answer the
+ * client gets: proxied, a filter's local reply, or an error the gateway made.</li>
+ * <li>{@link #onComplete completion}: once per request, after the last byte went out, the client left, or the
+ * upstream broke off; {@link Exchange#outcome()} says which.</li>
+ * </ol>
+ *
+ * The upstream, response and completion phases run for the filters whose request phase ran (for global filters:
+ * every request; see {@link Exchange#reply}). A phase that waits returns a future that completes later and never
+ * blocks the event loop; the chain resumes on the request's own event loop whatever thread completes the future.
+ * A failed future or a thrown exception in the request phase answers 500; in the other phases it is logged and the
+ * chain goes on. Every phase has a default that does nothing, so a filter implements only what it needs.
  */
 public interface GatewayFilter {
-    /** Suggested positions, following DESIGN.md's request path. */
-    int ORDER_GUARDS = 100;
-    int ORDER_IP_RATE_LIMIT = 200;
-    int ORDER_AUTHENTICATION = 300;
-    int ORDER_AUTHORIZATION = 400;
-    int ORDER_RATE_LIMIT = 500;
-    int ORDER_CACHE = 600;
-    int ORDER_TRANSFORM = 700;
+    /** The request phase's "go on" (no local reply), completed and shared. */
+    Future<LocalReply> CONTINUE = Future.succeededFuture();
+    /** A phase done at once, completed and shared. */
+    Future<Void> DONE = Future.succeededFuture();
 
-    /** Lower runs earlier on the request and later on the response. */
-    int order();
+    /** The request phase: {@link #CONTINUE}, or a {@link LocalReply} that answers the request here. */
+    default Future<LocalReply> onRequest(Exchange exchange) {
+        return CONTINUE;
+    }
 
-    /** Whether this route's chain includes the filter. Decided once per route when a config is loaded. */
-    boolean appliesTo(RouteConfig route);
+    /** Before each attempt is sent: the request the upstream gets, after the gateway's own header rules. */
+    default Future<Void> onUpstreamRequest(Exchange exchange, UpstreamRequest request) {
+        return DONE;
+    }
 
-    /** The request half. */
-    Future<Void> onRequest(Exchange exchange);
+    /** The upstream's answer (or the gateway's failure of the attempt), before the response phase. */
+    default Future<Void> onUpstreamResponse(Exchange exchange, UpstreamResponse response) {
+        return DONE;
+    }
 
-    /**
-     * The response half: the upstream's status and headers are in {@link Exchange#response()} and can still be
-     * changed; the body has not been sent yet.
-     */
-    default void onResponse(Exchange exchange) {
+    /** The head of whatever answer goes to the client is in {@link Exchange#response()} and may still change. */
+    default Future<Void> onResponse(Exchange exchange) {
+        return DONE;
+    }
+
+    /** Once, at the very end: must not fail, must not wait (log lines, metrics, span ends). */
+    default void onComplete(Exchange exchange) {
     }
 }

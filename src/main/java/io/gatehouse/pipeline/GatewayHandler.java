@@ -1,11 +1,7 @@
 package io.gatehouse.pipeline;
 
-import io.gatehouse.observe.AccessLog;
-import io.gatehouse.observe.RouteMetrics;
-import io.gatehouse.proxy.UpstreamProxy;
 import io.gatehouse.routing.RequestPath;
 import io.gatehouse.routing.RouteMatch;
-import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
@@ -27,20 +23,23 @@ public class GatewayHandler implements Handler<RoutingContext> {
     private static final Logger LOG = Logger.getLogger(GatewayHandler.class);
 
     private final GatewayState state;
-    private final UpstreamProxy proxy;
-    private final AccessLog accessLog;
+    private final Forwarder proxy;
     private final TrafficDrain drain;
-    private final Handler<Exchange> finisher = this::finished;
+    /** The chain's continuations, made once: nothing is allocated per request to go from one stage to the next. */
+    private final Handler<Exchange> routeStage = this::route;
+    private final Handler<Exchange> proxyStage;
+    private final Handler<Exchange> drained;
 
     private final long maxBodyBytes;
 
     @Inject
-    public GatewayHandler(GatewayState state, UpstreamProxy proxy, AccessLog accessLog, TrafficDrain drain,
+    public GatewayHandler(GatewayState state, Forwarder proxy, TrafficDrain drain,
                           @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10M") MemorySize maxBody) {
         this.state = state;
         this.proxy = proxy;
-        this.accessLog = accessLog;
         this.drain = drain;
+        this.proxyStage = proxy::forward;
+        this.drained = ex -> drain.ended(ex.request()); // a shutdown waits for this exchange until here
         this.maxBodyBytes = maxBody.asLongValue();
     }
 
@@ -65,9 +64,10 @@ public class GatewayHandler implements Handler<RoutingContext> {
     public void handle(RoutingContext rc) {
         HttpServerRequest request = rc.request();
         long start = System.nanoTime();
-        GatewaySnapshot snapshot = state.current();
+        GatewaySnapshot snapshot = enterLive();
         RequestPath requestPath = RequestPath.of(request.path());
         Exchange ex = new Exchange(request, snapshot, requestPath.path() == null ? request.path() : requestPath.path(), start);
+        ex.requestPath(requestPath);
         if (ex.hasBody()) {
             // Hold the body until the proxy streams it (or an early answer discards it).
             request.pause();
@@ -79,7 +79,7 @@ public class GatewayHandler implements Handler<RoutingContext> {
                 }
             });
         }
-        ex.onFinish(finisher);
+        ex.onFinish(drained);
         drain.started(request);
         // The response's own end handler: this server and router are Gatehouse's, nothing else sets it (and
         // vertx-web's addEndHandler list costs a little on every request).
@@ -88,104 +88,55 @@ public class GatewayHandler implements Handler<RoutingContext> {
             ex.respondError(503, "not_ready", "the gateway has no configuration loaded yet");
             return;
         }
+        // What no route may serve is refused before any filter reads the request (its answer still passes the
+        // global stage's response and completion phases).
         RequestChecks.Refusal refusal = RequestChecks.refusal(request, ex.authority());
         if (refusal != null) {
-            snapshot.unmatchedMetrics().started();
-            ex.respondError(refusal.status(), refusal.code(), refusal.message());
+            ex.refuse(LocalReply.error(refusal.status(), refusal.code(), refusal.message()));
             return;
         }
         if (requestPath.refusal() != null) {
-            snapshot.unmatchedMetrics().started();
-            ex.respondError(400, "bad_path", requestPath.refusal());
+            ex.refuse(LocalReply.error(400, "bad_path", requestPath.refusal()));
             return;
         }
         if (ex.hasBody() && tooLarge(request)) {
-            snapshot.unmatchedMetrics().started();
-            ex.respondError(413, "body_too_large", "the request body is larger than " + maxBodyBytes + " bytes");
+            ex.refuse(LocalReply.error(413, "body_too_large", "the request body is larger than " + maxBodyBytes + " bytes"));
             return;
         }
-        RouteMatch<CompiledRoute> match = snapshot.routes().match(request.method().name(), host(ex.authority()),
-                requestPath.matchPath(), request::getHeader);
+        FilterChain.request(ex, routeStage);
+    }
+
+    /** Counts the request in on the live snapshot (the one it keeps to the end), or null before the first config. */
+    private GatewaySnapshot enterLive() {
+        for (;;) {
+            GatewaySnapshot snapshot = state.current();
+            if (snapshot == null || snapshot.enter()) {
+                return snapshot;
+            }
+        }
+    }
+
+    /** After the global stage: route, then the route's filters, then the proxy. */
+    private void route(Exchange ex) {
+        HttpServerRequest request = ex.request();
+        RouteMatch<CompiledRoute> match = ex.snapshot().routes().match(request.method().name(), host(ex.authority()),
+                ex.requestPath().matchPath(), request::getHeader);
         switch (match.kind()) {
             case FOUND -> {
                 CompiledRoute route = match.value();
-                int refused = requestPath.flags() & ~route.config().allowInPath();
+                int refused = ex.requestPath().flags() & ~route.config().allowInPath();
                 if (refused != 0) {
-                    snapshot.unmatchedMetrics().started();
                     ex.respondError(400, "bad_path", (refused & RequestPath.ENCODED_SLASH) != 0
                             ? "the path holds an encoded '/' or '\\', which upstreams read in different ways"
                             : "the path holds ';' parameters, which upstreams read in different ways");
                     return;
                 }
                 ex.route(route, match.params(), match.rest());
-                route.metrics().started();
-                proceed(ex);
+                FilterChain.request(ex, proxyStage);
             }
-            case METHOD_NOT_ALLOWED -> {
-                snapshot.unmatchedMetrics().started();
-                ex.respondError(405, "method_not_allowed", "method " + request.method().name() + " is not allowed here",
-                        "Allow", String.join(", ", match.allowed()));
-            }
-            default -> {
-                snapshot.unmatchedMetrics().started();
-                ex.respondError(404, "no_route", "no route for " + request.method().name() + " " + ex.path());
-            }
-        }
-    }
-
-    /** Runs the request halves from where the chain stands; the proxy when all have passed. */
-    void proceed(Exchange ex) {
-        GatewayFilter[] filters = ex.route().filters();
-        while (ex.filtersRun() < filters.length) {
-            GatewayFilter filter = filters[ex.filtersRun()];
-            ex.filterRan();
-            Future<Void> step;
-            try {
-                step = filter.onRequest(ex);
-            } catch (RuntimeException e) {
-                step = Future.failedFuture(e);
-            }
-            if (!step.isComplete()) {
-                step.onComplete(ar -> afterFilter(ex, ar.failed() ? ar.cause() : null, true));
-                return;
-            }
-            if (!afterFilter(ex, step.failed() ? step.cause() : null, false)) {
-                return;
-            }
-        }
-        proxy.forward(ex);
-    }
-
-    /** @return whether the chain goes on (synchronous case); resumes it itself when {@code resume} */
-    private boolean afterFilter(Exchange ex, Throwable failure, boolean resume) {
-        if (failure != null) {
-            LOG.errorf(failure, "filter failed on request %s", ex.requestId());
-            ex.respondError(500, "internal_error", "the gateway failed to handle the request");
-            return false;
-        }
-        if (ex.response().ended() || ex.response().headWritten() || ex.isFinished()) {
-            return false;
-        }
-        if (resume) {
-            proceed(ex);
-        }
-        return true;
-    }
-
-    private void finished(Exchange ex) {
-        try {
-            long duration = System.nanoTime() - ex.startNanos();
-            // 499 (nginx's "client closed request") when the client left first; 502 when the upstream broke off.
-            int status = ex.brokeOff() ? 502 : ex.response().ended() ? ex.response().getStatusCode() : 499;
-            CompiledRoute route = ex.route();
-            RouteMetrics metrics = route != null ? route.metrics()
-                    : ex.snapshot() != null ? ex.snapshot().unmatchedMetrics() : null;
-            if (metrics != null) {
-                metrics.finished(status, duration, ex.upstreamNanos());
-            }
-            accessLog.log(ex, metrics == null ? null : metrics.routeId(), status, duration);
-        } finally {
-            drain.ended(ex.request()); // whatever happened above, a shutdown must not wait for this exchange
+            case METHOD_NOT_ALLOWED -> ex.reply(LocalReply.error(405, "method_not_allowed",
+                    "method " + request.method().name() + " is not allowed here").header("Allow", String.join(", ", match.allowed())));
+            default -> ex.respondError(404, "no_route", "no route for " + request.method().name() + " " + ex.path());
         }
     }
 

@@ -39,6 +39,10 @@ public class GatewayLifecycle {
     Vertx vertx;
     @Inject
     DemoUpstreams demo;
+    /** Each feature's part of the config file (its sections and route keys). */
+    @Inject
+    @jakarta.enterprise.inject.Any
+    jakarta.enterprise.inject.Instance<io.gatehouse.config.ConfigExtension> extensionBeans;
     @ConfigProperty(name = "gatehouse.config")
     Optional<String> configPath;
     @ConfigProperty(name = "gatehouse.reload-interval", defaultValue = "1s")
@@ -56,7 +60,7 @@ public class GatewayLifecycle {
         GatehouseConfig config;
         try {
             text = ConfigFile.read(path);
-            config = ConfigParser.parse(path.toString(), text);
+            config = ConfigParser.parse(path.toString(), text, extensions());
         } catch (ConfigException e) {
             for (String problem : e.problems()) {
                 LOG.errorf("config %s: %s", path, problem);
@@ -66,7 +70,7 @@ public class GatewayLifecycle {
         }
         GatewaySnapshot snapshot = state.install(path.toString(), config);
         LOG.infof("config %s loaded: %d routes, %d upstreams", path, config.routes().size(), config.upstreams().size());
-        ConfigWatcher watcher = new ConfigWatcher(path, text, new ConfigWatcher.Listener() {
+        ConfigWatcher watcher = new ConfigWatcher(path, text, extensions(), new ConfigWatcher.Listener() {
             @Override
             public void changed(GatehouseConfig next) {
                 try {
@@ -102,12 +106,16 @@ public class GatewayLifecycle {
         demo.start();
         try (InputStream in = GatewayLifecycle.class.getClassLoader().getResourceAsStream(DEMO_CONFIG)) {
             String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            GatehouseConfig config = ConfigParser.parse("demo", text, demo::variable);
+            GatehouseConfig config = ConfigParser.parse("demo", text, demo::variable, extensions());
             state.install("demo", config);
             LOG.infof("no gatehouse.config given: running the demo config with in-process upstreams (%s)", demo.describe());
         } catch (IOException | ConfigException e) {
             throw new IllegalStateException("the bundled demo config is broken", e);
         }
+    }
+
+    private java.util.List<io.gatehouse.config.ConfigExtension> extensions() {
+        return extensionBeans.stream().toList();
     }
 
     void stop(@Observes ShutdownEvent event) {

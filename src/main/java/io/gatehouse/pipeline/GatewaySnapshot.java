@@ -1,25 +1,22 @@
 package io.gatehouse.pipeline;
 
-import io.gatehouse.auth.ApiKeyStore;
-import io.gatehouse.auth.JwtVerifier;
-import io.gatehouse.auth.TokenIssuer;
 import io.gatehouse.config.GatehouseConfig;
-import io.gatehouse.observe.RouteMetrics;
 import io.gatehouse.routing.RouteTable;
 import io.gatehouse.upstream.Upstream;
 
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Everything one config produces, immutable: the route table, each route's chain, the upstreams with their
- * balancers and pools. A reload builds a new snapshot and swaps one reference; a request keeps the snapshot
- * it started with until it is done.
+ * Everything one config produces, immutable: the route table with each route's chain, the global stage, the
+ * upstreams with their balancers and pools, and each feature's compiled state. A reload builds a new snapshot and
+ * swaps one reference; a request keeps the snapshot it started on until it is done ({@link #enter}/{@link #leave}),
+ * and the features' state of a replaced snapshot is retired only after its last request ended. Names no feature.
  *
- * @param apiKeys the compiled {@code auth.api-keys}, or null when the config has none
- * @param jwt     the compiled {@code auth.jwt} and/or the issuer's own key (with the cache of verified tokens), or
- *                null when the config has neither
- * @param issuer  the compiled {@code auth.issuer} ({@code POST /auth/token}), or null when the config has none
+ * @param globalFilters  the global stage: every request walks it before routing
+ * @param features       each feature's compiled state, by its factory (for the next snapshot's build)
  * @param trustedProxies {@code server.trusted-proxies}: whose forwarding headers are believed
  */
 public record GatewaySnapshot(
@@ -29,9 +26,83 @@ public record GatewaySnapshot(
         GatehouseConfig config,
         RouteTable<CompiledRoute> routes,
         Map<String, Upstream> upstreams,
-        RouteMetrics unmatchedMetrics,
-        ApiKeyStore apiKeys,
-        JwtVerifier jwt,
-        TokenIssuer issuer,
-        TrustedProxies trustedProxies) {
+        GatewayFilter[] globalFilters,
+        Map<FilterFactory<?>, FilterSet> features,
+        TrustedProxies trustedProxies,
+        Usage usage) {
+
+    /**
+     * Requests in flight on a snapshot, and its retirement once it is replaced and they are done. A LongAdder, not
+     * one shared counter: every request enters and leaves, on every event loop.
+     */
+    public static final class Usage {
+        private final LongAdder inFlight = new LongAdder();
+        private volatile boolean replaced;
+        private final AtomicBoolean retired = new AtomicBoolean();
+        private volatile Runnable onRetire;
+
+        /** Whether the snapshot was replaced (a request that sees this takes the live one instead). */
+        public boolean replaced() {
+            return replaced;
+        }
+
+        /** Marks the snapshot replaced; {@code onRetire} runs once its last request has left (maybe now). */
+        public void replace(Runnable onRetire) {
+            this.onRetire = onRetire;
+            replaced = true;
+            // Dekker with enter(): a request that incremented and then saw replaced == false is counted here.
+            if (inFlight.sum() == 0) {
+                retire();
+            }
+        }
+
+        void enter() {
+            inFlight.increment();
+        }
+
+        void leave() {
+            inFlight.decrement();
+            if (replaced && inFlight.sum() == 0) {
+                retire();
+            }
+        }
+
+        public long inFlight() {
+            return inFlight.sum();
+        }
+
+        private void retire() {
+            if (retired.compareAndSet(false, true) && onRetire != null) {
+                onRetire.run();
+            }
+        }
+    }
+
+    /**
+     * Counts a request in. Returns false when the snapshot was replaced meanwhile: the caller leaves and takes the
+     * live snapshot, so a replaced snapshot gains no new requests once its retirement may have begun.
+     */
+    public boolean enter() {
+        usage.enter();
+        if (usage.replaced()) {
+            usage.leave();
+            return false;
+        }
+        return true;
+    }
+
+    public void leave() {
+        usage.leave();
+    }
+
+    /** The compiled state of one feature in this snapshot, or null. */
+    @SuppressWarnings("unchecked")
+    public <S extends FilterSet> S feature(Class<S> type) {
+        for (FilterSet set : features.values()) {
+            if (type.isInstance(set)) {
+                return (S) set;
+            }
+        }
+        return null;
+    }
 }

@@ -1,32 +1,31 @@
 package io.gatehouse.pipeline;
 
 import io.gatehouse.config.GatehouseConfig;
-import io.gatehouse.config.RouteConfig;
-import io.gatehouse.observe.GatewayMetrics;
 import io.gatehouse.upstream.UpstreamRegistry;
 import jakarta.inject.Singleton;
 import jakarta.inject.Inject;
 
-import java.util.stream.Collectors;
 
 /** Holds the live snapshot. Installing a config compiles it fully first, then swaps one reference. */
 @Singleton
-public class GatewayState {
+public class GatewayState implements LiveSnapshot {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(GatewayState.class);
     private final SnapshotCompiler compiler;
     private final UpstreamRegistry upstreams;
-    private final GatewayMetrics metrics;
+    private final jakarta.enterprise.event.Event<SnapshotInstalled> installed;
     private volatile GatewaySnapshot current;
     private volatile String lastError;
     private long versions;
 
     @Inject
-    public GatewayState(SnapshotCompiler compiler, UpstreamRegistry upstreams, GatewayMetrics metrics) {
+    public GatewayState(SnapshotCompiler compiler, UpstreamRegistry upstreams,
+                        jakarta.enterprise.event.Event<SnapshotInstalled> installed) {
         this.compiler = compiler;
         this.upstreams = upstreams;
-        this.metrics = metrics;
+        this.installed = installed;
     }
 
-    /** The live snapshot, or null before the first config is loaded. */
+    @Override
     public GatewaySnapshot current() {
         return current;
     }
@@ -35,16 +34,23 @@ public class GatewayState {
         GatewaySnapshot previous = current;
         GatewaySnapshot next = compiler.compile(++versions, source, config, previous);
         current = next;
-        if (previous != null && previous.jwt() != null && previous.jwt() != next.jwt()) {
-            // stops its JWKS refresh; requests still in flight on it verify with the keys it holds
-            previous.jwt().close();
+        if (previous != null) {
+            // Each feature releases what the new snapshot did not take over, once the requests still running on
+            // the old one are done (they keep using its keys, counters and stores until then).
+            previous.usage().replace(() -> previous.features().forEach((factory, set) -> {
+                FilterSet successor = next.features().get(factory);
+                if (set != successor) {
+                    try {
+                        set.retire(successor);
+                    } catch (RuntimeException e) {
+                        LOG.errorf(e, "retiring %s of config version %d failed", set.getClass().getName(), previous.version());
+                    }
+                }
+            }));
         }
         lastError = null;
         upstreams.retainOnly(next.upstreams());
-        metrics.targets(next.upstreams().values());
-        metrics.retainOnly(config.routes().stream().map(RouteConfig::id).collect(Collectors.toSet()));
-        metrics.retainAuthOnly(config.routes().stream().filter(RouteConfig::authenticated).map(RouteConfig::id)
-                .collect(Collectors.toSet()));
+        installed.fire(new SnapshotInstalled(next));
         return next;
     }
 
@@ -53,6 +59,7 @@ public class GatewayState {
         lastError = error;
     }
 
+    @Override
     public String lastError() {
         return lastError;
     }

@@ -18,9 +18,11 @@ import io.vertx.ext.web.RoutingContext;
  */
 final class ProtocolErrors {
     private final GatewayState state;
+    private final TrafficDrain drain;
 
-    ProtocolErrors(GatewayState state) {
+    ProtocolErrors(GatewayState state, TrafficDrain drain) {
         this.state = state;
+        this.drain = drain;
     }
 
     /** For {@code HttpServer#invalidRequestHandler}: the connection is closed after the answer. */
@@ -28,17 +30,16 @@ final class ProtocolErrors {
         // before the answer: Vert.x hands a pipelined request to the handler as soon as this response ends
         ClosingConnections.mark(request);
         Throwable cause = request.decoderResult().cause();
-        HttpServerResponse response = request.response();
         if (cause instanceof HttpVersions.Unsupported) {
-            send(response, 505, "http_version_not_supported", "only HTTP/1.0, HTTP/1.1 and HTTP/2 are served", null);
+            send(request, 505, "http_version_not_supported", "only HTTP/1.0, HTTP/1.1 and HTTP/2 are served");
         } else if (cause instanceof TooLongHttpLineException) {
-            send(response, 414, "uri_too_long", "the request line is longer than the gateway accepts", null);
+            send(request, 414, "uri_too_long", "the request line is longer than the gateway accepts");
         } else if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
-            send(response, 431, "headers_too_large", "the request headers are larger than the gateway accepts", null);
+            send(request, 431, "headers_too_large", "the request headers are larger than the gateway accepts");
         } else {
-            send(response, 400, "bad_request", "the request is not valid HTTP", null);
+            send(request, 400, "bad_request", "the request is not valid HTTP");
         }
-        response.close();
+        request.response().close();
     }
 
     /** For the router's 400 and 404 failures, which happen before any route is tried. */
@@ -49,28 +50,32 @@ final class ProtocolErrors {
             response.reset();
             return;
         }
-        String requestId = RequestIds.fromOrNew(request.getHeader(RequestIds.HEADER));
         if (request.method() == HttpMethod.CONNECT) {
-            send(response, 405, "method_not_allowed", "the gateway does not open tunnels (CONNECT)", requestId);
+            send(request, 405, "method_not_allowed", "the gateway does not open tunnels (CONNECT)");
         } else if (rc.statusCode() == 400 && request.version() != io.vertx.core.http.HttpVersion.HTTP_2
                 && request.getHeader(HttpHeaders.HOST) == null) {
-            send(response, 400, "bad_request", "an HTTP/1.1 request needs a Host header", requestId);
+            send(request, 400, "bad_request", "an HTTP/1.1 request needs a Host header");
         } else {
-            send(response, 400, "bad_request", "the request target must be a path starting with '/'", requestId);
+            send(request, 400, "bad_request", "the request target must be a path starting with '/'");
         }
     }
 
-    private void send(HttpServerResponse response, int status, String code, String message, String requestId) {
-        GatewaySnapshot snapshot = state.current();
-        if (snapshot != null) {
-            snapshot.unmatchedMetrics().refused(status); // under the label of requests that match no route
+    /** Through the global stage's response and completion phases, like every other answer. */
+    private void send(HttpServerRequest request, int status, String code, String message) {
+        GatewaySnapshot snapshot = enterLive();
+        Exchange ex = Exchange.malformed(request, snapshot);
+        drain.started(request);
+        ex.onFinish(e -> drain.ended(e.request()));
+        request.response().endHandler(v -> ex.finish());
+        ex.reply(LocalReply.error(status, code, message));
+    }
+
+    private GatewaySnapshot enterLive() {
+        for (;;) {
+            GatewaySnapshot snapshot = state.current();
+            if (snapshot == null || snapshot.enter()) {
+                return snapshot;
+            }
         }
-        String id = requestId != null ? requestId : RequestIds.newId();
-        response.setStatusCode(status);
-        response.headers().clear();
-        response.headers()
-                .set(HttpHeaders.CONTENT_TYPE, "application/json")
-                .set(RequestIds.HEADER, id);
-        response.end(Json.error(status, code, message, id));
     }
 }

@@ -1,12 +1,7 @@
 package io.gatehouse.pipeline;
 
-import io.gatehouse.auth.ApiKeyStore;
-import io.gatehouse.auth.JwksKeys;
-import io.gatehouse.auth.JwtVerifier;
-import io.gatehouse.auth.TokenIssuer;
 import io.gatehouse.config.GatehouseConfig;
 import io.gatehouse.config.RouteConfig;
-import io.gatehouse.observe.GatewayMetrics;
 import io.gatehouse.routing.PathPattern;
 import io.gatehouse.routing.PathRewriter;
 import io.gatehouse.routing.RouteTable;
@@ -17,49 +12,53 @@ import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
-import io.vertx.core.Vertx;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Turns a validated config into a {@link GatewaySnapshot}: the route table, each route's filter chain, the upstreams. */
+/**
+ * Turns a validated config into a {@link GatewaySnapshot}: the upstreams, each feature's compiled state (from every
+ * {@link FilterFactory} bean, in their order), the global stage and each route's chain, the route table.
+ */
 @ApplicationScoped
 public class SnapshotCompiler {
     private final UpstreamRegistry upstreams;
-    private final GatewayMetrics metrics;
-    private final List<GatewayFilter> filters;
-
-    private final Vertx vertx;
-    private final JwksKeys.Settings jwksSettings;
+    private final List<FilterFactory<?>> factories;
 
     @Inject
-    public SnapshotCompiler(UpstreamRegistry upstreams, GatewayMetrics metrics, @Any Instance<GatewayFilter> filters,
-                            Vertx vertx,
-                            @ConfigProperty(name = "gatehouse.jwks.refresh-interval", defaultValue = "5m") Duration jwksRefresh,
-                            @ConfigProperty(name = "gatehouse.jwks.min-refetch-interval", defaultValue = "10s") Duration jwksMinRefetch,
-                            @ConfigProperty(name = "gatehouse.jwks.timeout", defaultValue = "5s") Duration jwksTimeout) {
-        this.vertx = vertx;
-        this.jwksSettings = new JwksKeys.Settings(jwksRefresh, jwksMinRefetch, jwksTimeout);
+    public SnapshotCompiler(UpstreamRegistry upstreams, @Any Instance<FilterFactory<?>> factories) {
         this.upstreams = upstreams;
-        this.metrics = metrics;
-        List<GatewayFilter> sorted = new ArrayList<>();
-        filters.forEach(sorted::add);
-        sorted.sort(Comparator.comparingInt(GatewayFilter::order));
-        this.filters = List.copyOf(sorted);
+        List<FilterFactory<?>> sorted = new ArrayList<>();
+        factories.forEach(sorted::add);
+        sorted.sort(Comparator.comparingInt(FilterFactory::order));
+        this.factories = List.copyOf(sorted);
     }
 
     public GatewaySnapshot compile(long version, String source, GatehouseConfig config) {
         return compile(version, source, config, null);
     }
 
-    /** @param previous the live snapshot, whose JWT verifier is kept when token verification did not change */
+    /** @param previous the live snapshot, whose features' state the factories may take over */
     public GatewaySnapshot compile(long version, String source, GatehouseConfig config, GatewaySnapshot previous) {
         Map<String, Upstream> built = upstreams.build(config);
+        Map<FilterFactory<?>, FilterSet> features = new IdentityHashMap<>();
+        List<FilterSet> sets = new ArrayList<>(factories.size());
+        for (FilterFactory<?> factory : factories) {
+            FilterSet set = build(factory, config, previous == null ? null : previous.features().get(factory));
+            features.put(factory, set);
+            sets.add(set);
+        }
+        List<GatewayFilter> global = new ArrayList<>();
+        for (FilterSet set : sets) {
+            GatewayFilter filter = set.global();
+            if (filter != null) {
+                global.add(filter);
+            }
+        }
+        GatewayFilter[] globalFilters = global.toArray(GatewayFilter[]::new);
         List<RouteTable.Entry<CompiledRoute>> entries = new ArrayList<>();
         for (RouteConfig rc : config.routes()) {
             PathPattern pattern = PathPattern.parse(rc.path());
@@ -67,24 +66,24 @@ public class SnapshotCompiler {
                     : rc.stripPrefix() != null ? PathRewriter.stripPrefix(rc.stripPrefix())
                     : PathRewriter.identity();
             Upstream upstream = built.get(rc.upstream());
-            GatewayFilter[] chain = filters.stream().filter(f -> f.appliesTo(rc)).toArray(GatewayFilter[]::new);
+            List<GatewayFilter> chain = new ArrayList<>(global);
+            for (FilterSet set : sets) {
+                GatewayFilter filter = set.forRoute(rc);
+                if (filter != null) {
+                    chain.add(filter);
+                }
+            }
             long timeout = (rc.timeout() != null ? rc.timeout() : upstream.config().timeout()).toMillis();
-            CompiledRoute route = new CompiledRoute(rc, pattern, rewriter, upstream, chain, metrics.forRoute(rc.id()),
-                    rc.authenticated() ? metrics.forAuth(rc.id()) : null, timeout);
+            CompiledRoute route = new CompiledRoute(rc, pattern, rewriter, upstream, chain.toArray(GatewayFilter[]::new),
+                    timeout, entries.size());
             entries.add(new RouteTable.Entry<>(pattern, rc.methods(), rc.host(), rc.headers(), rc.index(), route));
         }
-        ApiKeyStore apiKeys = config.auth() != null && config.auth().apiKeys() != null
-                ? ApiKeyStore.from(config.auth().apiKeys()) : null;
-        JwtVerifier jwt = null;
-        if (config.auth() != null && config.auth().bearerTokens()) {
-            boolean keep = previous != null && previous.jwt() != null && previous.config().auth() != null
-                    && JwtVerifier.sameVerification(previous.config().auth().jwt(), previous.config().auth().issuer(),
-                    config.auth().jwt(), config.auth().issuer());
-            jwt = keep ? previous.jwt() : JwtVerifier.from(config.auth().jwt(), config.auth().issuer(), vertx, jwksSettings);
-        }
-        TokenIssuer issuer = config.auth() != null && config.auth().issuer() != null
-                ? TokenIssuer.from(config.auth().issuer()) : null;
         return new GatewaySnapshot(version, source, Instant.now(), config, RouteTable.compile(entries), built,
-                metrics.unmatched(), apiKeys, jwt, issuer, TrustedProxies.of(config.server().trustedProxies()));
+                globalFilters, features, TrustedProxies.of(config.server().trustedProxies()), new GatewaySnapshot.Usage());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <S extends FilterSet> S build(FilterFactory<S> factory, GatehouseConfig config, FilterSet previous) {
+        return factory.build(config, (S) previous);
     }
 }

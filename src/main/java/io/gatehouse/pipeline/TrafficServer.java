@@ -1,6 +1,5 @@
 package io.gatehouse.pipeline;
 
-import io.gatehouse.auth.TokenEndpoint;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -44,8 +43,6 @@ public class TrafficServer {
     Vertx vertx;
     @Inject
     GatewayHandler handler;
-    @Inject
-    TokenEndpoint tokens;
     @ConfigProperty(name = "quarkus.http.host", defaultValue = "0.0.0.0")
     String host;
     @ConfigProperty(name = "quarkus.http.port", defaultValue = "8080")
@@ -92,7 +89,7 @@ public class TrafficServer {
                 .setMaxInitialLineLength(maxInitialLineLength)
                 .setDecompressionSupported(false)
                 .setCompressionSupported(false);
-        ProtocolErrors protocolErrors = new ProtocolErrors(state);
+        ProtocolErrors protocolErrors = new ProtocolErrors(state, drain);
         int instances = eventLoops.orElse(2 * Runtime.getRuntime().availableProcessors());
         if (wanted == 0) {
             // Instances share a port only when it is known: bind the first on a free port, the rest on that one.
@@ -102,13 +99,6 @@ public class TrafficServer {
             @Override
             public void start(Promise<Void> started) {
                 Router router = Router.router(vertx);
-                // POST /auth/token (auth.issuer) before the catch-all; without auth.issuer it goes to the gateway
-                // (two routes: Vert.x Web wants a body handler first on its route; the gate's next() is the second)
-                router.post(TokenEndpoint.PATH).handler(tokens.gate(handler));
-                router.post(TokenEndpoint.PATH)
-                        .handler(TokenEndpoint.bodyHandler())
-                        .handler(tokens::handle)
-                        .failureHandler(tokens::failure);
                 router.route().handler(handler);
                 router.errorHandler(400, protocolErrors::routerFailure);
                 router.errorHandler(404, protocolErrors::routerFailure); // only before routing: the catch-all takes all

@@ -21,8 +21,7 @@ final class HashKeys {
             case "query" -> req.getParam(hashOn.name());
             case "cookie" -> cookie(req.getHeader("Cookie"), hashOn.name());
             // claim: from the principal that authentication (which runs before the proxy) put on the exchange
-            default -> ex.principal() == null ? null
-                    : "sub".equals(hashOn.name()) ? ex.principal().id() : ex.principal().tier();
+            default -> ex.caller() == null ? null : ex.caller().claim(hashOn.name());
         };
     }
 

@@ -1,9 +1,12 @@
 package io.gatehouse.proxy;
 
-import io.gatehouse.auth.Principal;
 import io.gatehouse.config.RetryConfig;
 import io.gatehouse.pipeline.CompiledRoute;
 import io.gatehouse.pipeline.Exchange;
+import io.gatehouse.pipeline.FilterChain;
+import io.gatehouse.pipeline.LocalReply;
+import io.gatehouse.pipeline.UpstreamRequest;
+import io.gatehouse.pipeline.UpstreamResponse;
 import io.gatehouse.upstream.Target;
 import io.gatehouse.upstream.Upstream;
 import io.quarkus.runtime.configuration.MemorySize;
@@ -46,12 +49,14 @@ import java.util.concurrent.TimeoutException;
  * body cannot be sent twice.
  */
 @Singleton
-public class UpstreamProxy {
+public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
     private static final Logger LOG = Logger.getLogger(UpstreamProxy.class);
     /** An upstream asking (Retry-After) for longer than this gets its answer passed on instead of a retry. */
     static final long MAX_RETRY_AFTER_WAIT_MILLIS = 1000;
     /** A client that gave up after waiting this long for a response head counts as a failure of the target. */
     static final long HUNG_NANOS = 1_000_000_000L;
+    /** For an upstream response given up on: its reset is expected, not an error to log. */
+    private static final io.vertx.core.Handler<Throwable> DROPPED = err -> { };
 
     private final Vertx vertx;
     private final UpstreamTimeouts timeouts;
@@ -91,6 +96,7 @@ public class UpstreamProxy {
         }
     }
 
+    @Override
     public void forward(Exchange ex) {
         Upstream upstream = ex.route().upstream();
         Call call = new Call(ex, upstream, HashKeys.of(upstream.config().hashOn(), ex));
@@ -145,12 +151,12 @@ public class UpstreamProxy {
         Upstream upstream = call.upstream;
         long remainingMillis = (call.headDeadlineNanos - System.nanoTime()) / 1_000_000L;
         if (remainingMillis <= 0) {
-            ex.respondError(504, "upstream_timeout", "upstream '" + upstream.name() + "' did not answer in time");
+            ex.failUpstream(LocalReply.error(504, "upstream_timeout", "upstream '" + upstream.name() + "' did not answer in time"));
             return;
         }
         if (upstream.client().isClosed()) {
             // a retry waiting in its backoff across a reload whose pool was retired meanwhile
-            ex.respondError(502, "upstream_failed", "upstream '" + upstream.name() + "' was reconfigured; retry");
+            ex.failUpstream(LocalReply.error(502, "upstream_failed", "upstream '" + upstream.name() + "' was reconfigured; retry"));
             return;
         }
         HttpClient client = upstream.client().current();
@@ -213,31 +219,37 @@ public class UpstreamProxy {
                     req.connection().isSsl() ? "https" : "http",
                     clientHost, route.config().preserveHost() && clientHost != null ? clientHost : watch.target.authority(),
                     ex.requestId());
-            Principal principal = ex.principal();
-            String apiKeyHeader = ex.snapshot().apiKeys() == null ? null : ex.snapshot().apiKeys().header();
-            if (principal != null) {
-                HeaderRules.setIdentity(upstreamRequest.headers(), principal.id(), principal.rolesHeader());
-                // Only the credential that was verified goes on: not a forged token riding along with a valid key.
-                HeaderRules.keepOnlyCredential(upstreamRequest.headers(), apiKeyHeader, ex.verifiedCredential());
-            }
-            if (!route.config().forwardCredentials()) {
-                HeaderRules.removeCredentials(upstreamRequest.headers(), apiKeyHeader);
-            }
             if (ex.isFinished()) {
                 // the client left while we waited for a connection
                 upstreamRequest.reset();
                 ended(watch);
                 return;
             }
-            // Callbacks rather than futures, and ends without a completion promise: this is the per-request path.
-            upstreamRequest.response(rar -> respondSafely(call, watch, upstreamRequest, rar));
-            if (call.keptBody != null) {
-                upstreamRequest.end(call.keptBody, ResponseRelay.NO_COMPLETION);
-            } else if (ex.hasBody()) {
-                streamBody(ex, req, upstreamRequest);
-            } else {
-                upstreamRequest.end(ResponseRelay.NO_COMPLETION);
-            }
+            // The filters' upstream-request phase (identity headers, credential removal, transforms): per attempt.
+            FilterChain.upstreamRequest(ex, new UpstreamRequest(upstreamRequest, call.retries + 1), failure -> {
+                if (failure != null) {
+                    LOG.errorf(failure, "request %s: the upstream-request phase failed", ex.requestId());
+                    watch.neutral();
+                    ended(watch);
+                    upstreamRequest.reset();
+                    ex.respondError(500, "internal_error", "the gateway failed to forward the request");
+                    return;
+                }
+                if (ex.isFinished()) {
+                    upstreamRequest.reset();
+                    ended(watch);
+                    return;
+                }
+                // Callbacks rather than futures, and ends without a completion promise: this is the per-request path.
+                upstreamRequest.response(rar -> respondSafely(call, watch, upstreamRequest, rar));
+                if (call.keptBody != null) {
+                    upstreamRequest.end(call.keptBody, ResponseRelay.NO_COMPLETION);
+                } else if (ex.hasBody()) {
+                    streamBody(ex, req, upstreamRequest);
+                } else {
+                    upstreamRequest.end(ResponseRelay.NO_COMPLETION);
+                }
+            });
         }
     }
 
@@ -247,11 +259,11 @@ public class UpstreamProxy {
         if (upstream.config().circuitBreaker() != null
                 && upstream.targets().stream().anyMatch(t -> t.state().breakerOpen())) {
             long seconds = Math.max(1, (upstream.config().circuitBreaker().delay().toMillis() + 999) / 1000);
-            ex.respondError(503, "circuit_open", "every target of upstream " + name + " is failing; try again later",
-                    HttpHeaders.RETRY_AFTER, String.valueOf(seconds));
+            ex.failUpstream(LocalReply.error(503, "circuit_open", "every target of upstream " + name
+                    + " is failing; try again later").header(HttpHeaders.RETRY_AFTER, String.valueOf(seconds)));
             return;
         }
-        ex.respondError(503, "no_healthy_target", "no healthy target for upstream " + name);
+        ex.failUpstream(LocalReply.error(503, "no_healthy_target", "no healthy target for upstream " + name));
     }
 
     /** Pipes the client's body up: our own pipe rather than send(req), see below. */
@@ -291,7 +303,7 @@ public class UpstreamProxy {
             LOG.errorf(e, "request %s: failed while answering", call.exchange.requestId());
             upstreamRequest.reset();
             ended(watch);
-            call.exchange.respondError(502, "upstream_failed", "the gateway failed to relay the upstream's answer");
+            call.exchange.failUpstream(LocalReply.error(502, "upstream_failed", "the gateway failed to relay the upstream's answer"));
         }
     }
 
@@ -309,7 +321,8 @@ public class UpstreamProxy {
             meters.responded(System.nanoTime() - watch.startNanos);
         }
         HttpServerResponse response = ex.response();
-        if (response.closed() || ex.isFinished()) {
+        if (response.closed() || ex.isFinished() || ex.answering()) {
+            // (answering: a timeout answered while this head was on its way)
             upstreamRequest.reset();
             ended(watch);
             return;
@@ -320,6 +333,7 @@ public class UpstreamProxy {
             if (retryAfter <= MAX_RETRY_AFTER_WAIT_MILLIS && call.mayRetryAgain()) {
                 // Dropped before a byte of it reached the client; the connection goes with it.
                 watch.report(false);
+                upstreamResponse.exceptionHandler(DROPPED); // the reset fails it: expected, not worth a log line
                 upstreamRequest.reset();
                 ended(watch);
                 retryLater(call, watch.target, retryAfter);
@@ -328,9 +342,74 @@ public class UpstreamProxy {
         }
         // Passive health counts 5xx as failures; the body's own fate is reported below.
         boolean serverError = status >= 500;
-        response.setStatusCode(status);
         HeaderRules.forwardResponseHeaders(upstreamResponse.headers(), response.headers(), ex.requestId());
-        ex.runResponseFilters();
+        // From the head on, only pauses in the body count; the filters' phases below hold the body (paused) meanwhile.
+        upstreamResponse.pause();
+        watch.bodyStarted(response);
+        watch.holding = true;
+        UpstreamResponse answer = UpstreamResponse.answered(status, response.headers());
+        FilterChain.upstreamResponse(ex, answer, () -> {
+            if (ex.isFinished()) {
+                upstreamRequest.reset();
+                ended(watch);
+                return;
+            }
+            if (answer.replacement() != null) {
+                // A filter answers instead (a stored entry for a 304…): the upstream's body is dropped with its
+                // connection; the upstream did answer, so it counts as a success unless it was a 5xx.
+                watch.report(!serverError);
+                ended(watch);
+                upstreamResponse.exceptionHandler(DROPPED);
+                upstreamRequest.reset();
+                FilterChain.sendLocal(ex, answer.replacement(), true);
+                return;
+            }
+            response.setStatusCode(answer.status());
+            if (answer.wholeBody() != null) {
+                WholeBodies.read(ex, answer, upstreamResponse, watch, result -> {
+                    if (result.whole() != null) {
+                        watch.report(!serverError);
+                        ended(watch);
+                        response.headers().remove(HttpHeaders.TRANSFER_ENCODING);
+                        response.headers().set(HttpHeaders.CONTENT_LENGTH, String.valueOf(result.whole().length()));
+                        FilterChain.response(ex, () -> response.end(result.whole(), ResponseRelay.NO_COMPLETION));
+                    } else if (result.partial() != null) {
+                        // over the bound, and every filter asked for it to stream through untouched
+                        FilterChain.response(ex, () -> relayBody(call, watch, upstreamRequest, upstreamResponse, answer,
+                                serverError, result.partial()));
+                    } else {
+                        if (result.failure() != null) {
+                            LOG.debugf("request %s: reading the whole body failed (%s)", ex.requestId(), result.failure());
+                        }
+                        watch.report(result.tooLarge() && !serverError);
+                        ended(watch);
+                        upstreamRequest.reset();
+                        FilterChain.sendLocal(ex, result.tooLarge()
+                                ? LocalReply.error(502, "upstream_response_too_large",
+                                        "the upstream's answer is larger than this route may hold")
+                                : LocalReply.error(502, "upstream_failed", "upstream '" + call.upstream.name()
+                                        + "' failed to answer"), true);
+                    }
+                });
+                return;
+            }
+            FilterChain.response(ex, () -> relayBody(call, watch, upstreamRequest, upstreamResponse, answer, serverError,
+                    null));
+        });
+    }
+
+    /** Streams the upstream's body to the client (through the filters' body steps), after the response phase. */
+    private void relayBody(Call call, UpstreamTimeouts.Watch watch, HttpClientRequest upstreamRequest,
+                           HttpClientResponse upstreamResponse, UpstreamResponse answer, boolean serverError,
+                           Buffer alreadyRead) {
+        Exchange ex = call.exchange;
+        HttpServerResponse response = ex.response();
+        if (ex.isFinished()) {
+            upstreamRequest.reset();
+            ended(watch);
+            return;
+        }
+        int status = response.getStatusCode();
         // An HTTP/1.0 client cannot take chunked: a body without a length is delimited by closing the connection
         // (Vert.x would otherwise keep a keep-alive connection open, and the client would wait for the end forever).
         boolean withoutLength = !response.headers().contains(HttpHeaders.CONTENT_LENGTH)
@@ -339,10 +418,10 @@ public class UpstreamProxy {
             response.setChunked(true);
         }
         boolean closeConnection = withoutLength && ex.request().version() == io.vertx.core.http.HttpVersion.HTTP_1_0;
-        watch.bodyStarted(response);
+        watch.holding = false;
         // An upstream that breaks off mid-body must not look like a complete response (a final empty chunk would
         // tell the client, and any cache, that the truncated body is whole): the relay leaves it open, we reset it.
-        ResponseRelay.relay(upstreamResponse, response, complete -> {
+        ResponseRelay.relay(upstreamResponse, response, answer.bodyFilters(), watch, alreadyRead, complete -> {
             if (!ex.isFinished() || complete) {
                 watch.report(complete && !serverError);
             }
@@ -351,15 +430,16 @@ public class UpstreamProxy {
                 ex.request().connection().close(); // after the body's bytes: Vert.x flushes before it closes
             }
             if (!complete) {
+                upstreamRequest.reset();
                 if (!ex.isFinished()) {
                     // (finished: the client left first, and the exchange's reset of this request is what failed
                     // the relay; that is a 499, not the upstream breaking off)
                     ex.upstreamBrokeOff();
+                    ex.cutOff();
                 }
-                upstreamRequest.reset();
-                response.reset();
             }
         });
+        upstreamResponse.resume();
     }
 
     /** No response head came back from this attempt. */
@@ -456,13 +536,13 @@ public class UpstreamProxy {
         String name = "'" + ex.route().upstream().name() + "'";
         LOG.debugf("request %s to %s failed: %s", ex.requestId(), ex.target(), cause);
         if (cause instanceof TimeoutException) {
-            ex.respondError(504, "upstream_timeout", "upstream " + name + " did not answer in time");
+            ex.failUpstream(LocalReply.error(504, "upstream_timeout", "upstream " + name + " did not answer in time"));
         } else if (cause instanceof ConnectionPoolTooBusyException) {
-            ex.respondError(503, "upstream_busy", "too many requests waiting for a connection to upstream " + name);
+            ex.failUpstream(LocalReply.error(503, "upstream_busy", "too many requests waiting for a connection to upstream " + name));
         } else if (cause instanceof ConnectException) {
-            ex.respondError(502, "upstream_unavailable", "could not connect to upstream " + name);
+            ex.failUpstream(LocalReply.error(502, "upstream_unavailable", "could not connect to upstream " + name));
         } else {
-            ex.respondError(502, "upstream_failed", "upstream " + name + " failed to answer");
+            ex.failUpstream(LocalReply.error(502, "upstream_failed", "upstream " + name + " failed to answer"));
         }
     }
 }

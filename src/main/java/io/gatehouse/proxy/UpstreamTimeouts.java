@@ -38,6 +38,10 @@ final class UpstreamTimeouts {
         final long startNanos = System.nanoTime();
         HttpClientRequest upstreamRequest;
         HttpServerResponse streamingTo;
+        /** Body bytes received from the upstream so far (counted by the relay and by whole-body reads). */
+        long received;
+        /** The body is held on purpose (the filters' response phases run): not a stall. */
+        boolean holding;
         long lastBytes;
         int index = -1;
 
@@ -79,7 +83,7 @@ final class UpstreamTimeouts {
         /** The head arrived: from now on only pauses in the body count. */
         void bodyStarted(HttpServerResponse response) {
             this.streamingTo = response;
-            this.lastBytes = response.bytesWritten();
+            this.lastBytes = received;
             this.since = System.nanoTime();
         }
     }
@@ -150,8 +154,10 @@ final class UpstreamTimeouts {
                         headTimedOut(w);
                     }
                 } else {
-                    long bytes = w.streamingTo.bytesWritten();
-                    if (bytes != w.lastBytes || w.streamingTo.writeQueueFull()) {
+                    // The upstream side is watched: a filter that buffers the body (nothing reaches the client yet)
+                    // does not look idle, and a client that stops reading (write queue full) is back-pressure.
+                    long bytes = w.received;
+                    if (bytes != w.lastBytes || w.holding || w.streamingTo.writeQueueFull()) {
                         w.lastBytes = bytes;
                         w.since = now;
                     } else if (now - w.since > w.bodyTimeoutNanos) {
@@ -166,7 +172,8 @@ final class UpstreamTimeouts {
         private static void headTimedOut(Watch w) {
             Exchange ex = w.exchange;
             w.report(false);
-            ex.respondError(504, "upstream_timeout", "upstream '" + ex.route().upstream().name() + "' did not answer in time");
+            ex.failUpstream(io.gatehouse.pipeline.LocalReply.error(504, "upstream_timeout",
+                    "upstream '" + ex.route().upstream().name() + "' did not answer in time"));
             if (w.upstreamRequest != null) {
                 w.upstreamRequest.reset();
             }

@@ -1,7 +1,5 @@
 package io.gatehouse.auth;
 
-import io.gatehouse.config.ApiKeyConfig;
-import io.gatehouse.config.ApiKeysConfig;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

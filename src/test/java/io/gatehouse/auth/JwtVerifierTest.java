@@ -3,7 +3,6 @@ package io.gatehouse.auth;
 import com.sun.net.httpserver.HttpServer;
 import io.gatehouse.auth.JwtVerifier.Failure;
 import io.gatehouse.auth.JwtVerifier.Result;
-import io.gatehouse.config.JwtConfig;
 import io.gatehouse.testing.TestTokens;
 import org.jose4j.jwk.PublicJsonWebKey;
 import org.jose4j.jwt.JwtClaims;

@@ -1,6 +1,5 @@
 package io.gatehouse.auth;
 
-import io.gatehouse.config.IssuerConfig;
 import io.gatehouse.testing.TestTokens;
 import org.junit.jupiter.api.Test;
 

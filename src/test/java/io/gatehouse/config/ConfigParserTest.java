@@ -18,7 +18,7 @@ class ConfigParserTest {
     private static final UnaryOperator<String> NO_VARIABLES = name -> null;
 
     private static GatehouseConfig parse(String yaml) throws ConfigException {
-        return ConfigParser.parse("test.yaml", yaml, NO_VARIABLES);
+        return ConfigParser.parse("test.yaml", yaml, NO_VARIABLES, java.util.List.of(new io.gatehouse.auth.AuthConfigExtension()));
     }
 
     private static List<String> problems(String yaml) {
@@ -26,7 +26,7 @@ class ConfigParserTest {
     }
 
     private static List<String> problems(String yaml, UnaryOperator<String> variables) {
-        ConfigException e = assertThrows(ConfigException.class, () -> ConfigParser.parse("test.yaml", yaml, variables));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigParser.parse("test.yaml", yaml, variables, java.util.List.of(new io.gatehouse.auth.AuthConfigExtension())));
         assertFalse(e.problems().isEmpty(), "a refused config names at least one problem");
         assertTrue(e.getMessage().startsWith("test.yaml: "), "the message names the source: " + e.getMessage());
         return e.problems();
@@ -104,7 +104,7 @@ class ConfigParserTest {
         assertEquals("users", r0.upstream());
         assertEquals("/api", r0.stripPrefix());
         assertNull(r0.rewrite());
-        assertEquals("none", r0.auth());
+        assertEquals("none", io.gatehouse.auth.AuthConfigExtension.of(r0).mode());
         assertEquals(Duration.ofSeconds(5), r0.timeout());
         assertTrue(r0.preserveHost());
         assertEquals(0, r0.index());

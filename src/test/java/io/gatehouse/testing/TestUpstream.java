@@ -84,8 +84,15 @@ public final class TestUpstream implements AutoCloseable {
         }
     }
 
+    /** The X-Test-Attempt header of every request that carried one, in arrival order. */
+    public final java.util.Queue<String> attempts = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
     private void handle(HttpServerRequest req) {
         requests.incrementAndGet();
+        String attempt = req.getHeader("X-Test-Attempt");
+        if (attempt != null) {
+            attempts.add(attempt);
+        }
         HttpServerResponse resp = req.response();
         resp.putHeader("X-Instance", name);
         String path = req.path();

@@ -1,4 +1,4 @@
-package io.gatehouse.config;
+package io.gatehouse.auth;
 
 import java.security.KeyPair;
 import java.time.Duration;

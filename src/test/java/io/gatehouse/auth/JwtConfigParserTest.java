@@ -1,4 +1,9 @@
-package io.gatehouse.config;
+package io.gatehouse.auth;
+
+import io.gatehouse.config.ConfigException;
+import io.gatehouse.config.ConfigParser;
+import io.gatehouse.config.GatehouseConfig;
+import io.gatehouse.config.RouteConfig;
 
 import io.gatehouse.testing.TestTokens;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,6 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The {@code auth.jwt} section and the routes' {@code auth: jwt | any}. */
 class JwtConfigParserTest {
+    private static final java.util.List<io.gatehouse.config.ConfigExtension> EXTENSIONS = java.util.List.of(new AuthConfigExtension());
+
     private static final String SECRET = "0123456789abcdef0123456789abcdef";
     private static final String HASH_A = "sha256:" + "a".repeat(64);
     private static final String UPSTREAM = """
@@ -48,7 +55,7 @@ class JwtConfigParserTest {
 
     private static GatehouseConfig parse(String yaml, Map<String, String> variables) throws ConfigException {
         UnaryOperator<String> lookup = variables::get;
-        return ConfigParser.parse("test.yaml", yaml, lookup);
+        return ConfigParser.parse("test.yaml", yaml, lookup, EXTENSIONS);
     }
 
     private static GatehouseConfig parse(String yaml) throws ConfigException {
@@ -94,16 +101,16 @@ class JwtConfigParserTest {
                   api-keys:
                     keys: [{id: k, hash: %s}]
                 """.formatted(block(TestTokens.pem(rsa.getPublic())), HASH_A));
-        JwtConfig jwt = config.auth().jwt();
+        JwtConfig jwt = io.gatehouse.auth.AuthConfigExtension.of(config).jwt();
         assertEquals("https://id.example.com", jwt.issuer());
         assertEquals(Set.of("gatehouse", "mobile"), jwt.audiences());
         assertEquals(rsa.getPublic(), jwt.publicKey());
         assertNull(jwt.secret());
         assertEquals(Duration.ofMinutes(1), jwt.clockSkew());
         assertEquals("roles", jwt.rolesClaim());
-        assertEquals("jwt", config.routes().get(0).auth());
-        assertTrue(config.routes().get(0).authenticated());
-        assertEquals("any", config.routes().get(1).auth());
+        assertEquals("jwt", io.gatehouse.auth.AuthConfigExtension.of(config.routes().get(0)).mode());
+        assertTrue(io.gatehouse.auth.AuthConfigExtension.of(config.routes().get(0)).authenticated());
+        assertEquals("any", io.gatehouse.auth.AuthConfigExtension.of(config.routes().get(1)).mode());
     }
 
     @Test
@@ -114,7 +121,7 @@ class JwtConfigParserTest {
                     issuer: https://id.example.com
                     public-key: %s
                 """.formatted(block(TestTokens.pem(ec.getPublic()))));
-        JwtConfig jwt = config.auth().jwt();
+        JwtConfig jwt = io.gatehouse.auth.AuthConfigExtension.of(config).jwt();
         assertEquals(ec.getPublic(), jwt.publicKey());
         assertEquals(Set.of(), jwt.audiences());
         assertEquals(Duration.ofSeconds(30), jwt.clockSkew());
@@ -127,14 +134,14 @@ class JwtConfigParserTest {
                     secret: ${JWT_SECRET}
                     clock-skew: 0s
                 """, Map.of("JWT_SECRET", SECRET));
-        assertArrayEquals(SECRET.getBytes(StandardCharsets.UTF_8), hs.auth().jwt().secret());
-        assertNull(hs.auth().jwt().publicKey());
-        assertEquals(Duration.ZERO, hs.auth().jwt().clockSkew());
-        assertFalse(hs.auth().jwt().toString().contains(SECRET), "the secret stays out of toString");
-        assertEquals(hs.auth().jwt(), parse(UPSTREAM + ROUTE + """
+        assertArrayEquals(SECRET.getBytes(StandardCharsets.UTF_8), io.gatehouse.auth.AuthConfigExtension.of(hs).jwt().secret());
+        assertNull(io.gatehouse.auth.AuthConfigExtension.of(hs).jwt().publicKey());
+        assertEquals(Duration.ZERO, io.gatehouse.auth.AuthConfigExtension.of(hs).jwt().clockSkew());
+        assertFalse(io.gatehouse.auth.AuthConfigExtension.of(hs).jwt().toString().contains(SECRET), "the secret stays out of toString");
+        assertEquals(io.gatehouse.auth.AuthConfigExtension.of(hs).jwt(), io.gatehouse.auth.AuthConfigExtension.of(parse(UPSTREAM + ROUTE + """
                 auth:
                   jwt: {issuer: https://id.example.com, secret: %s, clock-skew: 0s}
-                """.formatted(SECRET)).auth().jwt(), "equal by content, the secret included");
+                """.formatted(SECRET))).jwt(), "equal by content, the secret included");
     }
 
     @Test
@@ -184,8 +191,8 @@ class JwtConfigParserTest {
         GatehouseConfig config = ConfigParser.parse("test", UPSTREAM + ROUTE + """
                 auth:
                   jwt: {issuer: https://id.example.com, jwks-url: https://id.example.com/.well-known/jwks.json}
-                """);
-        JwtConfig jwt = config.auth().jwt();
+                """, EXTENSIONS);
+        JwtConfig jwt = io.gatehouse.auth.AuthConfigExtension.of(config).jwt();
         assertEquals("https://id.example.com/.well-known/jwks.json", jwt.jwksUrl());
         assertNull(jwt.publicKey());
         assertNull(jwt.secret());

@@ -1,4 +1,4 @@
-package io.gatehouse.config;
+package io.gatehouse.auth;
 
 import java.util.List;
 

@@ -1,4 +1,9 @@
-package io.gatehouse.config;
+package io.gatehouse.auth;
+
+import io.gatehouse.config.ConfigException;
+import io.gatehouse.config.ConfigParser;
+import io.gatehouse.config.GatehouseConfig;
+import io.gatehouse.config.RouteConfig;
 
 import io.gatehouse.auth.TokenIssuer;
 import io.gatehouse.testing.TestTokens;
@@ -17,6 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The {@code auth.issuer} section (token issuing at POST /auth/token). */
 class IssuerConfigParserTest {
+    private static final java.util.List<io.gatehouse.config.ConfigExtension> EXTENSIONS = java.util.List.of(new AuthConfigExtension());
+
     private static final KeyPair RSA = TestTokens.rsa();
     private static final String UPSTREAM = """
             upstreams:
@@ -48,7 +55,7 @@ class IssuerConfigParserTest {
     }
 
     private static List<String> problems(String yaml) {
-        return assertThrows(ConfigException.class, () -> ConfigParser.parse("test", yaml)).problems();
+        return assertThrows(ConfigException.class, () -> ConfigParser.parse("test", yaml, EXTENSIONS)).problems();
     }
 
     private static void assertProblem(List<String> problems, String prefix) {
@@ -58,14 +65,14 @@ class IssuerConfigParserTest {
     @Test
     void anIssuerAloneEnablesJwtRoutesWithItsDefaults() throws Exception {
         GatehouseConfig config = ConfigParser.parse("test", UPSTREAM + "auth:\n"
-                + issuer(TestTokens.privatePem(RSA.getPrivate()), "    issuer: https://gatehouse.example.com\n") + KEYS);
-        IssuerConfig issuer = config.auth().issuer();
+                + issuer(TestTokens.privatePem(RSA.getPrivate()), "    issuer: https://gatehouse.example.com\n") + KEYS, EXTENSIONS);
+        IssuerConfig issuer = io.gatehouse.auth.AuthConfigExtension.of(config).issuer();
         assertEquals("https://gatehouse.example.com", issuer.issuer());
         assertNull(issuer.audience());
         assertEquals(Duration.ofMinutes(5), issuer.expiresIn());
         assertEquals(TokenIssuer.thumbprint(RSA.getPublic()), issuer.kid());
         assertEquals(RSA.getPublic(), issuer.keys().getPublic());
-        assertNull(config.auth().jwt());
+        assertNull(io.gatehouse.auth.AuthConfigExtension.of(config).jwt());
     }
 
     @Test
@@ -78,8 +85,8 @@ class IssuerConfigParserTest {
                     audience: gatehouse
                     expires-in: 1h
                     kid: gh-1
-                """) + KEYS);
-        IssuerConfig issuer = config.auth().issuer();
+                """) + KEYS, EXTENSIONS);
+        IssuerConfig issuer = io.gatehouse.auth.AuthConfigExtension.of(config).issuer();
         assertEquals("https://id.example.com", issuer.issuer());
         assertEquals("gatehouse", issuer.audience());
         assertEquals(Duration.ofHours(1), issuer.expiresIn());

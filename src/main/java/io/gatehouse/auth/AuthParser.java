@@ -1,7 +1,7 @@
-package io.gatehouse.config;
+package io.gatehouse.auth;
 
-import io.gatehouse.auth.PemKeys;
-import io.gatehouse.auth.TokenIssuer;
+import io.gatehouse.config.ConfigNodes;
+import io.gatehouse.config.Durations;
 
 import java.net.URI;
 import java.net.URISyntaxException;

@@ -1,4 +1,4 @@
-package io.gatehouse.config;
+package io.gatehouse.auth;
 
 /**
  * The {@code auth:} section.

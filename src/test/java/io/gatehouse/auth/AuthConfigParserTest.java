@@ -1,4 +1,9 @@
-package io.gatehouse.config;
+package io.gatehouse.auth;
+
+import io.gatehouse.config.ConfigException;
+import io.gatehouse.config.ConfigParser;
+import io.gatehouse.config.GatehouseConfig;
+import io.gatehouse.config.RouteConfig;
 
 import org.junit.jupiter.api.Test;
 
@@ -32,11 +37,11 @@ class AuthConfigParserTest {
             """;
 
     private static GatehouseConfig parse(String yaml) throws ConfigException {
-        return ConfigParser.parse("test.yaml", yaml, NO_VARIABLES);
+        return ConfigParser.parse("test.yaml", yaml, NO_VARIABLES, java.util.List.of(new io.gatehouse.auth.AuthConfigExtension()));
     }
 
     private static List<String> problems(String yaml) {
-        ConfigException e = assertThrows(ConfigException.class, () -> ConfigParser.parse("test.yaml", yaml, NO_VARIABLES));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigParser.parse("test.yaml", yaml, NO_VARIABLES, java.util.List.of(new io.gatehouse.auth.AuthConfigExtension())));
         assertFalse(e.problems().isEmpty());
         return e.problems();
     }
@@ -69,28 +74,28 @@ class AuthConfigParserTest {
                       - id: ci
                         hash: %s
                 """.formatted(HASH_A, HASH_B));
-        ApiKeysConfig keys = config.auth().apiKeys();
+        ApiKeysConfig keys = io.gatehouse.auth.AuthConfigExtension.of(config).apiKeys();
         assertEquals("X-API-Key", keys.header());
         assertEquals(2, keys.keys().size());
         assertEquals(new ApiKeyConfig("mobile-app", "a".repeat(64), List.of("user"), "premium"), keys.keys().get(0));
         assertEquals(new ApiKeyConfig("ci", "0123456789abcdef".repeat(4), List.of(), null), keys.keys().get(1));
 
         RouteConfig a = config.routes().get(0);
-        assertEquals("api-key", a.auth());
-        assertTrue(a.authenticated());
-        assertEquals(List.of("admin", "user"), a.roles());
-        assertFalse(a.forwardCredentials());
+        assertEquals("api-key", io.gatehouse.auth.AuthConfigExtension.of(a).mode());
+        assertTrue(io.gatehouse.auth.AuthConfigExtension.of(a).authenticated());
+        assertEquals(List.of("admin", "user"), io.gatehouse.auth.AuthConfigExtension.of(a).roles());
+        assertFalse(io.gatehouse.auth.AuthConfigExtension.of(a).forwardCredentials());
 
         RouteConfig b = config.routes().get(1);
-        assertEquals("none", b.auth());
-        assertFalse(b.authenticated());
-        assertEquals(List.of(), b.roles());
-        assertTrue(b.forwardCredentials(), "credentials are forwarded by default");
+        assertEquals("none", io.gatehouse.auth.AuthConfigExtension.of(b).mode());
+        assertFalse(io.gatehouse.auth.AuthConfigExtension.of(b).authenticated());
+        assertEquals(List.of(), io.gatehouse.auth.AuthConfigExtension.of(b).roles());
+        assertTrue(io.gatehouse.auth.AuthConfigExtension.of(b).forwardCredentials(), "credentials are forwarded by default");
     }
 
     @Test
     void aConfigWithoutAuthHasNone() throws Exception {
-        assertNull(parse(UPSTREAM + ROUTE).auth());
+        assertNull(io.gatehouse.auth.AuthConfigExtension.of(parse(UPSTREAM + ROUTE)));
     }
 
     @Test
@@ -101,7 +106,7 @@ class AuthConfigParserTest {
                     header: X-Gatehouse-Key
                     keys: [{id: k, hash: %s}]
                 """.formatted(HASH_A));
-        assertEquals("X-Gatehouse-Key", config.auth().apiKeys().header());
+        assertEquals("X-Gatehouse-Key", io.gatehouse.auth.AuthConfigExtension.of(config).apiKeys().header());
     }
 
     @Test
