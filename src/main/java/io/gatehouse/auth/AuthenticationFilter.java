@@ -61,6 +61,11 @@ final class AuthenticationFilter implements GatewayFilter {
         this.apiKeyHeader = keys == null ? null : keys.header();
     }
 
+    @Override
+    public java.util.Set<Phase> phases() {
+        return java.util.EnumSet.of(Phase.REQUEST, Phase.UPSTREAM_REQUEST);
+    }
+
     RouteAuth settings() {
         return settings;
     }

@@ -51,6 +51,11 @@ final class TokenEndpoint implements GatewayFilter {
     }
 
     @Override
+    public java.util.Set<Phase> phases() {
+        return java.util.EnumSet.of(Phase.REQUEST);
+    }
+
+    @Override
     public Future<LocalReply> onRequest(Exchange exchange) {
         HttpServerRequest request = exchange.request();
         if (request.method() != HttpMethod.POST || !PATH.equals(exchange.path())) {

@@ -18,6 +18,10 @@ import org.eclipse.microprofile.health.Readiness;
 public class GatewayReadiness implements HealthCheck {
     @Inject
     LiveSnapshot state;
+    /** What each feature adds about its own state. */
+    @Inject
+    @jakarta.enterprise.inject.Any
+    jakarta.enterprise.inject.Instance<io.gatehouse.pipeline.ReadinessDetails> details;
 
     @Override
     public HealthCheckResponse call() {
@@ -35,6 +39,13 @@ public class GatewayReadiness implements HealthCheck {
         // Upstream trouble shows here but never makes the gateway unready (DESIGN.md): it can still serve the rest.
         snapshot.upstreams().values().forEach(u -> builder.withData("upstream." + u.name(),
                 u.availableTargets() + "/" + u.targets().size() + " targets available"));
+        for (io.gatehouse.pipeline.ReadinessDetails feature : details) {
+            try {
+                feature.describe(snapshot, (key, value) -> builder.withData(key, String.valueOf(value)));
+            } catch (RuntimeException e) {
+                builder.withData(feature.getClass().getSimpleName(), "failed to report: " + e);
+            }
+        }
         String error = state.lastError();
         if (error != null) {
             builder.withData("lastReloadError", error);

@@ -73,6 +73,11 @@ public class TrafficObserver implements FilterFactory<TrafficObserver.Filters> {
         }
 
         @Override
+        public java.util.Set<Phase> phases() {
+            return java.util.EnumSet.of(Phase.REQUEST);
+        }
+
+        @Override
         public Future<LocalReply> onRequest(Exchange exchange) {
             metrics.started();
             return CONTINUE;
@@ -91,6 +96,11 @@ public class TrafficObserver implements FilterFactory<TrafficObserver.Filters> {
             this.accessLog = accessLog;
             this.unmatched = unmatched;
             this.byIndex = byIndex;
+        }
+
+        @Override
+        public java.util.Set<Phase> phases() {
+            return java.util.EnumSet.of(Phase.COMPLETE);
         }
 
         @Override

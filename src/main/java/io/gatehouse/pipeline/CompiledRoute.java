@@ -10,6 +10,7 @@ import io.gatehouse.upstream.Upstream;
  *
  * @param filters the route's whole chain: the global stage's filters first, then the route's own
  * @param index   the route's position in its snapshot (for per-route arrays that features keep)
+ * @param phases  the phases any filter of the chain takes part in ({@link FilterChain#phasesOf})
  */
 public record CompiledRoute(
         RouteConfig config,
@@ -18,7 +19,8 @@ public record CompiledRoute(
         Upstream upstream,
         GatewayFilter[] filters,
         long timeoutMillis,
-        int index) {
+        int index,
+        int phases) {
 
     public String id() {
         return config.id();

@@ -48,6 +48,8 @@ public final class Exchange {
     private String rest;
     /** The chain walked: the global stage's filters, then (once routed) the route's, global ones first. */
     GatewayFilter[] chain;
+    /** The phases any filter of {@link #chain} takes part in ({@link FilterChain#phasesOf}). */
+    int phases;
     /** How many filters of {@link #chain} the request phase entered. */
     int entered;
     /** Where the response phase stands (counts down). */
@@ -82,6 +84,7 @@ public final class Exchange {
         this.hasBody = hasBody(request);
         this.context = Vertx.currentContext();
         this.chain = snapshot == null ? FilterChain.NONE : snapshot.globalFilters();
+        this.phases = snapshot == null ? 0 : snapshot.globalPhases();
     }
 
     /**
@@ -205,16 +208,25 @@ public final class Exchange {
     }
 
     /**
-     * The client's address: the TCP peer, or, when the peer is one of {@code server.trusted-proxies}, the right-most
-     * {@code X-Forwarded-For} entry that is not a trusted proxy.
+     * The client's address, decided once per request, for everything that needs one (access log, {@code hash-on: ip},
+     * limits, IP rules): the TCP peer, or, when the peer is one of {@code server.trusted-proxies}, the right-most
+     * {@code X-Forwarded-For} entry (without that header, the right-most {@code for=} of {@code Forwarded}) that is
+     * not itself a trusted proxy.
      */
     public String clientIp() {
         if (clientIp == null) {
             String peer = peerIp();
-            // every X-Forwarded-For line, in order: a proxy may add its own line rather than extend the client's
-            clientIp = fromTrustedProxy() ? snapshot.trustedProxies().clientAddress(peer,
-                    request.headers().contains("X-Forwarded-For")
-                            ? String.join(", ", request.headers().getAll("X-Forwarded-For")) : null) : peer;
+            if (!fromTrustedProxy()) {
+                clientIp = peer; // forwarding headers from anyone else are the client's own claims
+            } else if (request.headers().contains("X-Forwarded-For")) {
+                // every line, in order: a proxy may add its own line rather than extend the client's
+                clientIp = snapshot.trustedProxies().clientAddress(peer,
+                        String.join(", ", request.headers().getAll("X-Forwarded-For")));
+            } else {
+                // RFC 7239 Forwarded, when the proxies in front speak that instead
+                clientIp = snapshot.trustedProxies().clientAddress(peer, TrustedProxies.forwardedFor(
+                        request.headers().contains("Forwarded") ? String.join(", ", request.headers().getAll("Forwarded")) : null));
+            }
         }
         return clientIp;
     }
@@ -271,6 +283,7 @@ public final class Exchange {
         this.params = params;
         this.rest = rest;
         this.chain = route.filters();
+        this.phases = route.phases();
     }
 
     /** Path parameter values (raw), in the order the route's pattern names them. */
@@ -351,7 +364,8 @@ public final class Exchange {
         return answering;
     }
 
-    void answering(boolean answering) {
+    /** Marks the exchange answering: the proxy does when the upstream's head arrives (or the filters' phases do). */
+    public void answering(boolean answering) {
         this.answering = answering;
     }
 

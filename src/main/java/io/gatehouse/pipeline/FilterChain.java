@@ -17,12 +17,33 @@ public final class FilterChain {
     private FilterChain() {
     }
 
+    /** The phases any filter of {@code chain} takes part in, as a bit set (computed when a config is compiled). */
+    public static int phasesOf(GatewayFilter[] chain) {
+        int mask = 0;
+        for (GatewayFilter filter : chain) {
+            for (GatewayFilter.Phase phase : filter.phases()) {
+                mask |= phase.bit;
+            }
+        }
+        return mask;
+    }
+
+    /** Whether any filter of the exchange's chain takes part in {@code phase}: when none does, skip it whole. */
+    public static boolean runs(Exchange ex, GatewayFilter.Phase phase) {
+        return (ex.phases & phase.bit) != 0;
+    }
+
     /**
      * The request phase, from where the exchange stands to the end of its chain; then {@code next} (routing after
      * the global stage, the proxy after the route's filters). Stops when a filter answers or the client left.
      */
     public static void request(Exchange ex, Handler<Exchange> next) {
         GatewayFilter[] chain = ex.chain;
+        if (!runs(ex, GatewayFilter.Phase.REQUEST)) {
+            ex.entered = chain.length; // entered all the same: their later phases run
+            next.handle(ex);
+            return;
+        }
         while (ex.entered < chain.length) {
             GatewayFilter filter = chain[ex.entered++];
             Future<LocalReply> step;
@@ -68,6 +89,10 @@ public final class FilterChain {
      */
     public static void upstreamRequest(Exchange ex, UpstreamRequest request, Handler<Throwable> done) {
         GatewayFilter[] chain = ex.chain;
+        if (!runs(ex, GatewayFilter.Phase.UPSTREAM_REQUEST)) {
+            done.handle(null);
+            return;
+        }
         while (request.phase < ex.entered) {
             GatewayFilter filter = chain[request.phase++];
             Future<Void> step;
@@ -100,6 +125,10 @@ public final class FilterChain {
      */
     public static void upstreamResponse(Exchange ex, UpstreamResponse response, Runnable done) {
         ex.answering(true);
+        if (!runs(ex, GatewayFilter.Phase.UPSTREAM_RESPONSE)) {
+            done.run();
+            return;
+        }
         if (response.phase == 0) {
             response.phase = ex.entered;
         }
@@ -174,6 +203,10 @@ public final class FilterChain {
      */
     public static void response(Exchange ex, Runnable done) {
         ex.answering(true);
+        if (!runs(ex, GatewayFilter.Phase.RESPONSE)) {
+            done.run();
+            return;
+        }
         ex.responsePhase = ex.entered;
         walkResponse(ex, done);
     }
@@ -205,6 +238,9 @@ public final class FilterChain {
     /** The completion phase: once, in reverse order, every filter the request entered. */
     static void complete(Exchange ex) {
         GatewayFilter[] chain = ex.chain;
+        if (!runs(ex, GatewayFilter.Phase.COMPLETE)) {
+            return;
+        }
         for (int i = ex.entered - 1; i >= 0; i--) {
             try {
                 chain[i].onComplete(ex);

@@ -28,6 +28,22 @@ import io.vertx.core.Future;
  * chain goes on. Every phase has a default that does nothing, so a filter implements only what it needs.
  */
 public interface GatewayFilter {
+    /** The phases, for {@link #phases()}. */
+    enum Phase {
+        REQUEST, UPSTREAM_REQUEST, UPSTREAM_RESPONSE, RESPONSE, COMPLETE;
+
+        final int bit = 1 << ordinal();
+    }
+
+    /**
+     * The phases this filter takes part in: the chain skips a phase no filter of a route takes part in (no view
+     * objects, no held body), which is most of them on most routes. Must name every phase whose method the filter
+     * implements; {@code ArchitectureTest} checks that for every filter. Default: all.
+     */
+    default java.util.Set<Phase> phases() {
+        return java.util.EnumSet.allOf(Phase.class);
+    }
+
     /** The request phase's "go on" (no local reply), completed and shared. */
     Future<LocalReply> CONTINUE = Future.succeededFuture();
     /** A phase done at once, completed and shared. */

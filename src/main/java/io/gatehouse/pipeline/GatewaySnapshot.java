@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.LongAdder;
  * swaps one reference; a request keeps the snapshot it started on until it is done ({@link #enter}/{@link #leave}),
  * and the features' state of a replaced snapshot is retired only after its last request ended. Names no feature.
  *
+ * @param compiledRoutes the routes in file order (what {@code routes} matches among)
  * @param globalFilters  the global stage: every request walks it before routing
  * @param features       each feature's compiled state, by its factory (for the next snapshot's build)
  * @param trustedProxies {@code server.trusted-proxies}: whose forwarding headers are believed
@@ -25,8 +26,10 @@ public record GatewaySnapshot(
         Instant loadedAt,
         GatehouseConfig config,
         RouteTable<CompiledRoute> routes,
+        java.util.List<CompiledRoute> compiledRoutes,
         Map<String, Upstream> upstreams,
         GatewayFilter[] globalFilters,
+        int globalPhases,
         Map<FilterFactory<?>, FilterSet> features,
         TrustedProxies trustedProxies,
         Usage usage) {

@@ -25,21 +25,23 @@ final class ProtocolErrors {
         this.drain = drain;
     }
 
-    /** For {@code HttpServer#invalidRequestHandler}: the connection is closed after the answer. */
+    /**
+     * For {@code HttpServer#invalidRequestHandler}: the connection is closed after the answer (whatever follows on
+     * it cannot be framed).
+     */
     void invalidRequest(HttpServerRequest request) {
         // before the answer: Vert.x hands a pipelined request to the handler as soon as this response ends
         ClosingConnections.mark(request);
         Throwable cause = request.decoderResult().cause();
         if (cause instanceof HttpVersions.Unsupported) {
-            send(request, 505, "http_version_not_supported", "only HTTP/1.0, HTTP/1.1 and HTTP/2 are served");
+            send(request, 505, "http_version_not_supported", "only HTTP/1.0, HTTP/1.1 and HTTP/2 are served", true);
         } else if (cause instanceof TooLongHttpLineException) {
-            send(request, 414, "uri_too_long", "the request line is longer than the gateway accepts");
+            send(request, 414, "uri_too_long", "the request line is longer than the gateway accepts", true);
         } else if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {
-            send(request, 431, "headers_too_large", "the request headers are larger than the gateway accepts");
+            send(request, 431, "headers_too_large", "the request headers are larger than the gateway accepts", true);
         } else {
-            send(request, 400, "bad_request", "the request is not valid HTTP");
+            send(request, 400, "bad_request", "the request is not valid HTTP", true);
         }
-        request.response().close();
     }
 
     /** For the router's 400 and 404 failures, which happen before any route is tried. */
@@ -62,10 +64,20 @@ final class ProtocolErrors {
 
     /** Through the global stage's response and completion phases, like every other answer. */
     private void send(HttpServerRequest request, int status, String code, String message) {
+        send(request, status, code, message, false);
+    }
+
+    /** @param close whether the HTTP/1 connection closes once the answer is out (not before: a filter may wait) */
+    private void send(HttpServerRequest request, int status, String code, String message, boolean close) {
         GatewaySnapshot snapshot = enterLive();
         Exchange ex = Exchange.malformed(request, snapshot);
         drain.started(request);
-        ex.onFinish(e -> drain.ended(e.request()));
+        ex.onFinish(e -> {
+            drain.ended(e.request());
+            if (close && request.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+                request.connection().close(); // after the answer's bytes: Vert.x flushes before it closes
+            }
+        });
         request.response().endHandler(v -> ex.finish());
         ex.reply(LocalReply.error(status, code, message));
     }

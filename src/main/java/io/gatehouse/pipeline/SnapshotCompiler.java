@@ -74,12 +74,14 @@ public class SnapshotCompiler {
                 }
             }
             long timeout = (rc.timeout() != null ? rc.timeout() : upstream.config().timeout()).toMillis();
-            CompiledRoute route = new CompiledRoute(rc, pattern, rewriter, upstream, chain.toArray(GatewayFilter[]::new),
-                    timeout, entries.size());
+            GatewayFilter[] filters = chain.toArray(GatewayFilter[]::new);
+            CompiledRoute route = new CompiledRoute(rc, pattern, rewriter, upstream, filters, timeout, entries.size(),
+                    FilterChain.phasesOf(filters));
             entries.add(new RouteTable.Entry<>(pattern, rc.methods(), rc.host(), rc.headers(), rc.index(), route));
         }
-        return new GatewaySnapshot(version, source, Instant.now(), config, RouteTable.compile(entries), built,
-                globalFilters, features, TrustedProxies.of(config.server().trustedProxies()), new GatewaySnapshot.Usage());
+        return new GatewaySnapshot(version, source, Instant.now(), config, RouteTable.compile(entries),
+                entries.stream().map(RouteTable.Entry::value).toList(), built,
+                globalFilters, FilterChain.phasesOf(globalFilters), features, TrustedProxies.of(config.server().trustedProxies()), new GatewaySnapshot.Usage());
     }
 
     @SuppressWarnings("unchecked")

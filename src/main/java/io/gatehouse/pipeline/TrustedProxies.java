@@ -78,6 +78,41 @@ public final class TrustedProxies {
     }
 
     /**
+     * The {@code for=} values of an RFC 7239 {@code Forwarded} header, in order, comma-joined as X-Forwarded-For
+     * would carry them: quotes, IPv6 brackets and ports removed; an obfuscated or {@code unknown} node kept as
+     * written (it is not an address, so {@link #clientAddress} stops there). Null when there is none.
+     */
+    static String forwardedFor(String forwarded) {
+        if (forwarded == null) {
+            return null;
+        }
+        StringBuilder out = new StringBuilder();
+        for (String element : forwarded.split(",")) {
+            for (String pair : element.split(";")) {
+                int eq = pair.indexOf('=');
+                if (eq < 0 || !pair.substring(0, eq).trim().equalsIgnoreCase("for")) {
+                    continue;
+                }
+                String node = pair.substring(eq + 1).trim();
+                if (node.length() >= 2 && node.startsWith("\"") && node.endsWith("\"")) {
+                    node = node.substring(1, node.length() - 1);
+                }
+                if (node.startsWith("[")) {
+                    int close = node.indexOf(']');
+                    node = close > 0 ? node.substring(1, close) : node;
+                } else if (node.indexOf(':') == node.lastIndexOf(':') && node.indexOf(':') > 0) {
+                    node = node.substring(0, node.indexOf(':')); // IPv4 with a port
+                }
+                if (out.length() > 0) {
+                    out.append(", ");
+                }
+                out.append(node.isEmpty() ? "unknown" : node);
+            }
+        }
+        return out.length() == 0 ? null : out.toString();
+    }
+
+    /**
      * The client's address when the peer is trusted: walking {@code X-Forwarded-For} from the right, the first entry
      * that is not a trusted proxy (each proxy appends the address it got the request from). the last trusted one when
      * every entry is trusted, {@code peer} when the header is absent; it stops at an entry that is not an address.

@@ -4,6 +4,7 @@ import io.gatehouse.config.RetryConfig;
 import io.gatehouse.pipeline.CompiledRoute;
 import io.gatehouse.pipeline.Exchange;
 import io.gatehouse.pipeline.FilterChain;
+import io.gatehouse.pipeline.GatewayFilter;
 import io.gatehouse.pipeline.LocalReply;
 import io.gatehouse.pipeline.UpstreamRequest;
 import io.gatehouse.pipeline.UpstreamResponse;
@@ -226,30 +227,40 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
                 return;
             }
             // The filters' upstream-request phase (identity headers, credential removal, transforms): per attempt.
-            FilterChain.upstreamRequest(ex, new UpstreamRequest(upstreamRequest, call.retries + 1), failure -> {
-                if (failure != null) {
-                    LOG.errorf(failure, "request %s: the upstream-request phase failed", ex.requestId());
-                    watch.neutral();
-                    ended(watch);
-                    upstreamRequest.reset();
-                    ex.respondError(500, "internal_error", "the gateway failed to forward the request");
-                    return;
-                }
-                if (ex.isFinished()) {
-                    upstreamRequest.reset();
-                    ended(watch);
-                    return;
-                }
-                // Callbacks rather than futures, and ends without a completion promise: this is the per-request path.
-                upstreamRequest.response(rar -> respondSafely(call, watch, upstreamRequest, rar));
-                if (call.keptBody != null) {
-                    upstreamRequest.end(call.keptBody, ResponseRelay.NO_COMPLETION);
-                } else if (ex.hasBody()) {
-                    streamBody(ex, req, upstreamRequest);
-                } else {
-                    upstreamRequest.end(ResponseRelay.NO_COMPLETION);
-                }
-            });
+            if (FilterChain.runs(ex, GatewayFilter.Phase.UPSTREAM_REQUEST)) {
+                FilterChain.upstreamRequest(ex, new UpstreamRequest(upstreamRequest, call.retries + 1),
+                        failure -> write(call, watch, req, upstreamRequest, failure));
+            } else {
+                write(call, watch, req, upstreamRequest, null); // no filter edits this route's requests
+            }
+        }
+    }
+
+    /** After the upstream-request phase: the request goes out, head then body. */
+    private void write(Call call, UpstreamTimeouts.Watch watch, HttpServerRequest req, HttpClientRequest upstreamRequest,
+                       Throwable failure) {
+        Exchange ex = call.exchange;
+        if (failure != null) {
+            LOG.errorf(failure, "request %s: the upstream-request phase failed", ex.requestId());
+            watch.neutral();
+            ended(watch);
+            upstreamRequest.reset();
+            ex.respondError(500, "internal_error", "the gateway failed to forward the request");
+            return;
+        }
+        if (ex.isFinished()) {
+            upstreamRequest.reset();
+            ended(watch);
+            return;
+        }
+        // Callbacks rather than futures, and ends without a completion promise: this is the per-request path.
+        upstreamRequest.response(rar -> respondSafely(call, watch, upstreamRequest, rar));
+        if (call.keptBody != null) {
+            upstreamRequest.end(call.keptBody, ResponseRelay.NO_COMPLETION);
+        } else if (ex.hasBody()) {
+            streamBody(ex, req, upstreamRequest);
+        } else {
+            upstreamRequest.end(ResponseRelay.NO_COMPLETION);
         }
     }
 
@@ -343,9 +354,17 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
         // Passive health counts 5xx as failures; the body's own fate is reported below.
         boolean serverError = status >= 500;
         HeaderRules.forwardResponseHeaders(upstreamResponse.headers(), response.headers(), ex.requestId());
-        // From the head on, only pauses in the body count; the filters' phases below hold the body (paused) meanwhile.
-        upstreamResponse.pause();
+        // From the head on, only pauses in the body count.
         watch.bodyStarted(response);
+        if (!FilterChain.runs(ex, GatewayFilter.Phase.UPSTREAM_RESPONSE) && !FilterChain.runs(ex, GatewayFilter.Phase.RESPONSE)) {
+            // no filter looks at this route's responses: straight to the relay, nothing held, nothing allocated
+            ex.answering(true);
+            response.setStatusCode(status);
+            relayBody(call, watch, upstreamRequest, upstreamResponse, null, serverError, null);
+            return;
+        }
+        // The filters' phases below hold the body (paused) meanwhile.
+        upstreamResponse.pause();
         watch.holding = true;
         UpstreamResponse answer = UpstreamResponse.answered(status, response.headers());
         FilterChain.upstreamResponse(ex, answer, () -> {
@@ -421,7 +440,8 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
         watch.holding = false;
         // An upstream that breaks off mid-body must not look like a complete response (a final empty chunk would
         // tell the client, and any cache, that the truncated body is whole): the relay leaves it open, we reset it.
-        ResponseRelay.relay(upstreamResponse, response, answer.bodyFilters(), watch, alreadyRead, complete -> {
+        java.util.List<io.gatehouse.pipeline.BodyFilter> steps = answer == null ? null : answer.bodyFilters();
+        ResponseRelay.relay(upstreamResponse, response, steps, watch, alreadyRead, complete -> {
             if (!ex.isFinished() || complete) {
                 watch.report(complete && !serverError);
             }
@@ -439,7 +459,9 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
                 }
             }
         });
-        upstreamResponse.resume();
+        if (answer != null) {
+            upstreamResponse.resume(); // held for the filters' phases
+        }
     }
 
     /** No response head came back from this attempt. */

@@ -108,6 +108,18 @@ class FilterPipelineEndToEndTest {
     }
 
     @Test
+    void aFilterBufferingTheBodyDoesNotTripTheBodyIdleTimeoutWhileTheUpstreamKeepsSending() {
+        // 6 chunks 100 ms apart on a route with a 300 ms timeout: the client gets nothing for 600 ms (the filter
+        // holds the body), but the upstream never pauses for 300 ms, so nothing times out
+        given().header("X-Test-Body", "whole:100000").get("/filtered-short/trickle?chunks=6&every=100").then()
+                .statusCode(200).body(equalTo("whole:" + "chunk-1;chunk-2;chunk-3;chunk-4;chunk-5;chunk-6;".length()));
+        // an upstream that does stall mid-body is still cut off, and as the head has not gone out, the client gets
+        // a clean 502 rather than a cut connection
+        given().header("X-Test-Body", "whole:100000").get("/filtered-short/stall").then().statusCode(502)
+                .body("error", equalTo("upstream_failed"));
+    }
+
+    @Test
     void asyncWaitsInEveryPhaseResumeOnTheRequestsEventLoop() {
         // every phase of the route filter waits on a future completed by a plain Java thread
         given().header("X-Test-Async", "true").header("X-Test-Outer", "1").get("/filtered/echo/async")

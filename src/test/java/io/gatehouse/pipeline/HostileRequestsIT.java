@@ -423,6 +423,34 @@ class HostileRequestsIT {
     }
 
     @Test
+    void aForwardedHeaderFromATrustedProxyNamesTheClient() throws Exception {
+        List<String> head = List.of("GET /echo/fwd HTTP/1.1", "Host: localhost", "X-Request-ID: forwarded-1",
+                "Forwarded: for=6.6.6.6, for=\"198.51.100.4:5555\";proto=https");
+        assertEquals(200, RawHttp.sendFrom("127.0.0.2", gw.port, head, null).status());
+        String line = accessLogLine("forwarded-1");
+        assertTrue(line != null && line.contains("\"client\":\"198.51.100.4\""), "access log: " + line);
+    }
+
+    @Test
+    void aForgedForwardingHeaderFromAnUntrustedPeerChangesNothing() throws Exception {
+        List<String> head = List.of("GET /echo/forged HTTP/1.1", "Host: localhost", "X-Request-ID: forged-xff-1",
+                "X-Forwarded-For: 203.0.113.66", "Forwarded: for=203.0.113.67");
+        assertEquals(200, RawHttp.sendFrom("127.0.0.1", gw.port, head, null).status());
+        String line = accessLogLine("forged-xff-1");
+        assertTrue(line != null && line.contains("\"client\":\"127.0.0.1\""), "access log: " + line);
+    }
+
+    private static String accessLogLine(String requestId) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String line = null;
+        while (line == null && System.nanoTime() < deadline) {
+            line = gw.output().lines().filter(l -> l.contains("\"" + requestId + "\"")).findFirst().orElse(null);
+            Thread.sleep(20);
+        }
+        return line;
+    }
+
+    @Test
     void twoHostHeadersOrABadHostAreRefused() throws Exception {
         assertEquals(400, RawHttp.send(gw.port, List.of("GET /keyed/x HTTP/1.1", "Host: a.example.com",
                 "Host: b.example.com"), null).status());

@@ -74,6 +74,11 @@ public class TestFilters implements FilterFactory<TestFilters.Set> {
     /** In the global stage: the outermost response phase of this feature, on every answer. */
     static final class Outer implements GatewayFilter {
         @Override
+        public java.util.Set<Phase> phases() {
+            return java.util.EnumSet.of(Phase.RESPONSE, Phase.COMPLETE);
+        }
+
+        @Override
         public Future<Void> onResponse(Exchange exchange) {
             if (exchange.request().getHeader("X-Test-Outer") != null) {
                 exchange.response().headers().set("X-Test-Outer", "seen:" + exchange.response().getStatusCode());

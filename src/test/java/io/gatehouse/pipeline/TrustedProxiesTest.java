@@ -33,4 +33,16 @@ class TrustedProxiesTest {
         assertEquals("10.0.0.3", trusted.clientAddress("10.0.0.1", "10.0.0.3"), "all trusted: the farthest one");
         assertEquals("10.0.0.3", trusted.clientAddress("10.0.0.1", "garbage, 10.0.0.3"), "stops at what is not an address");
     }
+
+    @Test
+    void forwardedForValuesAreReadLikeXForwardedFor() {
+        assertEquals("192.0.2.60, 2001:db8:cafe::17, 203.0.113.43",
+                TrustedProxies.forwardedFor("for=192.0.2.60;proto=http;by=203.0.113.43, for=\"[2001:db8:cafe::17]:4711\", "
+                        + "For=\"203.0.113.43:47011\""));
+        assertEquals("198.51.100.17", trusted.clientAddress("10.0.0.1",
+                TrustedProxies.forwardedFor("for=198.51.100.17;proto=https, for=10.0.0.9")));
+        assertEquals("10.0.0.9", trusted.clientAddress("10.0.0.1", TrustedProxies.forwardedFor("for=_hidden, for=10.0.0.9")),
+                "an obfuscated node is not an address: stop at what is known");
+        assertEquals("10.0.0.1", trusted.clientAddress("10.0.0.1", TrustedProxies.forwardedFor("proto=https")));
+    }
 }

@@ -65,6 +65,7 @@ public class PipelineTestResource implements QuarkusTestResourceLifecycleManager
                   - {id: filtered-dead, path: /filtered-dead, upstream: dead}
                   - {id: filtered-slow, path: /filtered-slow, upstream: slow, rewrite: /slow}
                   - {id: plain, path: /plain/**, upstream: single, strip-prefix: /plain}
+                  - {id: filtered-short, path: /filtered-short/**, upstream: single, strip-prefix: /filtered-short, timeout: 300ms}
                 %5$s""".formatted(a.url(), b.url(), c.url(), closedPort, extraRoutes);
     }
 
