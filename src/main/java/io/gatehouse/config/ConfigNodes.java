@@ -201,6 +201,25 @@ public final class ConfigNodes {
         }
     }
 
+    /** A byte size ({@link Sizes}); the default when absent, or when unreadable or out of range (reported). */
+    public long size(Object node, String path, long defaultValue, long min, long max) {
+        String text = node instanceof Number n ? String.valueOf(n.longValue()) : string(node, path, false);
+        if (text == null) {
+            return defaultValue;
+        }
+        try {
+            long value = Sizes.parse(text);
+            if (value < min || value > max) {
+                problem(path, "'" + text + "' is out of range " + min + ".." + max + " bytes");
+                return defaultValue;
+            }
+            return value;
+        } catch (IllegalArgumentException e) {
+            problem(path, e.getMessage());
+            return defaultValue;
+        }
+    }
+
     public Boolean bool(Object node, String path) {
         if (node == null) {
             return null;

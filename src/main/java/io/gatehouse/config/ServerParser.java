@@ -9,9 +9,9 @@ import java.util.Set;
 
 /** The {@code server} section. Its other keys (DESIGN.md) arrive with their features and are refused until then. */
 final class ServerParser {
-    private static final Set<String> KEYS = Set.of("trusted-proxies", "proxy-protocol", "client-header-timeout",
+    private static final Set<String> KEYS = Set.of("trusted-proxies", "http2", "proxy-protocol", "client-header-timeout",
             "client-body-timeout", "ip-rules", "max-connections-per-ip", "auto-ban", "tls", "cors", "response-headers");
-    private static final Set<String> NOT_YET = Set.of("proxy-protocol", "client-header-timeout", "client-body-timeout",
+    private static final Set<String> NOT_YET = Set.of("proxy-protocol",
             "ip-rules", "max-connections-per-ip", "auto-ban", "tls", "cors", "response-headers");
 
     private final ConfigNodes nodes;
@@ -45,7 +45,30 @@ final class ServerParser {
                 }
             }
         }
-        return new ServerConfig(List.copyOf(trusted));
+        return new ServerConfig(List.copyOf(trusted), http2(map.get("http2")),
+                nodes.duration(map.get("client-header-timeout"), "server.client-header-timeout",
+                        ServerConfig.DEFAULT_CLIENT_HEADER_TIMEOUT),
+                nodes.duration(map.get("client-body-timeout"), "server.client-body-timeout",
+                        ServerConfig.DEFAULT_CLIENT_BODY_TIMEOUT));
+    }
+
+    private static final Set<String> HTTP2_KEYS = Set.of("max-concurrent-streams", "max-header-list-size",
+            "max-resets-per-window", "reset-window");
+
+    private ServerConfig.Http2Limits http2(Object node) {
+        ServerConfig.Http2Limits d = ServerConfig.Http2Limits.DEFAULT;
+        Map<String, Object> map = nodes.section(node, "server.http2", HTTP2_KEYS);
+        if (map == null) {
+            return d;
+        }
+        return new ServerConfig.Http2Limits(
+                nodes.integer(map.get("max-concurrent-streams"), "server.http2.max-concurrent-streams",
+                        d.maxConcurrentStreams(), 1, 10_000),
+                nodes.size(map.get("max-header-list-size"), "server.http2.max-header-list-size",
+                        d.maxHeaderListSize(), 1024, 1024 * 1024),
+                nodes.integer(map.get("max-resets-per-window"), "server.http2.max-resets-per-window",
+                        d.maxResetsPerWindow(), 1, 1_000_000),
+                nodes.duration(map.get("reset-window"), "server.http2.reset-window", d.resetWindow()));
     }
 
     /** What is wrong with a CIDR range or single address, or null. Literal addresses only: no DNS. */

@@ -23,7 +23,8 @@ public record UpstreamConfig(
         HealthCheckConfig healthCheck,
         OutlierConfig outlier,
         RetryConfig retry,
-        CircuitBreakerConfig circuitBreaker) {
+        CircuitBreakerConfig circuitBreaker,
+        Duration sendTimeout) {
 
     public static final String ROUND_ROBIN = "round-robin";
     public static final String LEAST_CONNECTIONS = "least-connections";

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * and circuit breaker.
  */
 final class UpstreamsParser {
-    private static final Set<String> UPSTREAM_KEYS = Set.of("targets", "balancer", "hash-on", "connect-timeout", "timeout",
+    private static final Set<String> UPSTREAM_KEYS = Set.of("targets", "balancer", "hash-on", "connect-timeout", "timeout", "send-timeout",
             "max-connections", "health-check", "outlier", "circuit-breaker", "retry");
     private static final Set<String> UPSTREAM_NOT_YET = Set.of();
     private static final Pattern UPSTREAM_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -99,10 +99,12 @@ final class UpstreamsParser {
         Duration connectTimeout = nodes.duration(map.get("connect-timeout"), path + ".connect-timeout",
                 UpstreamConfig.DEFAULT_CONNECT_TIMEOUT);
         Duration timeout = nodes.duration(map.get("timeout"), path + ".timeout", UpstreamConfig.DEFAULT_TIMEOUT);
+        // how long the upstream may take to read what is written to it, at most, before it counts as not reading
+        Duration sendTimeout = nodes.duration(map.get("send-timeout"), path + ".send-timeout", timeout);
         int maxConnections = nodes.integer(map.get("max-connections"), path + ".max-connections",
                 UpstreamConfig.DEFAULT_MAX_CONNECTIONS, 1, 100_000);
         return new UpstreamConfig(name, List.copyOf(targets), balancer, connectTimeout, timeout, maxConnections, hashOn,
-                healthCheck, outlier, retry, breaker);
+                healthCheck, outlier, retry, breaker, sendTimeout);
     }
 
     private CircuitBreakerConfig circuitBreaker(Object node, String path) {

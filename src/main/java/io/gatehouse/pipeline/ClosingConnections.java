@@ -29,6 +29,23 @@ final class ClosingConnections {
                 || connection.channel().attr(CLOSING).setIfAbsent(Boolean.TRUE) == null;
     }
 
+    /**
+     * How long a connection answered with an error stays open before it is closed, while the client may still be
+     * sending a body the gateway will not read. Closing a socket with unread data makes the kernel send a reset,
+     * and a reset can destroy the answer before the client has read it (nginx's lingering close, shortened).
+     */
+    static final long LINGER_MILLIS = 300;
+
+    /** Closes the request's connection after {@link #LINGER_MILLIS}, its answer written already. */
+    static void closeSoon(HttpServerRequest request) {
+        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+        if (context == null) {
+            request.connection().close();
+            return;
+        }
+        context.owner().setTimer(LINGER_MILLIS, id -> request.connection().close());
+    }
+
     /** Whether the request arrived on a connection being closed (then it is dropped unanswered). */
     static boolean isClosing(HttpServerRequest request) {
         return request.connection() instanceof ConnectionBase connection

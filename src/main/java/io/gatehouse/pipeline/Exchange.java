@@ -413,7 +413,7 @@ public final class Exchange {
             // explicitly; and mark the connection first, since Vert.x hands over a pipelined request at end().
             ClosingConnections.mark(request);
             response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
-            (body == null ? response.end() : response.end(body)).onComplete(v -> request.connection().close());
+            (body == null ? response.end() : response.end(body)).onComplete(v -> ClosingConnections.closeSoon(request));
         } else if (body == null) {
             response.end();
         } else {

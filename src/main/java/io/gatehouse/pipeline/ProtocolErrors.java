@@ -75,7 +75,7 @@ final class ProtocolErrors {
         ex.onFinish(e -> {
             drain.ended(e.request());
             if (close && request.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
-                request.connection().close(); // after the answer's bytes: Vert.x flushes before it closes
+                ClosingConnections.closeSoon(request); // after the answer's bytes, and a moment for the client to read them
             }
         });
         request.response().endHandler(v -> ex.finish());

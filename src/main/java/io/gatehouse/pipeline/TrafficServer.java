@@ -1,5 +1,6 @@
 package io.gatehouse.pipeline;
 
+import io.gatehouse.config.ServerConfig;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -67,6 +68,8 @@ public class TrafficServer {
     Optional<Integer> eventLoops;
 
     private final AtomicInteger actualPort = new AtomicInteger(-1);
+    /** The listener settings of the config the port opened with (a change needs a restart). */
+    private volatile ServerConfig.Http2Limits listenerSettings;
     private String deploymentId;
 
     /** Quarkus settings that would put TLS on Quarkus' own HTTP server, which does not carry Gatehouse's traffic. */
@@ -89,6 +92,9 @@ public class TrafficServer {
                 .setMaxInitialLineLength(maxInitialLineLength)
                 .setDecompressionSupported(false)
                 .setCompressionSupported(false);
+        GatewaySnapshot live = state.current();
+        listenerSettings = live == null ? ServerConfig.Http2Limits.DEFAULT : live.config().server().http2();
+        applyHttp2Limits(options, listenerSettings, (int) maxHeaderSize.asLongValue());
         ProtocolErrors protocolErrors = new ProtocolErrors(state, drain);
         int instances = eventLoops.orElse(2 * Runtime.getRuntime().availableProcessors());
         if (wanted == 0) {
@@ -103,7 +109,13 @@ public class TrafficServer {
                 router.errorHandler(400, protocolErrors::routerFailure);
                 router.errorHandler(404, protocolErrors::routerFailure); // only before routing: the catch-all takes all
                 HttpServer server = vertx.createHttpServer(options)
-                        .connectionHandler(HttpVersions::install)
+                        .connectionHandler(connection -> {
+                            HttpVersions.install(connection);
+                            // read per connection: a reload applies to the connections opened after it
+                            GatewaySnapshot snapshot = state.current();
+                            HeaderDeadline.install(connection, (snapshot == null ? ServerConfig.DEFAULT_CLIENT_HEADER_TIMEOUT
+                                    : snapshot.config().server().clientHeaderTimeout()).toMillis());
+                        })
                         .invalidRequestHandler(protocolErrors::invalidRequest)
                         .requestHandler(request -> {
                             // Pipelined behind a request refused for doubtful framing: the connection is closing, and
@@ -124,6 +136,29 @@ public class TrafficServer {
             System.setProperty("quarkus.http.test-port", String.valueOf(actualPort.get()));
         }
         LOG.infof("Gatehouse traffic listening on http://%s:%d (%d event-loop instances)", host, actualPort.get(), instances);
+    }
+
+    /**
+     * {@code server.http2}: streams per connection, the header list of a request, and the rapid-reset flood
+     * (CVE-2023-44487: a client that resets streams faster than this is disconnected with GOAWAY).
+     */
+    static void applyHttp2Limits(HttpServerOptions options, ServerConfig.Http2Limits limits, int maxHeaderSize) {
+        long headerList = limits.maxHeaderListSize() > 0 ? limits.maxHeaderListSize() : maxHeaderSize;
+        options.setInitialSettings(new io.vertx.core.http.Http2Settings()
+                        .setMaxConcurrentStreams(limits.maxConcurrentStreams())
+                        .setMaxHeaderListSize(headerList))
+                .setHttp2RstFloodMaxRstFramePerWindow(limits.maxResetsPerWindow())
+                .setHttp2RstFloodWindowDuration((int) Math.max(1, limits.resetWindow().toSeconds()))
+                .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS);
+    }
+
+    /** A reload that changes listener settings is applied for everything else, and said to need a restart. */
+    void installed(@Observes SnapshotInstalled event) {
+        ServerConfig.Http2Limits started = listenerSettings;
+        ServerConfig.Http2Limits wanted = event.snapshot().config().server().http2();
+        if (started != null && !started.equals(wanted)) {
+            LOG.warnf("server.http2 changed to %s; the traffic port keeps %s until the next restart", wanted, started);
+        }
     }
 
     void stop(@Observes ShutdownEvent event) {

@@ -40,9 +40,10 @@ import java.util.concurrent.TimeoutException;
  * keep-alive pool, and streams both bodies through with back-pressure (a slow reader pauses the writer's
  * source: a Vert.x pipe upward, {@link ResponseRelay} downward), so a body of any size passes in bounded memory.
  *
- * <p>{@code timeout} (route, else upstream) bounds the wait for the response head (getting a connection
- * included) and, after it, any pause in the response body ({@link UpstreamTimeouts}); {@code connect-timeout}
- * bounds opening a TCP connection to a target.
+ * <p>{@code timeout} (route, else upstream) bounds getting a connection, then the wait for the response head once
+ * the request is sent, then any pause in the response body; {@code send-timeout} bounds how long the upstream may
+ * leave the request body unread, {@code server.client-body-timeout} how long the client may pause it
+ * ({@link UpstreamTimeouts}); {@code connect-timeout} bounds opening a TCP connection to a target.
  *
  * <p>Retries ({@code retry}) happen only before anything is sent to the client, only for the configured
  * methods, on another target when there is one, within the upstream's retry budget, and only for requests
@@ -80,15 +81,17 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
         boolean retryable;
         Buffer keptBody;
         int retries;
-        /** The route's timeout covers the wait for a response head across all attempts, backoff included. */
-        final long headDeadlineNanos;
+        /**
+         * The route's timeout covers the wait for a response head across all attempts, backoff included, counted from
+         * the first request sent.
+         */
+        final UpstreamTimeouts.HeadDeadline headDeadline = new UpstreamTimeouts.HeadDeadline();
 
         Call(Exchange exchange, Upstream upstream, String hashKey) {
             this.exchange = exchange;
             this.upstream = upstream;
             this.retry = upstream.config().retry();
             this.hashKey = hashKey;
-            this.headDeadlineNanos = System.nanoTime() + exchange.route().timeoutMillis() * 1_000_000L;
         }
 
         /** Whether one more try is allowed now; spends a budget token when it is. */
@@ -116,7 +119,15 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
                 if ("100-continue".equalsIgnoreCase(req.getHeader(HttpHeaders.EXPECT))) {
                     req.response().writeContinue();
                 }
+                // A small body, read whole to be replayable: a client that stalls it is answered 408 all the same.
+                long stallMillis = ex.snapshot().config().server().clientBodyTimeout().toMillis();
+                long timer = vertx.setTimer(stallMillis, id -> ex.respondError(408, "request_timeout",
+                        "the request body was not sent within " + stallMillis + " ms"));
                 req.body().onComplete(ar -> {
+                    vertx.cancelTimer(timer);
+                    if (ex.isFinished() || ex.answering()) {
+                        return;
+                    }
                     if (ar.failed()) {
                         ex.respondError(400, "bad_request", "the request body could not be read");
                         return;
@@ -150,7 +161,8 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
         }
         CompiledRoute route = ex.route();
         Upstream upstream = call.upstream;
-        long remainingMillis = (call.headDeadlineNanos - System.nanoTime()) / 1_000_000L;
+        long remainingMillis = call.headDeadline.nanos == 0 ? route.timeoutMillis()
+                : (call.headDeadline.nanos - System.nanoTime()) / 1_000_000L;
         if (remainingMillis <= 0) {
             ex.failUpstream(LocalReply.error(504, "upstream_timeout", "upstream '" + upstream.name() + "' did not answer in time"));
             return;
@@ -185,7 +197,9 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
         ex.upstreamStarted(target);
         target.requestStarted();
         upstream.client().requestStarted();
-        UpstreamTimeouts.Watch watch = timeouts.watch(ex, target, remainingMillis, route.timeoutMillis());
+        UpstreamTimeouts.Watch watch = timeouts.watch(ex, target, remainingMillis, route.timeoutMillis(),
+                upstream.config().sendTimeout().toMillis(), ex.snapshot().config().server().clientBodyTimeout().toMillis(),
+                call.headDeadline);
         watch.breakerOutcome = breakerOutcome;
         client.request(options, ar -> {
             if (ar.failed()) {
@@ -257,10 +271,13 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
         upstreamRequest.response(rar -> respondSafely(call, watch, upstreamRequest, rar));
         if (call.keptBody != null) {
             upstreamRequest.end(call.keptBody, ResponseRelay.NO_COMPLETION);
+            watch.sent();
         } else if (ex.hasBody()) {
-            streamBody(ex, req, upstreamRequest);
+            watch.sending(req);
+            streamBody(ex, req, upstreamRequest, watch);
         } else {
             upstreamRequest.end(ResponseRelay.NO_COMPLETION);
+            watch.sent();
         }
     }
 
@@ -278,7 +295,8 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
     }
 
     /** Pipes the client's body up: our own pipe rather than send(req), see below. */
-    private void streamBody(Exchange ex, HttpServerRequest req, HttpClientRequest upstreamRequest) {
+    private void streamBody(Exchange ex, HttpServerRequest req, HttpClientRequest upstreamRequest,
+                            UpstreamTimeouts.Watch watch) {
         if (!upstreamRequest.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
             upstreamRequest.setChunked(true);
         }
@@ -291,7 +309,7 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
         // failed response then answers the client (413 when the body outgrew the cap).
         ReadStream<Buffer> body = upstreamRequest.headers().contains(HttpHeaders.CONTENT_LENGTH) ? req
                 : new LimitedBody(req, maxBodyBytes);
-        body.pipe().endOnFailure(false).to(upstreamRequest).onFailure(err -> {
+        body.pipe().endOnFailure(false).to(upstreamRequest).onSuccess(v -> watch.sent()).onFailure(err -> {
             if (err instanceof LimitedBody.TooLarge) {
                 ex.respondError(413, "body_too_large", "the request body is larger than " + maxBodyBytes + " bytes");
             } else if (Exchange.isFramingError(err)) {
@@ -470,7 +488,7 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
             return; // settled already (the failure is our own reset of an attempt given up on)
         }
         Exchange ex = call.exchange;
-        if (!ex.isFinished() && !(cause instanceof ConnectionPoolTooBusyException)) {
+        if (!watch.verdictGiven && !ex.isFinished() && !(cause instanceof ConnectionPoolTooBusyException)) {
             // (when finished: answered already by a timeout, or the client left; a full wait queue is the
             // gateway's own overload, not the target's failure)
             watch.report(false);

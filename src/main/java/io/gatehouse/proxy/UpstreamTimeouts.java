@@ -14,21 +14,42 @@ import java.util.ArrayList;
  * and cancelling two or three timers for every request cost several percent of throughput). Each upstream
  * exchange is watched from the moment the proxy starts it:
  * <ul>
- * <li>until the response head arrives (connection wait included), it may take {@code timeout} in all;</li>
- * <li>while the body streams, it may pause for {@code timeout} at most, unless it is the client that is not
- * reading (its write queue is full: back-pressure, not a stalled upstream).</li>
+ * <li>until it has a connection, it may take {@code timeout} (the pool's wait and the connect);</li>
+ * <li>while the client's body streams up, neither side may stall: the upstream not reading (its write queue stays
+ * full) for {@code send-timeout} is a 504, as nginx's {@code proxy_send_timeout}; the client not sending (while
+ * the upstream could take more) for {@code server.client-body-timeout} is a 408. A long upload that keeps moving
+ * is never cut;</li>
+ * <li>once the request is sent, the response head may take {@code timeout} (as nginx's {@code proxy_read_timeout}
+ * and Envoy's route timeout count it); across the attempts of a retried request, {@code timeout} counts from the
+ * first attempt's request being sent;</li>
+ * <li>while the response body streams, the upstream may pause for {@code timeout} at most, unless it is the client
+ * that is not reading (its write queue is full: back-pressure, not a stalled upstream).</li>
  * </ul>
  * Each attempt of a retried request has its own watch. Precision is one sweep ({@value #SWEEP_MILLIS} ms). Everything here runs on one event loop: no locks.
  */
 final class UpstreamTimeouts {
     static final long SWEEP_MILLIS = 50;
 
+    /** When a request's response head is due, shared by its attempts: 0 until the first request is sent. */
+    static final class HeadDeadline {
+        long nanos;
+    }
+
     /** One watched exchange. */
     static final class Watch {
         final Exchange exchange;
         final Target target;
-        final long headTimeoutNanos;
+        long headTimeoutNanos;
         final long bodyTimeoutNanos;
+        final long sendTimeoutNanos;
+        final long clientBodyTimeoutNanos;
+        final HeadDeadline deadline;
+        /** The client's body being streamed up: watched for the send and client-body timeouts. Null otherwise. */
+        io.vertx.core.http.HttpServerRequest sendingFrom;
+        long lastRead;
+        boolean upstreamFull;
+        /** Set once the attempt was judged (for passive health), or found blameless: later failures add nothing. */
+        boolean verdictGiven;
         /** Set once the attempt's counters are released: every path releases them exactly once. */
         boolean ended;
         /** The target's circuit breaker waiting for this attempt's outcome, or null. */
@@ -45,15 +66,41 @@ final class UpstreamTimeouts {
         long lastBytes;
         int index = -1;
 
-        Watch(Exchange exchange, Target target, long headTimeoutMillis, long bodyTimeoutMillis) {
+        Watch(Exchange exchange, Target target, long headTimeoutMillis, long bodyTimeoutMillis, long sendTimeoutMillis,
+              long clientBodyTimeoutMillis, HeadDeadline deadline) {
             this.exchange = exchange;
             this.target = target;
             this.headTimeoutNanos = headTimeoutMillis * 1_000_000L;
             this.bodyTimeoutNanos = bodyTimeoutMillis * 1_000_000L;
+            this.sendTimeoutNanos = sendTimeoutMillis * 1_000_000L;
+            this.clientBodyTimeoutNanos = clientBodyTimeoutMillis * 1_000_000L;
+            this.deadline = deadline;
+        }
+
+        /** The client's body starts streaming up: from now on its progress is watched, not the head. */
+        void sending(io.vertx.core.http.HttpServerRequest from) {
+            this.sendingFrom = from;
+            this.lastRead = from.bytesRead();
+            this.since = System.nanoTime();
+        }
+
+        /** The whole request is written: the response head is due within {@code timeout} from now. */
+        void sent() {
+            if (streamingTo != null || ended) {
+                return; // answered already (an upstream may answer before it has read the whole body)
+            }
+            sendingFrom = null;
+            long now = System.nanoTime();
+            if (deadline.nanos == 0) {
+                deadline.nanos = now + bodyTimeoutNanos; // the route's timeout, from the first request sent
+            }
+            headTimeoutNanos = Math.max(0, deadline.nanos - now);
+            since = now;
         }
 
         /** The attempt's outcome, for passive health and the circuit breaker (the first report counts). */
         void report(boolean ok) {
+            verdictGiven = true;
             exchange.route().upstream().outcome(target, ok);
             java.util.concurrent.CompletableFuture<Void> breaker = breakerOutcome;
             if (breaker != null) {
@@ -68,6 +115,7 @@ final class UpstreamTimeouts {
 
         /** The attempt ended for a reason that says nothing about the target (a gateway bug): no verdict. */
         void neutral() {
+            verdictGiven = true;
             java.util.concurrent.CompletableFuture<Void> breaker = breakerOutcome;
             if (breaker != null) {
                 breakerOutcome = null;
@@ -96,8 +144,10 @@ final class UpstreamTimeouts {
     }
 
     /** Starts watching; call on the request's event loop. */
-    Watch watch(Exchange exchange, Target target, long headTimeoutMillis, long bodyTimeoutMillis) {
-        Watch w = new Watch(exchange, target, headTimeoutMillis, bodyTimeoutMillis);
+    Watch watch(Exchange exchange, Target target, long headTimeoutMillis, long bodyTimeoutMillis, long sendTimeoutMillis,
+                long clientBodyTimeoutMillis, HeadDeadline deadline) {
+        Watch w = new Watch(exchange, target, headTimeoutMillis, bodyTimeoutMillis, sendTimeoutMillis,
+                clientBodyTimeoutMillis, deadline);
         w.since = System.nanoTime();
         loop().add(w);
         return w;
@@ -148,7 +198,21 @@ final class UpstreamTimeouts {
                     continue; // an expiry below ended other watches
                 }
                 Watch w = watches.get(i);
-                if (w.streamingTo == null) {
+                if (w.sendingFrom != null && w.streamingTo == null) {
+                    long read = w.sendingFrom.bytesRead();
+                    boolean full = w.upstreamRequest.writeQueueFull();
+                    if (read != w.lastRead || full != w.upstreamFull) {
+                        w.lastRead = read;
+                        w.upstreamFull = full;
+                        w.since = now;
+                    } else if (full && now - w.since > w.sendTimeoutNanos) {
+                        remove(w);
+                        sendTimedOut(w);
+                    } else if (!full && now - w.since > w.clientBodyTimeoutNanos) {
+                        remove(w);
+                        clientBodyTimedOut(w);
+                    }
+                } else if (w.streamingTo == null) {
                     if (now - w.since > w.headTimeoutNanos) {
                         remove(w);
                         headTimedOut(w);
@@ -167,6 +231,24 @@ final class UpstreamTimeouts {
                     }
                 }
             }
+        }
+
+        /** The upstream stopped reading the request body. */
+        private static void sendTimedOut(Watch w) {
+            Exchange ex = w.exchange;
+            w.report(false);
+            ex.failUpstream(io.gatehouse.pipeline.LocalReply.error(504, "upstream_timeout",
+                    "upstream '" + ex.route().upstream().name() + "' stopped reading the request body"));
+            w.upstreamRequest.reset();
+        }
+
+        /** The client stopped sending its body (the upstream could have taken more): the client's doing, not the target's. */
+        private static void clientBodyTimedOut(Watch w) {
+            Exchange ex = w.exchange;
+            w.neutral();
+            ex.respondError(408, "request_timeout", "the request body stalled for longer than "
+                    + w.clientBodyTimeoutNanos / 1_000_000 + " ms");
+            w.upstreamRequest.reset();
         }
 
         private static void headTimedOut(Watch w) {

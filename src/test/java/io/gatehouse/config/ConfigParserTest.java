@@ -305,6 +305,40 @@ class ConfigParserTest {
     }
 
     @Test
+    void edgeLimitsAndTimeoutsAreReadAndBadOnesNamed() throws Exception {
+        GatehouseConfig config = parse(UPSTREAM.replace("users:\n", "users:\n    send-timeout: 5s\n") + """
+                routes:
+                  - {id: a, path: /a, upstream: users}
+                server:
+                  client-header-timeout: 5s
+                  client-body-timeout: 20s
+                  http2: {max-concurrent-streams: 50, max-header-list-size: 16KB, max-resets-per-window: 100, reset-window: 10s}
+                """);
+        assertEquals(Duration.ofSeconds(5), config.server().clientHeaderTimeout());
+        assertEquals(Duration.ofSeconds(20), config.server().clientBodyTimeout());
+        assertEquals(new ServerConfig.Http2Limits(50, 16 * 1024, 100, Duration.ofSeconds(10)), config.server().http2());
+        assertEquals(Duration.ofSeconds(5), config.upstreams().get("users").sendTimeout());
+        GatehouseConfig defaults = parse(UPSTREAM + """
+                routes:
+                  - {id: a, path: /a, upstream: users}
+                """);
+        assertEquals(ServerConfig.Http2Limits.DEFAULT, defaults.server().http2());
+        assertEquals(defaults.upstreams().get("users").timeout(), defaults.upstreams().get("users").sendTimeout(),
+                "send-timeout defaults to timeout");
+        List<String> problems = problems(UPSTREAM + """
+                routes:
+                  - {id: a, path: /a, upstream: users}
+                server:
+                  client-header-timeout: soon
+                  http2: {max-concurrent-streams: 0, max-header-list-size: 10GB, colour: red}
+                """);
+        assertProblem(problems, "server.client-header-timeout:");
+        assertProblem(problems, "server.http2.max-concurrent-streams: 0 is out of range");
+        assertProblem(problems, "server.http2.max-header-list-size:");
+        assertProblem(problems, "server.http2.colour: unknown");
+    }
+
+    @Test
     void notYetAvailableFeaturesAreRefusedNotIgnored() {
         List<String> problems = problems(UPSTREAM + """
                 routes:

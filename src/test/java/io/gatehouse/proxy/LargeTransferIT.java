@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * 300 MB up and 300 MB down through a gateway whose heap is 128 MB: only streaming with back-pressure passes.
+ * 300 MB up and 300 MB down through a gateway whose heap is 128 MB: only streaming with back-pressure passes. The
+ * route's timeout is 800 ms: it bounds the wait for the response head once the request is sent, never the upload.
  * The gateway is the packaged jar in its own JVM, started with -Xmx128m and told to die on OutOfMemoryError.
  */
 class LargeTransferIT {
@@ -38,7 +39,7 @@ class LargeTransferIT {
         Path config = TempDirs.file("gatehouse-large", "gatehouse.yaml");
         Files.writeString(config, """
                 upstreams:
-                  bulk: {targets: [{url: %s}], timeout: 30s}
+                  bulk: {targets: [{url: %s}], timeout: 800ms}   # a sub-second head timeout: counted once the body is up
                 routes:
                   - {id: bulk, path: /bulk/**, upstream: bulk, strip-prefix: /bulk}
                 """.formatted(upstream.url()));

@@ -24,6 +24,8 @@ public final class RawH2 implements AutoCloseable {
     private final DataInputStream in;
     private final OutputStream out;
     private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
+    /** The gateway's SETTINGS, by identifier (3: max concurrent streams, 6: max header list size). */
+    public final Map<Integer, Long> serverSettings = new LinkedHashMap<>();
 
     private RawH2(Socket socket) throws IOException {
         this.socket = socket;
@@ -63,7 +65,11 @@ public final class RawH2 implements AutoCloseable {
      */
     public Map<Integer, Integer> answers(int... streams) throws Exception {
         Map<Integer, Integer> result = new LinkedHashMap<>();
-        while (result.size() < streams.length) {
+        java.util.Set<Integer> wanted = new java.util.HashSet<>();
+        for (int stream : streams) {
+            wanted.add(stream);
+        }
+        while (!result.keySet().containsAll(wanted)) {
             int length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
             int type = in.readUnsignedByte();
             int flags = in.readUnsignedByte();
@@ -91,14 +97,23 @@ public final class RawH2 implements AutoCloseable {
                         block.write(in.readNBytes(n));
                     }
                     Http2Headers headers = decoder.decodeHeaders(stream, Unpooled.wrappedBuffer(block.toByteArray()));
-                    if (headers.status() != null) {
+                    if (headers.status() != null && wanted.contains(stream)) {
                         result.put(stream, Integer.parseInt(headers.status().toString()));
                     }
                 }
-                case 3 -> result.putIfAbsent(stream, -((payload[0] & 0xff) << 24 | (payload[1] & 0xff) << 16
-                        | (payload[2] & 0xff) << 8 | (payload[3] & 0xff)));
+                case 3 -> {
+                    if (wanted.contains(stream)) {
+                        result.putIfAbsent(stream, -((payload[0] & 0xff) << 24 | (payload[1] & 0xff) << 16
+                                | (payload[2] & 0xff) << 8 | (payload[3] & 0xff)));
+                    }
+                }
                 case 4 -> {
                     if ((flags & 1) == 0) {
+                        for (int i = 0; i + 6 <= payload.length; i += 6) {
+                            serverSettings.put(((payload[i] & 0xff) << 8) | (payload[i + 1] & 0xff),
+                                    ((long) (payload[i + 2] & 0xff) << 24) | ((payload[i + 3] & 0xff) << 16)
+                                            | ((payload[i + 4] & 0xff) << 8) | (payload[i + 5] & 0xff));
+                        }
                         frame(4, 1, 0, new byte[0]); // SETTINGS ack
                     }
                 }
@@ -111,6 +126,79 @@ public final class RawH2 implements AutoCloseable {
         }
         return result;
     }
+
+    /**
+     * Reads until the gateway's SETTINGS arrive and acknowledges them, as a real client does before it relies on
+     * them: the gateway applies its own limits once they are acknowledged (RFC 9113 §6.5.3).
+     */
+    public void awaitSettings() throws IOException {
+        while (serverSettings.isEmpty()) {
+            int length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+            int type = in.readUnsignedByte();
+            int flags = in.readUnsignedByte();
+            in.readInt();
+            byte[] payload = in.readNBytes(length);
+            if (type == 4 && (flags & 1) == 0) {
+                for (int i = 0; i + 6 <= payload.length; i += 6) {
+                    serverSettings.put(((payload[i] & 0xff) << 8) | (payload[i + 1] & 0xff),
+                            ((long) (payload[i + 2] & 0xff) << 24) | ((payload[i + 3] & 0xff) << 16)
+                                    | ((payload[i + 4] & 0xff) << 8) | (payload[i + 5] & 0xff));
+                }
+                serverSettings.putIfAbsent(-1, 0L); // an empty SETTINGS frame counts as received too
+                frame(4, 1, 0, new byte[0]);
+            }
+        }
+        serverSettings.remove(-1);
+    }
+
+    /** Opens a stream with a request head and no END_STREAM (the body would follow): it stays open. */
+    public void open(int streamId, String path) throws IOException {
+        ByteArrayOutputStream block = new ByteArrayOutputStream();
+        for (String[] h : List.of(new String[] {":method", "POST"}, new String[] {":scheme", "http"},
+                new String[] {":path", path}, new String[] {":authority", "localhost"})) {
+            block.write(0x00);
+            string(block, h[0]);
+            string(block, h[1]);
+        }
+        frame(1, 0x4, streamId, block.toByteArray()); // HEADERS, END_HEADERS only
+    }
+
+    /** RST_STREAM with CANCEL (0x8), as a client that gave up does. */
+    public void reset(int streamId) throws IOException {
+        frame(3, 0, streamId, new byte[] {0, 0, 0, 8});
+    }
+
+    /**
+     * Reads frames (answering SETTINGS and PING) until the gateway sends GOAWAY or closes: the GOAWAY error code, or
+     * -1 when the connection closed without one. Counts RST_STREAM frames the gateway sent meanwhile in
+     * {@link #resetsReceived}.
+     */
+    public long untilGoaway() throws IOException {
+        try {
+            while (true) {
+                int length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+                int type = in.readUnsignedByte();
+                int flags = in.readUnsignedByte();
+                in.readInt();
+                byte[] payload = in.readNBytes(length);
+                if (type == 7) {
+                    return ((long) (payload[4] & 0xff) << 24) | ((payload[5] & 0xff) << 16) | ((payload[6] & 0xff) << 8)
+                            | (payload[7] & 0xff);
+                } else if (type == 3) {
+                    resetsReceived++;
+                } else if (type == 4 && (flags & 1) == 0) {
+                    frame(4, 1, 0, new byte[0]);
+                } else if (type == 6 && (flags & 1) == 0) {
+                    frame(6, 1, 0, payload);
+                }
+            }
+        } catch (java.io.EOFException | java.net.SocketException closed) {
+            return -1;
+        }
+    }
+
+    /** RST_STREAM frames the gateway sent, counted by {@link #untilGoaway}. */
+    public int resetsReceived;
 
     private void frame(int type, int flags, int stream, byte[] payload) throws IOException {
         byte[] head = {(byte) (payload.length >> 16), (byte) (payload.length >> 8), (byte) payload.length, (byte) type,
