@@ -100,9 +100,20 @@ final class AuthenticationFilter implements GatewayFilter {
             if (token != null) {
                 exchange.put(VERIFIED_CREDENTIAL, HttpHeaders.AUTHORIZATION.toString());
                 Future<JwtVerifier.Result> pending = jwt.verifyAsync(token);
-                // An unknown kid waits for the JWKS refetch; the chain resumes on this request's event loop.
-                return pending.isComplete() ? verified(exchange, pending.result())
-                        : pending.compose(result -> verified(exchange, result));
+                if (pending.isComplete()) {
+                    return pending.succeeded() ? verified(exchange, pending.result()) : Future.failedFuture(pending.cause());
+                }
+                // An unknown kid waits for the JWKS refetch, completed on whichever event loop fetched it: the
+                // verdict is recorded on this request's own (the exchange is single-threaded).
+                io.vertx.core.Promise<LocalReply> done = io.vertx.core.Promise.promise();
+                pending.onComplete(ar -> exchange.resume(() -> {
+                    if (ar.failed()) {
+                        done.fail(ar.cause());
+                    } else {
+                        verified(exchange, ar.result()).onComplete(done);
+                    }
+                }));
+                return done.future();
             }
         }
         metrics.missing();

@@ -70,14 +70,16 @@ final class TokenEndpoint implements GatewayFilter {
             return Future.succeededFuture(error(400, "invalid_request", "the body must be " + FORM));
         }
         return readForm(exchange).transform(ar -> ar.failed()
-                ? done(error(400, "invalid_request", "the request body could not be read"))
+                ? done(ar.cause() instanceof java.util.concurrent.TimeoutException
+                        ? LocalReply.error(408, "request_timeout", "the request body stalled")
+                        : error(400, "invalid_request", "the request body could not be read"))
                 : ar.result() == null
                 ? done(error(413, "invalid_request", "the request body is larger than " + MAX_BODY_BYTES + " bytes"))
                 : answer(request, ar.result()));
     }
 
     /** The form, read within {@link #MAX_BODY_BYTES}; null when the body is larger. */
-    private static Future<Map<String, List<String>>> readForm(Exchange exchange) {
+    private Future<Map<String, List<String>>> readForm(Exchange exchange) {
         HttpServerRequest request = exchange.request();
         if (!exchange.hasBody()) {
             return Future.succeededFuture(Map.of());
@@ -88,6 +90,13 @@ final class TokenEndpoint implements GatewayFilter {
         }
         Promise<Map<String, List<String>>> form = Promise.promise();
         Buffer body = Buffer.buffer();
+        if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
+            request.response().writeContinue();
+        }
+        // A client that stalls its form is answered as the proxy answers one that stalls a body it streams.
+        long stallMillis = exchange.snapshot().config().server().clientBodyTimeout().toMillis();
+        long timer = vertx.setTimer(stallMillis, id -> form.tryFail(new java.util.concurrent.TimeoutException()));
+        form.future().onComplete(ar -> vertx.cancelTimer(timer));
         request.handler(chunk -> {
             body.appendBuffer(chunk);
             if (body.length() > MAX_BODY_BYTES) {

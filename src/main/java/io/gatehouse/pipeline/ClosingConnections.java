@@ -43,7 +43,18 @@ final class ClosingConnections {
             request.connection().close();
             return;
         }
-        context.owner().setTimer(LINGER_MILLIS, id -> request.connection().close());
+        long timer = context.owner().setTimer(LINGER_MILLIS, id -> request.connection().close());
+        if (!request.isEnded()) {
+            // Read and drop what still comes meanwhile: a paused request stops reading the socket, and unread data
+            // at the close is what makes the kernel reset it. The body's end closes at once.
+            request.exceptionHandler(err -> { });
+            request.handler(chunk -> { });
+            request.endHandler(v -> {
+                context.owner().cancelTimer(timer);
+                request.connection().close();
+            });
+            request.resume();
+        }
     }
 
     /** Whether the request arrived on a connection being closed (then it is dropped unanswered). */

@@ -105,7 +105,9 @@ public final class FilterChain {
                 step.onComplete(ar -> ex.resume(() -> {
                     if (ar.failed()) {
                         done.handle(ar.cause());
-                    } else if (!ex.isFinished()) {
+                    } else if (ex.isFinished()) {
+                        done.handle(null); // the client left: the proxy lets the attempt go (its counters too)
+                    } else {
                         upstreamRequest(ex, request, done);
                     }
                 }));
@@ -148,7 +150,9 @@ public final class FilterChain {
             if (!step.isComplete()) {
                 step.onComplete(ar -> ex.resume(() -> {
                     logFailure(ex, filter, "upstream-response", ar.cause());
-                    if (!ex.isFinished()) {
+                    if (ex.isFinished()) {
+                        done.run(); // the client left: the proxy lets the attempt go (its counters too)
+                    } else {
                         walkUpstreamResponse(ex, response, done);
                     }
                 }));
@@ -224,7 +228,9 @@ public final class FilterChain {
             if (!step.isComplete()) {
                 step.onComplete(ar -> ex.resume(() -> {
                     logFailure(ex, filter, "response", ar.cause());
-                    if (!ex.isFinished()) {
+                    if (ex.isFinished()) {
+                        done.run(); // the client left: what follows checks for it and lets go of what it holds
+                    } else {
                         walkResponse(ex, done);
                     }
                 }));

@@ -234,8 +234,8 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
                     req.connection().isSsl() ? "https" : "http",
                     clientHost, route.config().preserveHost() && clientHost != null ? clientHost : watch.target.authority(),
                     ex.requestId());
-            if (ex.isFinished()) {
-                // the client left while we waited for a connection
+            if (ex.isFinished() || ex.answering()) {
+                // the client left, or was answered (a timeout), while we waited for a connection
                 upstreamRequest.reset();
                 ended(watch);
                 return;
@@ -262,7 +262,8 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
             ex.respondError(500, "internal_error", "the gateway failed to forward the request");
             return;
         }
-        if (ex.isFinished()) {
+        if (ex.isFinished() || ex.answering()) {
+            // the client left, or was answered meanwhile (a timeout while a filter waited): nothing goes upstream
             upstreamRequest.reset();
             ended(watch);
             return;
@@ -381,8 +382,9 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
             relayBody(call, watch, upstreamRequest, upstreamResponse, null, serverError, null);
             return;
         }
-        // The filters' phases below hold the body (paused) meanwhile.
+        // The filters' phases below hold the body (paused) meanwhile; a failure meanwhile is kept for after them.
         upstreamResponse.pause();
+        upstreamResponse.exceptionHandler(watch::held);
         watch.holding = true;
         UpstreamResponse answer = UpstreamResponse.answered(status, response.headers());
         FilterChain.upstreamResponse(ex, answer, () -> {
@@ -404,6 +406,13 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
             response.setStatusCode(answer.status());
             if (answer.wholeBody() != null) {
                 WholeBodies.read(ex, answer, upstreamResponse, watch, result -> {
+                    if (ex.isFinished()) {
+                        // the client left while the body was read: says nothing about the target
+                        watch.neutral();
+                        ended(watch);
+                        upstreamRequest.reset();
+                        return;
+                    }
                     if (result.whole() != null) {
                         watch.report(!serverError);
                         ended(watch);
@@ -444,6 +453,16 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
         if (ex.isFinished()) {
             upstreamRequest.reset();
             ended(watch);
+            return;
+        }
+        if (watch.heldFailure != null) {
+            // the upstream broke off while the filters held its body: nothing of it has reached the client yet
+            LOG.debugf("request %s: the upstream failed while its answer was held (%s)", ex.requestId(), watch.heldFailure);
+            watch.report(false);
+            ended(watch);
+            upstreamRequest.reset();
+            FilterChain.sendLocal(ex, LocalReply.error(502, "upstream_failed", "upstream '" + call.upstream.name()
+                    + "' failed to answer"), true);
             return;
         }
         int status = response.getStatusCode();
@@ -559,7 +578,9 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
         if (watch.breakerOutcome != null) {
             // No verdict was reported: the client left. Before a response head, after a long wait, that says the
             // target hangs (clients often give up before the gateway's timeout); otherwise it says nothing.
-            boolean hung = watch.streamingTo == null && System.nanoTime() - watch.startNanos > HUNG_NANOS;
+            // (Counted from the request sent: a client that gives up on its own long upload says nothing of the target.)
+            boolean hung = watch.streamingTo == null && watch.sendingFrom == null
+                    && System.nanoTime() - watch.since > HUNG_NANOS;
             if (hung) {
                 watch.breakerOutcome.completeExceptionally(io.gatehouse.upstream.TargetBreaker.FAILED);
             } else {

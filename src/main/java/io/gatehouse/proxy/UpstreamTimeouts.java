@@ -63,6 +63,17 @@ final class UpstreamTimeouts {
         long received;
         /** The body is held on purpose (the filters' response phases run): not a stall. */
         boolean holding;
+        /**
+         * How the upstream's response failed while its body was held (Vert.x reports a failure once, to the handler
+         * set at the time: one set later never hears of it), or null.
+         */
+        Throwable heldFailure;
+
+        void held(Throwable failure) {
+            if (heldFailure == null) {
+                heldFailure = failure;
+            }
+        }
         long lastBytes;
         int index = -1;
 
@@ -198,37 +209,56 @@ final class UpstreamTimeouts {
                     continue; // an expiry below ended other watches
                 }
                 Watch w = watches.get(i);
-                if (w.sendingFrom != null && w.streamingTo == null) {
-                    long read = w.sendingFrom.bytesRead();
-                    boolean full = w.upstreamRequest.writeQueueFull();
-                    if (read != w.lastRead || full != w.upstreamFull) {
-                        w.lastRead = read;
-                        w.upstreamFull = full;
-                        w.since = now;
-                    } else if (full && now - w.since > w.sendTimeoutNanos) {
+                try {
+                    check(w, now);
+                } catch (RuntimeException e) {
+                    // one watch in a state nobody foresaw must not stop the others from being checked
+                    if (w.index >= 0) {
                         remove(w);
-                        sendTimedOut(w);
-                    } else if (!full && now - w.since > w.clientBodyTimeoutNanos) {
-                        remove(w);
-                        clientBodyTimedOut(w);
                     }
-                } else if (w.streamingTo == null) {
-                    if (now - w.since > w.headTimeoutNanos) {
-                        remove(w);
-                        headTimedOut(w);
-                    }
-                } else {
-                    // The upstream side is watched: a filter that buffers the body (nothing reaches the client yet)
-                    // does not look idle, and a client that stops reading (write queue full) is back-pressure.
-                    long bytes = w.received;
-                    if (bytes != w.lastBytes || w.holding || w.streamingTo.writeQueueFull()) {
-                        w.lastBytes = bytes;
-                        w.since = now;
-                    } else if (now - w.since > w.bodyTimeoutNanos) {
-                        remove(w);
-                        // The pipe to the client then fails, and the proxy resets the client's side too.
+                    org.jboss.logging.Logger.getLogger(UpstreamTimeouts.class).errorf(e,
+                            "request %s: its timeouts could not be checked; the upstream exchange is reset",
+                            w.exchange.requestId());
+                    if (w.upstreamRequest != null) {
                         w.upstreamRequest.reset();
                     }
+                }
+            }
+        }
+
+        private void check(Watch w, long now) {
+            if (w.sendingFrom != null && w.streamingTo == null) {
+                long read = w.sendingFrom.bytesRead();
+                // The client has sent all of it: whatever is still to go is waiting on the upstream (and the
+                // request may already be ended, when asking it whether its queue is full would throw).
+                boolean full = w.sendingFrom.isEnded() || w.upstreamRequest.writeQueueFull();
+                if (read != w.lastRead || full != w.upstreamFull) {
+                    w.lastRead = read;
+                    w.upstreamFull = full;
+                    w.since = now;
+                } else if (full && now - w.since > w.sendTimeoutNanos) {
+                    remove(w);
+                    sendTimedOut(w);
+                } else if (!full && now - w.since > w.clientBodyTimeoutNanos) {
+                    remove(w);
+                    clientBodyTimedOut(w);
+                }
+            } else if (w.streamingTo == null) {
+                if (now - w.since > w.headTimeoutNanos) {
+                    remove(w);
+                    headTimedOut(w);
+                }
+            } else {
+                // The upstream side is watched: a filter that buffers the body (nothing reaches the client yet)
+                // does not look idle, and a client that stops reading (write queue full) is back-pressure.
+                long bytes = w.received;
+                if (bytes != w.lastBytes || w.holding || w.streamingTo.writeQueueFull()) {
+                    w.lastBytes = bytes;
+                    w.since = now;
+                } else if (now - w.since > w.bodyTimeoutNanos) {
+                    remove(w);
+                    // The pipe to the client then fails, and the proxy resets the client's side too.
+                    w.upstreamRequest.reset();
                 }
             }
         }

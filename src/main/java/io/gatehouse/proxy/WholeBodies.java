@@ -30,6 +30,10 @@ final class WholeBodies {
 
     static void read(Exchange ex, UpstreamResponse answer, HttpClientResponse from, UpstreamTimeouts.Watch watch,
                      Handler<Result> done) {
+        if (watch.heldFailure != null) {
+            done.handle(new Result(null, null, false, watch.heldFailure)); // it failed while the phases ran
+            return;
+        }
         long limit = answer.wholeBodyLimit();
         Buffer body = Buffer.buffer();
         boolean[] settled = {false};
@@ -43,6 +47,7 @@ final class WholeBodies {
             if (body.length() > limit) {
                 settled[0] = true;
                 from.pause();
+                from.exceptionHandler(watch::held); // the relay that takes over must hear of a failure meanwhile
                 boolean stream = answer.wholeBody().stream().allMatch(WholeBody::streamWhenOverBound);
                 done.handle(stream ? new Result(null, body, false, null) : new Result(null, null, true, null));
             }
@@ -74,7 +79,9 @@ final class WholeBodies {
             next = Future.failedFuture(e);
         }
         next.onComplete(ar -> ex.resume(() -> {
-            if (ar.failed()) {
+            if (ex.isFinished()) {
+                done.handle(new Result(null, null, false, new IllegalStateException("the client left")));
+            } else if (ar.failed()) {
                 done.handle(new Result(null, null, false, ar.cause()));
             } else {
                 hand(handlers, i + 1, ar.result() == null ? body : ar.result(), ex, done);
