@@ -64,7 +64,7 @@ public class GatewayHandler implements Handler<RoutingContext> {
     public void handle(RoutingContext rc) {
         HttpServerRequest request = rc.request();
         long start = System.nanoTime();
-        GatewaySnapshot snapshot = enterLive();
+        GatewaySnapshot snapshot = GatewaySnapshot.enterLive(state);
         RequestPath requestPath = RequestPath.of(request.path());
         Exchange ex = new Exchange(request, snapshot, requestPath.path() == null ? request.path() : requestPath.path(), start);
         ex.requestPath(requestPath);
@@ -104,16 +104,6 @@ public class GatewayHandler implements Handler<RoutingContext> {
             return;
         }
         FilterChain.request(ex, routeStage);
-    }
-
-    /** Counts the request in on the live snapshot (the one it keeps to the end), or null before the first config. */
-    private GatewaySnapshot enterLive() {
-        for (;;) {
-            GatewaySnapshot snapshot = state.current();
-            if (snapshot == null || snapshot.enter()) {
-                return snapshot;
-            }
-        }
     }
 
     /** After the global stage: route, then the route's filters, then the proxy. */

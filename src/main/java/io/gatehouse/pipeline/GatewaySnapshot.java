@@ -81,6 +81,16 @@ public record GatewaySnapshot(
         }
     }
 
+    /** Counts a request in on the live snapshot, which it keeps to the end; null before the first config. */
+    public static GatewaySnapshot enterLive(LiveSnapshot state) {
+        for (;;) {
+            GatewaySnapshot snapshot = state.current();
+            if (snapshot == null || snapshot.enter()) {
+                return snapshot;
+            }
+        }
+    }
+
     /**
      * Counts a request in. Returns false when the snapshot was replaced meanwhile: the caller leaves and takes the
      * live snapshot, so a replaced snapshot gains no new requests once its retirement may have begun.

@@ -69,7 +69,7 @@ final class ProtocolErrors {
 
     /** @param close whether the HTTP/1 connection closes once the answer is out (not before: a filter may wait) */
     private void send(HttpServerRequest request, int status, String code, String message, boolean close) {
-        GatewaySnapshot snapshot = enterLive();
+        GatewaySnapshot snapshot = GatewaySnapshot.enterLive(state);
         Exchange ex = Exchange.malformed(request, snapshot);
         drain.started(request);
         ex.onFinish(e -> {
@@ -80,14 +80,5 @@ final class ProtocolErrors {
         });
         request.response().endHandler(v -> ex.finish());
         ex.reply(LocalReply.error(status, code, message));
-    }
-
-    private GatewaySnapshot enterLive() {
-        for (;;) {
-            GatewaySnapshot snapshot = state.current();
-            if (snapshot == null || snapshot.enter()) {
-                return snapshot;
-            }
-        }
     }
 }
