@@ -131,23 +131,13 @@ final class AuthenticationFilter implements GatewayFilter {
         MultiMap headers = request.headers();
         Principal principal = (Principal) exchange.caller();
         if (principal != null) {
-            headers.set(AuthHeaders.USER_ID, principal.id());
-            headers.set(AuthHeaders.USER_ROLE, principal.rolesHeader());
-            headers.set(AuthHeaders.AUTHENTICATED, "true");
-            // Only the credential that was verified goes on: not a forged token riding along with a valid key.
-            String verified = exchange.get(VERIFIED_CREDENTIAL);
-            if (apiKeyHeader != null && !apiKeyHeader.equalsIgnoreCase(verified)) {
-                HeaderNames.remove(headers, apiKeyHeader);
-            }
-            if (!HttpHeaders.AUTHORIZATION.toString().equalsIgnoreCase(verified)) {
-                HeaderNames.remove(headers, HttpHeaders.AUTHORIZATION);
-            }
+            AuthHeaders.setIdentity(headers, principal);
         }
         if (!settings.forwardCredentials()) {
-            if (apiKeyHeader != null) {
-                HeaderNames.remove(headers, apiKeyHeader); // X_API_Key too: CGI-style upstreams read it as the same
-            }
-            HeaderNames.remove(headers, HttpHeaders.AUTHORIZATION);
+            AuthHeaders.keepOnly(headers, apiKeyHeader, null);
+        } else if (principal != null) {
+            // Only the credential that was verified goes on: not a forged token riding along with a valid key.
+            AuthHeaders.keepOnly(headers, apiKeyHeader, exchange.get(VERIFIED_CREDENTIAL));
         }
         return DONE;
     }

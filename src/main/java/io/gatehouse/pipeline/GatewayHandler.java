@@ -9,7 +9,6 @@ import jakarta.inject.Singleton;
 import jakarta.inject.Inject;
 import io.quarkus.runtime.configuration.MemorySize;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logging.Logger;
 
 import java.util.Locale;
 
@@ -20,10 +19,8 @@ import java.util.Locale;
  */
 @Singleton
 public class GatewayHandler implements Handler<RoutingContext> {
-    private static final Logger LOG = Logger.getLogger(GatewayHandler.class);
 
     private final GatewayState state;
-    private final Forwarder proxy;
     private final TrafficDrain drain;
     /** The chain's continuations, made once: nothing is allocated per request to go from one stage to the next. */
     private final Handler<Exchange> routeStage = this::route;
@@ -36,7 +33,6 @@ public class GatewayHandler implements Handler<RoutingContext> {
     public GatewayHandler(GatewayState state, Forwarder proxy, TrafficDrain drain,
                           @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10M") MemorySize maxBody) {
         this.state = state;
-        this.proxy = proxy;
         this.drain = drain;
         this.proxyStage = proxy::forward;
         this.drained = ex -> drain.ended(ex.request()); // a shutdown waits for this exchange until here

@@ -16,9 +16,6 @@ import java.util.Map;
  * from a client; the forwarding headers are set by the gateway.
  */
 public final class HeaderRules {
-    /** Set after authentication; a client must never be able to set them. */
-    public static final String[] IDENTITY_HEADERS = {"X-User-ID", "X-User-Role", "X-Authenticated"};
-
     private HeaderRules() {
     }
 
@@ -157,38 +154,6 @@ public final class HeaderRules {
             to.set("X-Forwarded-Host", forwardedHost != null ? forwardedHost : clientHost);
         }
         to.set(RequestIds.HEADER, requestId);
-    }
-
-    /**
-     * Tells the upstream who the caller is, after authentication: {@code X-User-ID}, {@code X-User-Role}
-     * (comma-joined) and {@code X-Authenticated: true}. Any client copies were already dropped by
-     * {@link #forwardRequestHeaders}.
-     */
-    public static void setIdentity(MultiMap to, String userId, String roles) {
-        to.set(IDENTITY_HEADERS[0], userId);
-        to.set(IDENTITY_HEADERS[1], roles);
-        to.set(IDENTITY_HEADERS[2], "true");
-    }
-
-    /** Keeps the caller's credentials from the upstream: the API-key header (when there is one) and Authorization. */
-    public static void removeCredentials(MultiMap to, String apiKeyHeader) {
-        if (apiKeyHeader != null) {
-            HeaderNames.remove(to, apiKeyHeader); // X_API_Key too: CGI-style upstreams read it as the same header
-        }
-        HeaderNames.remove(to, HttpHeaders.AUTHORIZATION);
-    }
-
-    /**
-     * Removes the gateway's credential headers (the API-key header and Authorization) other than {@code verified},
-     * the one authentication checked.
-     */
-    public static void keepOnlyCredential(MultiMap to, String apiKeyHeader, String verified) {
-        if (apiKeyHeader != null && !apiKeyHeader.equalsIgnoreCase(verified)) {
-            HeaderNames.remove(to, apiKeyHeader);
-        }
-        if (!HttpHeaders.AUTHORIZATION.toString().equalsIgnoreCase(verified)) {
-            HeaderNames.remove(to, HttpHeaders.AUTHORIZATION);
-        }
     }
 
     /** Copies the end-to-end headers of an upstream response into the client response. */

@@ -50,7 +50,7 @@ class EdgeTimeoutsIT {
                 upstreams:
                   echo: {targets: [{url: %s}], timeout: 800ms}
                   stuck: {targets: [{url: "http://127.0.0.1:%d"}], timeout: 800ms, send-timeout: 1s}
-                  slow-reader: {targets: [{url: "http://127.0.0.1:%d"}], timeout: 10s, send-timeout: 6s}
+                  slow-reader: {targets: [{url: "http://127.0.0.1:%d"}], timeout: 10s, send-timeout: 10s}
                 routes:
                   - {id: stuck, path: /stuck/**, upstream: stuck}
                   - {id: slow-reader, path: /slow-reader/**, upstream: slow-reader}
@@ -114,7 +114,7 @@ class EdgeTimeoutsIT {
         Thread.sleep(60_000);
     }
 
-    /** Reads the head, then the body with two 3 s pauses (after 16 and 24 MB), then answers 200 with its length. */
+    /** Reads the head, then the body with one 6 s pause (after 16 MB), then answers 200 with its length. */
     static void readSlowly(Socket socket) throws Exception {
         InputStream in = socket.getInputStream();
         String head = readHead(in);
@@ -129,9 +129,10 @@ class EdgeTimeoutsIT {
             }
             read += n;
             // pauses once every buffer on the way is full (so the client itself is held back), not at the start
-            if (pauses < 2 && read > (16L + 8L * pauses) * 1024 * 1024) {
+            if (pauses < 1 && read > 16L * 1024 * 1024) {
                 pauses++;
-                Thread.sleep(3000);
+                // long enough that the buffers on the way (several MB, sized by the kernel) fill well before it ends
+                Thread.sleep(6000);
             }
         }
         String body = String.valueOf(read);
@@ -215,13 +216,12 @@ class EdgeTimeoutsIT {
         AtomicLong longestBlock = new AtomicLong();
         try (Socket client = new Socket("127.0.0.1", gw.port)) {
             client.setSoTimeout(30_000);
-            client.setSendBufferSize(8 * 1024);
             Thread writer = new Thread(() -> {
                 try {
                     OutputStream out = client.getOutputStream();
                     out.write(("POST /slow-reader/upload HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n")
                             .getBytes(StandardCharsets.US_ASCII));
-                    byte[] chunk = new byte[16 * 1024];
+                    byte[] chunk = new byte[64 * 1024];
                     for (long sent = 0; sent < size; sent += chunk.length) {
                         long t = System.nanoTime();
                         out.write(chunk);
