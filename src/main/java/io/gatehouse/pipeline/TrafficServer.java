@@ -83,7 +83,8 @@ public class TrafficServer {
         int wanted = test ? testPort : port;
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(host)
-                .setPort(wanted)
+                // Port 0 asks for a free port: -1 makes Vert.x bind one and share it among all the instances
+                .setPort(wanted == 0 ? -1 : wanted)
                 .setTcpNoDelay(true)
                 .setReusePort(true)
                 .setIdleTimeout((int) Math.max(1, idleTimeout.toSeconds()))
@@ -97,10 +98,6 @@ public class TrafficServer {
         applyHttp2Limits(options, listenerSettings, (int) maxHeaderSize.asLongValue());
         ProtocolErrors protocolErrors = new ProtocolErrors(state, drain);
         int instances = eventLoops.orElse(2 * Runtime.getRuntime().availableProcessors());
-        if (wanted == 0) {
-            // Instances share a port only when it is known: bind the first on a free port, the rest on that one.
-            instances = 1;
-        }
         deploymentId = vertx.deployVerticle(() -> new AbstractVerticle() {
             @Override
             public void start(Promise<Void> started) {

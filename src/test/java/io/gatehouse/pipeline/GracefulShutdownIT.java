@@ -64,27 +64,27 @@ class GracefulShutdownIT {
                         HttpResponse.BodyHandlers.ofString());
                 awaitHeld(upstream);
                 // Before the shutdown: no GOAWAY on a working connection.
-                assertDownloadWhole(h2, gw.port, "before");
+                assertDownloadWhole(h2, gw.port(), "before");
                 assertEquals(0, goAways.get(), "GOAWAY before any shutdown");
 
                 gw.terminate();
                 gw.awaitOutput("shutting down: serving 3000 ms more, then draining 1 request(s)", WAIT);
 
                 // During the delay: served, and told to go elsewhere next time.
-                RawHttp.Response during = RawHttp.get(gw.port, "/during");
+                RawHttp.Response during = RawHttp.get(gw.port(), "/during");
                 assertEquals(200, during.status(), during.body());
                 assertEquals("close", during.header("Connection"));
-                assertDownloadWhole(h2, gw.port, "during the delay");
+                assertDownloadWhole(h2, gw.port(), "during the delay");
                 assertH2cUpgradeServedWhole(gw, "/during-h2c");
                 assertFalse(gw.output().contains("shutdown delay over"), "the requests above were meant for the delay:\n"
                         + gw.output());
 
                 // During the drain (the delay is over, the held request keeps the port open): still served whole.
                 gw.awaitOutput("shutdown delay over: draining", WAIT);
-                RawHttp.Response draining = RawHttp.get(gw.port, "/draining");
+                RawHttp.Response draining = RawHttp.get(gw.port(), "/draining");
                 assertEquals(200, draining.status(), draining.body());
                 assertEquals("close", draining.header("Connection"));
-                assertDownloadWhole(h2, gw.port, "during the drain");
+                assertDownloadWhole(h2, gw.port(), "during the drain");
                 assertH2cUpgradeServedWhole(gw, "/draining-h2c");
                 assertTrue(goAways.get() >= 1, "HTTP/2 clients are told to go with a GOAWAY");
 

@@ -103,7 +103,7 @@ class HostileRequestsIT {
     }
 
     private static RawHttp.Response get(String target, String... headers) throws Exception {
-        return RawHttp.get(gw.port, target, headers);
+        return RawHttp.get(gw.port(), target, headers);
     }
 
     // 1. Interim responses
@@ -141,7 +141,7 @@ class HostileRequestsIT {
     @Test
     void http2HeaderValuesWithNulCrOrLfAreRefusedAndNeitherLeakConnectionsNorBlameTheTarget() throws Exception {
         int before = echo.requests.get();
-        try (RawH2 h2 = RawH2.connect(gw.port)) {
+        try (RawH2 h2 = RawH2.connect(gw.port())) {
             String[] bad = {"a\u0000b", "a\rb", "a\nb", "a\r\nx-injected: 1", " padded", "padded\t", "x\u0000", "\n"};
             int[] streams = new int[bad.length + 1];
             for (int i = 0; i < bad.length; i++) {
@@ -170,19 +170,19 @@ class HostileRequestsIT {
     void transferCodingsOtherThanASingleChunkedAreRefusedAndNeverForwarded() throws Exception {
         int before = echo.requests.get();
         byte[] body = "5\r\nhello\r\n0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-        assertEquals(501, RawHttp.send(gw.port, List.of("POST /echo/x HTTP/1.1", "Host: localhost",
+        assertEquals(501, RawHttp.send(gw.port(), List.of("POST /echo/x HTTP/1.1", "Host: localhost",
                 "Transfer-Encoding: xchunked"), "hello".getBytes()).status());
-        assertEquals(400, RawHttp.send(gw.port, List.of("POST /echo/x HTTP/1.1", "Host: localhost",
+        assertEquals(400, RawHttp.send(gw.port(), List.of("POST /echo/x HTTP/1.1", "Host: localhost",
                 "Transfer-Encoding: xchunked", "Content-Length: 5"), "hello".getBytes()).status());
-        assertEquals(501, RawHttp.send(gw.port, List.of("POST /echo/x HTTP/1.1", "Host: localhost",
+        assertEquals(501, RawHttp.send(gw.port(), List.of("POST /echo/x HTTP/1.1", "Host: localhost",
                 "Transfer-Encoding: gzip, chunked"), body).status());
-        assertEquals(400, RawHttp.send(gw.port, List.of("POST /echo/x HTTP/1.1", "Host: localhost",
+        assertEquals(400, RawHttp.send(gw.port(), List.of("POST /echo/x HTTP/1.1", "Host: localhost",
                 "Transfer-Encoding: chunked", "Transfer-Encoding: chunked"), body).status());
-        assertEquals(400, RawHttp.send(gw.port, List.of("POST /echo/x HTTP/1.1", "Host: localhost",
+        assertEquals(400, RawHttp.send(gw.port(), List.of("POST /echo/x HTTP/1.1", "Host: localhost",
                 "Transfer-Encoding: chunked, identity"), body).status());
         assertEquals(before, echo.requests.get(), "an ambiguous body was forwarded");
         // the one accepted coding still works
-        RawHttp.Response ok = RawHttp.send(gw.port, List.of("POST /echo/x HTTP/1.1", "Host: localhost",
+        RawHttp.Response ok = RawHttp.send(gw.port(), List.of("POST /echo/x HTTP/1.1", "Host: localhost",
                 "Transfer-Encoding: chunked"), body);
         assertEquals(200, ok.status(), ok.body());
         assertEquals(5, ok.json().getInteger("bodyLength"));
@@ -195,7 +195,7 @@ class HostileRequestsIT {
                 .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
         int before = echo.requests.get();
         for (String version : new String[] {"HTTP/1.0", "HTTP/1.2", "HTTP/1.1"}) {
-            RawHttp.Response r = RawHttp.send(gw.port, List.of("POST /echo/x " + version, "Host: localhost",
+            RawHttp.Response r = RawHttp.send(gw.port(), List.of("POST /echo/x " + version, "Host: localhost",
                     "Transfer-Encoding: chunked", "Content-Length: 0"), body);
             assertEquals(400, r.status(), version + ": " + r.body());
         }
@@ -207,14 +207,14 @@ class HostileRequestsIT {
         for (String bad : new String[] {"zz\r\nhello\r\n0\r\n\r\n", "-5\r\nhello\r\n0\r\n\r\n",
                 "5\r\nhello world\r\n0\r\n\r\n"}) {
             int completed = echo.uploadsCompleted.get();
-            RawHttp.Response r = RawHttp.send(gw.port, List.of("POST /bare/upload HTTP/1.1", "Host: localhost",
+            RawHttp.Response r = RawHttp.send(gw.port(), List.of("POST /bare/upload HTTP/1.1", "Host: localhost",
                     "Transfer-Encoding: chunked"), bad.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
             assertEquals(400, r.status(), bad + ": " + r.body());
             assertEquals(completed, echo.uploadsCompleted.get(), bad + ": the upstream got a broken body as complete");
         }
         // the same upload, framed well, does complete upstream: the count above can move
         int completed = echo.uploadsCompleted.get();
-        assertEquals(200, RawHttp.send(gw.port, List.of("POST /bare/upload HTTP/1.1", "Host: localhost",
+        assertEquals(200, RawHttp.send(gw.port(), List.of("POST /bare/upload HTTP/1.1", "Host: localhost",
                 "Transfer-Encoding: chunked"), "5\r\nhello\r\n0\r\n\r\n".getBytes()).status());
         assertEquals(completed + 1, echo.uploadsCompleted.get());
     }
@@ -223,13 +223,13 @@ class HostileRequestsIT {
     void anUnsupportedHttpVersionIs505AndALaterOneXIsServedAsHttp11() throws Exception {
         int before = echo.requests.get();
         for (String version : new String[] {"HTTP/2.0", "HTTP/0.9", "HTTP/3.1"}) {
-            RawHttp.Response r = RawHttp.send(gw.port, List.of("GET /echo/x " + version, "Host: localhost"), null);
+            RawHttp.Response r = RawHttp.send(gw.port(), List.of("GET /echo/x " + version, "Host: localhost"), null);
             assertEquals(505, r.status(), version + ": " + r.body());
             assertEquals("http_version_not_supported", r.json().getString("error"));
             assertEquals("HTTP/1.1", r.statusLine().split(" ")[0], "a status line the client can read");
         }
         assertEquals(before, echo.requests.get());
-        RawHttp.Response later = RawHttp.send(gw.port, List.of("GET /echo/x HTTP/1.2", "Host: localhost"), null);
+        RawHttp.Response later = RawHttp.send(gw.port(), List.of("GET /echo/x HTTP/1.2", "Host: localhost"), null);
         assertEquals(200, later.status(), later.body()); // RFC 9110 §2.5
         assertEquals("HTTP/1.1", later.statusLine().split(" ")[0]);
     }
@@ -238,7 +238,7 @@ class HostileRequestsIT {
     void anHttp10KeepAliveClientNeverGetsChunkedAndIsNotLeftWaiting() throws Exception {
         // RawHttp reads a body without a length until the connection closes (10 s read timeout): had the gateway
         // kept the connection open, the read would time out.
-        RawHttp.Response r = RawHttp.send(gw.port, List.of("GET /bare/chunked HTTP/1.0", "Host: localhost",
+        RawHttp.Response r = RawHttp.send(gw.port(), List.of("GET /bare/chunked HTTP/1.0", "Host: localhost",
                 "Connection: keep-alive"), null);
         assertEquals(200, r.status());
         assertNull(r.header("Transfer-Encoding"));
@@ -254,7 +254,7 @@ class HostileRequestsIT {
                 "X-Forwarded-Host: evil.example.com", "X-Forwarded-For: 1.2.3.4"};
         List<String> head = new ArrayList<>(List.of("GET /echo/x HTTP/1.1", "Host: api.example.com"));
         head.addAll(List.of(claims));
-        JsonObject fromClient = RawHttp.send(gw.port, head, null).json().getJsonObject("headers");
+        JsonObject fromClient = RawHttp.send(gw.port(), head, null).json().getJsonObject("headers");
         for (String name : new String[] {"forwarded", "x-forwarded-port", "x-forwarded-prefix", "x-real-ip",
                 "x-original-url", "x-rewrite-url"}) {
             assertNull(fromClient.getString(name), name + " reached the upstream from an untrusted client");
@@ -263,7 +263,7 @@ class HostileRequestsIT {
         assertEquals("api.example.com", fromClient.getString("x-forwarded-host"));
         assertEquals("1.2.3.4, 127.0.0.1", fromClient.getString("x-forwarded-for"));
 
-        JsonObject fromProxy = RawHttp.sendFrom("127.0.0.2", gw.port, head, null).json().getJsonObject("headers");
+        JsonObject fromProxy = RawHttp.sendFrom("127.0.0.2", gw.port(), head, null).json().getJsonObject("headers");
         assertEquals("https", fromProxy.getString("x-forwarded-proto"), "the TLS load balancer's https is kept");
         assertEquals("for=1.2.3.4;proto=https", fromProxy.getString("forwarded"));
         assertEquals("evil.example.com", fromProxy.getString("x-forwarded-host"));
@@ -277,14 +277,14 @@ class HostileRequestsIT {
         io.vertx.core.http.HttpClient h2 = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
                 .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
         try {
-            JsonObject seen = h2.request(io.vertx.core.http.HttpMethod.GET, gw.port, "127.0.0.1", "/echo/h2")
+            JsonObject seen = h2.request(io.vertx.core.http.HttpMethod.GET, gw.port(), "127.0.0.1", "/echo/h2")
                     .compose(req -> req.send())
                     .compose(resp -> resp.body().map(b -> new JsonObject(b.toString())))
                     .toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
             JsonObject headers = seen.getJsonObject("headers");
             assertNull(headers.getString("transfer-encoding"), "a bodiless HTTP/2 GET went upstream chunked: " + headers);
             assertEquals(0, seen.getInteger("bodyLength"));
-            assertEquals("127.0.0.1:" + gw.port, headers.getString("x-forwarded-host"));
+            assertEquals("127.0.0.1:" + gw.port(), headers.getString("x-forwarded-host"));
         } finally {
             h2.close();
         }
@@ -353,7 +353,7 @@ class HostileRequestsIT {
     @Test
     void methodsAreCaseSensitiveTokens() throws Exception {
         int before = node.seen().size();
-        RawHttp.Response r = RawHttp.send(gw.port, List.of("get /n/page HTTP/1.1", "Host: localhost"), null);
+        RawHttp.Response r = RawHttp.send(gw.port(), List.of("get /n/page HTTP/1.1", "Host: localhost"), null);
         assertEquals(400, r.status(), r.body());
         assertEquals(before, node.seen().size(), "node saw " + node.seen());
     }
@@ -412,7 +412,7 @@ class HostileRequestsIT {
     void withSeveralForwardedForLinesFromATrustedProxyTheClientIsTheRightMostUntrusted() throws Exception {
         List<String> head = List.of("GET /echo/xff HTTP/1.1", "Host: localhost", "X-Request-ID: xff-lines-1",
                 "X-Forwarded-For: 6.6.6.6", "X-Forwarded-For: 203.0.113.7");
-        assertEquals(200, RawHttp.sendFrom("127.0.0.2", gw.port, head, null).status());
+        assertEquals(200, RawHttp.sendFrom("127.0.0.2", gw.port(), head, null).status());
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         String line = null;
         while (line == null && System.nanoTime() < deadline) {
@@ -426,7 +426,7 @@ class HostileRequestsIT {
     void aForwardedHeaderFromATrustedProxyNamesTheClient() throws Exception {
         List<String> head = List.of("GET /echo/fwd HTTP/1.1", "Host: localhost", "X-Request-ID: forwarded-1",
                 "Forwarded: for=6.6.6.6, for=\"198.51.100.4:5555\";proto=https");
-        assertEquals(200, RawHttp.sendFrom("127.0.0.2", gw.port, head, null).status());
+        assertEquals(200, RawHttp.sendFrom("127.0.0.2", gw.port(), head, null).status());
         String line = accessLogLine("forwarded-1");
         assertTrue(line != null && line.contains("\"client\":\"198.51.100.4\""), "access log: " + line);
     }
@@ -435,7 +435,7 @@ class HostileRequestsIT {
     void aForgedForwardingHeaderFromAnUntrustedPeerChangesNothing() throws Exception {
         List<String> head = List.of("GET /echo/forged HTTP/1.1", "Host: localhost", "X-Request-ID: forged-xff-1",
                 "X-Forwarded-For: 203.0.113.66", "Forwarded: for=203.0.113.67");
-        assertEquals(200, RawHttp.sendFrom("127.0.0.1", gw.port, head, null).status());
+        assertEquals(200, RawHttp.sendFrom("127.0.0.1", gw.port(), head, null).status());
         String line = accessLogLine("forged-xff-1");
         assertTrue(line != null && line.contains("\"client\":\"127.0.0.1\""), "access log: " + line);
     }
@@ -452,13 +452,13 @@ class HostileRequestsIT {
 
     @Test
     void twoHostHeadersOrABadHostAreRefused() throws Exception {
-        assertEquals(400, RawHttp.send(gw.port, List.of("GET /keyed/x HTTP/1.1", "Host: a.example.com",
+        assertEquals(400, RawHttp.send(gw.port(), List.of("GET /keyed/x HTTP/1.1", "Host: a.example.com",
                 "Host: b.example.com"), null).status());
-        assertEquals(400, RawHttp.send(gw.port, List.of("GET /n/x HTTP/1.1", "Host: [api.example.com]"), null).status());
-        assertEquals(400, RawHttp.send(gw.port, List.of("GET /n/x HTTP/1.1", "Host: user@api.example.com"), null).status());
-        assertEquals(400, RawHttp.send(gw.port, List.of("GET /n/x HTTP/1.1", "Host: api.example.com.."), null).status());
-        assertEquals(400, RawHttp.send(gw.port, List.of("GET /n/x HTTP/1.1", "Host: .example.com"), null).status());
-        assertEquals(200, RawHttp.send(gw.port, List.of("GET /n/x HTTP/1.1", "Host: api.example.com."), null).status());
-        assertEquals(200, RawHttp.send(gw.port, List.of("GET /n/x HTTP/1.1", "Host: [::1]:8080"), null).status());
+        assertEquals(400, RawHttp.send(gw.port(), List.of("GET /n/x HTTP/1.1", "Host: [api.example.com]"), null).status());
+        assertEquals(400, RawHttp.send(gw.port(), List.of("GET /n/x HTTP/1.1", "Host: user@api.example.com"), null).status());
+        assertEquals(400, RawHttp.send(gw.port(), List.of("GET /n/x HTTP/1.1", "Host: api.example.com.."), null).status());
+        assertEquals(400, RawHttp.send(gw.port(), List.of("GET /n/x HTTP/1.1", "Host: .example.com"), null).status());
+        assertEquals(200, RawHttp.send(gw.port(), List.of("GET /n/x HTTP/1.1", "Host: api.example.com."), null).status());
+        assertEquals(200, RawHttp.send(gw.port(), List.of("GET /n/x HTTP/1.1", "Host: [::1]:8080"), null).status());
     }
 }

@@ -61,7 +61,7 @@ class Http2LimitsIT {
 
     @Test
     void theLimitsAreAdvertisedInTheGatewaysSettings() throws Exception {
-        try (RawH2 h2 = RawH2.connect(gw.port)) {
+        try (RawH2 h2 = RawH2.connect(gw.port())) {
             h2.get(1, "/echo/settings", "x-test", "1");
             assertEquals(Map.of(1, 200), h2.answers(1));
             assertEquals(3L, h2.serverSettings.get(3), "SETTINGS_MAX_CONCURRENT_STREAMS");
@@ -71,7 +71,7 @@ class Http2LimitsIT {
 
     @Test
     void aStreamBeyondTheLimitIsRefusedAndTheOthersGoOn() throws Exception {
-        try (RawH2 h2 = RawH2.connect(gw.port)) {
+        try (RawH2 h2 = RawH2.connect(gw.port())) {
             h2.awaitSettings();
             // three streams held open (their request bodies never end), then a fourth
             h2.open(1, "/hold/1");
@@ -87,7 +87,7 @@ class Http2LimitsIT {
 
     @Test
     void aHeaderListOverTheLimitIsRefusedAndTheConnectionStaysUsable() throws Exception {
-        try (RawH2 h2 = RawH2.connect(gw.port)) {
+        try (RawH2 h2 = RawH2.connect(gw.port())) {
             // over 4 KB, under the 5 KB (limit + 25 %) at which Netty gives up on the whole connection
             h2.awaitSettings();
             h2.get(1, "/echo/big", "x-big", "v".repeat(4500));
@@ -100,14 +100,14 @@ class Http2LimitsIT {
 
     @Test
     void aRapidResetFloodIsCutOffWithGoawayWhileOthersAreServed() throws Exception {
-        try (RawH2 h2 = RawH2.connect(gw.port)) {
+        try (RawH2 h2 = RawH2.connect(gw.port())) {
             for (int stream = 1; stream < 2 * 60; stream += 2) { // 60 HEADERS + RST_STREAM pairs, over the 20 allowed
                 h2.get(stream, "/echo/flood", "x-test", "1");
                 h2.reset(stream);
             }
             assertEquals(11, h2.untilGoaway(), "GOAWAY with ENHANCE_YOUR_CALM");
         }
-        try (RawH2 other = RawH2.connect(gw.port)) {
+        try (RawH2 other = RawH2.connect(gw.port())) {
             other.get(1, "/echo/after", "x-test", "1");
             assertEquals(Map.of(1, 200), other.answers(1));
         }

@@ -125,7 +125,7 @@ class RequestMutationIT {
         });
         List<Callable<Outcome>> calls = new ArrayList<>();
         for (Case c : cases) {
-            calls.add(() -> Client.run(gw.port, c));
+            calls.add(() -> Client.run(gw.port(), c));
         }
         List<Outcome> outcomes = new ArrayList<>();
         try {

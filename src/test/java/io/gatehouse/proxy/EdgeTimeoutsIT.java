@@ -167,7 +167,7 @@ class EdgeTimeoutsIT {
 
     @Test
     void anUpstreamThatStopsReadingTheBodyIsCutOffAfterTheSendTimeout() throws Exception {
-        try (Socket client = new Socket("127.0.0.1", gw.port)) {
+        try (Socket client = new Socket("127.0.0.1", gw.port())) {
             client.setSoTimeout(20_000);
             long size = 256L * 1024 * 1024;
             long start = System.nanoTime();
@@ -195,7 +195,7 @@ class EdgeTimeoutsIT {
     @Test
     void aClientThatStallsItsBodyGets408() throws Exception {
         int before = echo.uploadsCompleted.get();
-        try (Socket client = new Socket("127.0.0.1", gw.port)) {
+        try (Socket client = new Socket("127.0.0.1", gw.port())) {
             client.setSoTimeout(20_000);
             OutputStream out = client.getOutputStream();
             out.write("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nonly-this"
@@ -214,7 +214,7 @@ class EdgeTimeoutsIT {
     void aClientHeldBackByASlowUpstreamIsNotAStall() throws Exception {
         long size = 48L * 1024 * 1024;
         AtomicLong longestBlock = new AtomicLong();
-        try (Socket client = new Socket("127.0.0.1", gw.port)) {
+        try (Socket client = new Socket("127.0.0.1", gw.port())) {
             client.setSoTimeout(30_000);
             Thread writer = new Thread(() -> {
                 try {
@@ -242,7 +242,7 @@ class EdgeTimeoutsIT {
 
     @Test
     void aClientTricklingARequestHeadIsCutOffWhileOthersAreServed() throws Exception {
-        try (Socket slow = new Socket("127.0.0.1", gw.port)) {
+        try (Socket slow = new Socket("127.0.0.1", gw.port())) {
             slow.setSoTimeout(20_000);
             OutputStream out = slow.getOutputStream();
             InputStream in = slow.getInputStream();
@@ -261,7 +261,7 @@ class EdgeTimeoutsIT {
             for (int i = 0; i < 20 && !cut; i++) {
                 Thread.sleep(300);
                 // meanwhile, another client is served at once
-                if (RawHttp.get(gw.port, "/echo/other").status() == 200) {
+                if (RawHttp.get(gw.port(), "/echo/other").status() == 200) {
                     served++;
                 }
                 try {

@@ -2,7 +2,6 @@ package io.gatehouse.testing;
 
 import java.io.IOException;
 import java.net.HttpURLConnection;
-import java.net.ServerSocket;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,24 +9,31 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The packaged gateway run as users run it, {@code java -jar target/quarkus-app/quarkus-run.jar}, in its own
- * process on free ports, with its output in {@code target/it-logs/NAME.log}.
+ * process, with its output in {@code target/it-logs/NAME.log}.
+ *
+ * <p>The gateway binds its own free ports (port 0) and this reads them from its start-up log. A port chosen here
+ * and handed over would be free only when chosen: the gateway's demo upstreams and every outgoing connection on
+ * the machine take ports from the same ephemeral range, and one of them may hold it by the time the gateway binds.
  */
 public final class GatewayProcess implements AutoCloseable {
     public static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
 
+    private static final Pattern TRAFFIC_PORT = Pattern.compile("Gatehouse traffic listening on http://[^:]+:(\\d+)");
+    private static final Pattern MANAGEMENT_PORT = Pattern.compile("Management interface listening on http://[^:]+:(\\d+)");
+
     private final Process process;
     private final Path log;
-    public final int port;
-    public final int managementPort;
+    private int port = -1;
+    private int managementPort = -1;
 
-    private GatewayProcess(Process process, Path log, int port, int managementPort) {
+    private GatewayProcess(Process process, Path log) {
         this.process = process;
         this.log = log;
-        this.port = port;
-        this.managementPort = managementPort;
     }
 
     /** @param config the config file, or null for the demo */
@@ -35,13 +41,11 @@ public final class GatewayProcess implements AutoCloseable {
         if (!Files.exists(JAR)) {
             throw new IllegalStateException(JAR + " is missing: run the integration tests with ./mvnw verify");
         }
-        int port = freePort();
-        int management = freePort();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of(jvmArgs));
-        command.add("-Dquarkus.http.port=" + port);
-        command.add("-Dquarkus.management.port=" + management);
+        command.add("-Dquarkus.http.port=0");
+        command.add("-Dquarkus.management.port=0");
         if (config != null) {
             command.add("-Dgatehouse.config=" + config);
         }
@@ -52,12 +56,40 @@ public final class GatewayProcess implements AutoCloseable {
         Path log = logs.resolve(name + ".log");
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().remove("GATEHOUSE_CONFIG");
-        return new GatewayProcess(pb.start(), log, port, management);
+        return new GatewayProcess(pb.start(), log);
     }
 
-    public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+    /** The traffic port, once the gateway has bound it (waits for its log line). */
+    public synchronized int port() throws Exception {
+        if (port < 0) {
+            port = loggedPort(TRAFFIC_PORT);
+        }
+        return port;
+    }
+
+    /** The management port, once the gateway has bound it (waits for its log line). */
+    public synchronized int managementPort() throws Exception {
+        if (managementPort < 0) {
+            managementPort = loggedPort(MANAGEMENT_PORT);
+        }
+        return managementPort;
+    }
+
+    private int loggedPort(Pattern line) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            Matcher m = line.matcher(output());
+            if (m.find()) {
+                return Integer.parseInt(m.group(1));
+            }
+            if (!process.isAlive()) {
+                throw new IllegalStateException("gateway exited with " + process.exitValue()
+                        + " before logging its port:\n" + output());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("gateway logged no port within 60 s:\n" + output());
+            }
+            Thread.sleep(20);
         }
     }
 
@@ -68,8 +100,13 @@ public final class GatewayProcess implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IllegalStateException("gateway exited with " + process.exitValue() + ":\n" + output());
             }
+            Matcher bound = MANAGEMENT_PORT.matcher(output());
+            if (!bound.find()) {
+                Thread.sleep(100);
+                continue;
+            }
             try {
-                HttpURLConnection c = (HttpURLConnection) new URL("http://127.0.0.1:" + managementPort + "/q/health/ready").openConnection();
+                HttpURLConnection c = (HttpURLConnection) new URL("http://127.0.0.1:" + bound.group(1) + "/q/health/ready").openConnection();
                 c.setConnectTimeout(500);
                 c.setReadTimeout(2000);
                 if (c.getResponseCode() == 200) {
@@ -118,8 +155,8 @@ public final class GatewayProcess implements AutoCloseable {
         return Files.exists(log) ? Files.readString(log) : "";
     }
 
-    public String url(String path) {
-        return "http://127.0.0.1:" + port + path;
+    public String url(String path) throws Exception {
+        return "http://127.0.0.1:" + port() + path;
     }
 
     @Override

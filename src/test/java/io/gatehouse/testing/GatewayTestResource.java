@@ -20,9 +20,31 @@ public class GatewayTestResource extends UpstreamsTestResource {
         return config(url("a"), url("b"), url("c"), closedPort());
     }
 
+    /**
+     * A port nothing listens on, which stays free for the test to bind later if it wants. It comes from below the
+     * kernel's ephemeral range: a port from {@code new ServerSocket(0)} is free only at that moment, because the
+     * kernel hands the same range out to every later {@code bind(0)} and outgoing connection, so a "dead" upstream
+     * could come alive as some test's client socket.
+     */
     static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        int below = ephemeralRangeStart();
+        for (int tries = 0; tries < 200; tries++) {
+            int port = 10_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(below - 10_000);
+            try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            } catch (IOException taken) {
+                // a service of this machine has it: try another
+            }
+        }
+        throw new IOException("no free port between 10000 and " + below);
+    }
+
+    private static int ephemeralRangeStart() {
+        try {
+            String range = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
+            return Math.max(12_000, Integer.parseInt(range.trim().split("\\s+")[0]));
+        } catch (IOException | RuntimeException notLinux) {
+            return 32_768; // Linux's default start
         }
     }
 
