@@ -34,6 +34,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -420,7 +421,8 @@ public final class JwtVerifier {
         if (subject == null || subject.isEmpty() || subject.length() > MAX_SUBJECT || !printable(subject)) {
             return Result.failed(Failure.INVALID, "the token has no usable sub claim");
         }
-        Principal principal = new Principal(subject, roles(jwt.getClaim(rolesClaim)), tier(jwt.getClaim("tier")));
+        Principal principal = new Principal(subject, roles(jwt.getClaim(rolesClaim)), tier(jwt.getClaim("tier")),
+                textClaims(jwt));
         long exp = jwt.getExpirationTime() * 1000L;
         if (exp > clock.millis()) {
             cache.put(key, new Verified(principal, exp));
@@ -505,6 +507,29 @@ public final class JwtVerifier {
         }
         return roles;
     }
+
+    /**
+     * The token's top-level claims whose values are short text or numbers (a tier, a plan, an org id), at most
+     * {@value #MAX_CLAIMS} of them: what policies may key or tier by, bounded whatever the token carries.
+     */
+    private static Map<String, String> textClaims(JsonWebToken jwt) {
+        Map<String, String> claims = new java.util.HashMap<>();
+        for (String name : jwt.getClaimNames()) {
+            if (claims.size() == MAX_CLAIMS || name.length() > 64) {
+                continue;
+            }
+            Object value = jwt.getClaim(name);
+            String text = value instanceof JsonString s ? s.getString()
+                    : value instanceof String s ? s
+                    : value instanceof jakarta.json.JsonNumber || value instanceof Number ? value.toString() : null;
+            if (text != null && !text.isEmpty() && text.length() <= 256 && printable(text)) {
+                claims.put(name, text);
+            }
+        }
+        return claims;
+    }
+
+    private static final int MAX_CLAIMS = 32;
 
     private static String tier(Object claim) {
         String text = claim instanceof JsonString s ? s.getString() : claim instanceof String s ? s : null;

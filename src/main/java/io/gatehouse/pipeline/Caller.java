@@ -12,6 +12,19 @@ public interface Caller {
     /** The caller's tier, or null. */
     String tier();
 
+    /**
+     * The caller's tier as a rate-limit policy reads it: a token's claim {@code claim}, or an API key's own tier;
+     * null when it has none.
+     */
+    default String tier(String claim) {
+        return tier();
+    }
+
+    /** The id of the API key the caller presented, or null when it presented something else (a token). */
+    default String apiKeyId() {
+        return null;
+    }
+
     /** A claim of the caller's token as text ({@code sub} and {@code tier} for API keys), or null. */
     default String claim(String name) {
         return switch (name) {

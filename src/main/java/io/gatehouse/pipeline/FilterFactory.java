@@ -19,8 +19,16 @@ public interface FilterFactory<S extends FilterSet> {
     int ORDER_CACHE = 700;
     int ORDER_TRANSFORM = 800;
 
-    /** Where this feature's filters sit in every chain. */
+    /** Where this feature's filters sit in every chain (its global filter's place; its route filters' too by default). */
     int order();
+
+    /**
+     * Where this feature's route filters sit in each route's chain, when that differs from its global filter's
+     * place: rate limiting counts every request globally before authentication, and per caller after it.
+     */
+    default int routeOrder() {
+        return order();
+    }
 
     /**
      * Compiles the feature for a new snapshot. Runs on reload, off the event loops. The config was validated

@@ -27,6 +27,7 @@ import java.util.Map;
 public class SnapshotCompiler {
     private final UpstreamRegistry upstreams;
     private final List<FilterFactory<?>> factories;
+    private final List<FilterFactory<?>> byRouteOrder;
 
     @Inject
     public SnapshotCompiler(UpstreamRegistry upstreams, @Any Instance<FilterFactory<?>> factories) {
@@ -35,6 +36,8 @@ public class SnapshotCompiler {
         factories.forEach(sorted::add);
         sorted.sort(Comparator.comparingInt(FilterFactory::order));
         this.factories = List.copyOf(sorted);
+        sorted.sort(Comparator.comparingInt(FilterFactory::routeOrder)); // stable: equal places keep the order above
+        this.byRouteOrder = List.copyOf(sorted);
     }
 
     public GatewaySnapshot compile(long version, String source, GatehouseConfig config) {
@@ -59,6 +62,10 @@ public class SnapshotCompiler {
             }
         }
         GatewayFilter[] globalFilters = global.toArray(GatewayFilter[]::new);
+        List<FilterSet> routeSets = new ArrayList<>(sets.size());
+        for (FilterFactory<?> factory : byRouteOrder) {
+            routeSets.add(features.get(factory));
+        }
         List<RouteTable.Entry<CompiledRoute>> entries = new ArrayList<>();
         for (RouteConfig rc : config.routes()) {
             PathPattern pattern = PathPattern.parse(rc.path());
@@ -67,8 +74,8 @@ public class SnapshotCompiler {
                     : PathRewriter.identity();
             Upstream upstream = built.get(rc.upstream());
             List<GatewayFilter> chain = new ArrayList<>(global);
-            for (FilterSet set : sets) {
-                GatewayFilter filter = set.forRoute(rc);
+            for (FilterSet set : routeSets) {
+                GatewayFilter filter = set == null ? null : set.forRoute(rc);
                 if (filter != null) {
                     chain.add(filter);
                 }

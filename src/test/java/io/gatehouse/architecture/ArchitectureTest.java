@@ -31,10 +31,12 @@ class ArchitectureTest {
             .layer("Foundation").definedBy("io.gatehouse.config..", "io.gatehouse.routing..", "io.gatehouse.demo..")
             .layer("Upstream").definedBy("io.gatehouse.upstream..")
             .layer("Pipeline").definedBy("io.gatehouse.pipeline..")
+            .layer("Stores").definedBy("io.gatehouse.redis..")
             .layer("Features").definedBy("io.gatehouse.auth..", "io.gatehouse.observe..", "io.gatehouse.proxy..",
-                    "io.gatehouse.admin..")
+                    "io.gatehouse.admin..", "io.gatehouse.ratelimit..")
             .whereLayer("Features").mayNotBeAccessedByAnyLayer()
-            .whereLayer("Pipeline").mayOnlyBeAccessedByLayers("Features")
+            .whereLayer("Stores").mayOnlyBeAccessedByLayers("Features")
+            .whereLayer("Pipeline").mayOnlyBeAccessedByLayers("Stores", "Features")
             .whereLayer("Upstream").mayOnlyBeAccessedByLayers("Pipeline", "Features");
 
     @Test
@@ -49,7 +51,7 @@ class ArchitectureTest {
 
     @Test
     void featuresDoNotDependOnEachOther() {
-        slices().matching("io.gatehouse.(auth|observe|proxy|admin)..").should().notDependOnEachOther().check(GATEHOUSE);
+        slices().matching("io.gatehouse.(auth|observe|proxy|admin|ratelimit)..").should().notDependOnEachOther().check(GATEHOUSE);
     }
 
     /**

@@ -92,7 +92,9 @@ class JwtVerifierTest {
             JwtVerifier verifier = JwtVerifier.from(config((PublicKey) e.getValue()[0], (byte[]) e.getValue()[1]));
             Result result = verifier.verify((String) e.getValue()[2]);
             assertTrue(result.ok(), e.getKey() + ": " + result);
-            assertEquals(new Principal("alice", List.of("user"), null), result.principal(), e.getKey());
+            assertEquals(List.of("alice", List.of("user")), List.of(result.principal().id(), result.principal().roles()), e.getKey());
+            assertNull(result.principal().tier(), e.getKey());
+            assertNull(result.principal().apiKeyId(), e.getKey() + ": a token's caller is no API key");
         }
     }
 
@@ -233,8 +235,17 @@ class JwtVerifierTest {
         array.setStringListClaim("roles", List.of("user", "admin", "bad,role", "user"));
         array.setStringListClaim("groups", List.of("ignored"));
         array.setClaim("tier", "premium");
-        assertEquals(new Principal("alice", List.of("user", "admin"), "premium"),
-                verifier.verify(sign(array, rsa.getPrivate(), "RS256")).principal());
+        array.setClaim("plan", "gold");
+        array.setClaim("org", 42);
+        array.setClaim("nested", Map.of("a", "b"));
+        Principal alice = verifier.verify(sign(array, rsa.getPrivate(), "RS256")).principal();
+        assertEquals(List.of("alice", List.of("user", "admin"), "premium"), List.of(alice.id(), alice.roles(), alice.tier()));
+        // what rate limits key and tier by: short text and number claims, nothing nested
+        assertEquals("gold", alice.tier("plan"));
+        assertEquals("premium", alice.tier("tier"));
+        assertEquals("42", alice.claim("org"));
+        assertNull(alice.claim("nested"));
+        assertEquals("alice", alice.claim("sub"));
         JwtClaims spaced = claims("bob");
         spaced.setClaim("roles", "user admin");
         assertEquals(List.of("user", "admin"), verifier.verify(sign(spaced, rsa.getPrivate(), "RS256")).principal().roles());
@@ -244,7 +255,8 @@ class JwtVerifierTest {
                 verifier.verify(sign(commas, rsa.getPrivate(), "RS256")).principal().roles());
         JwtClaims none = claims("dave");
         Result result = verifier.verify(sign(none, rsa.getPrivate(), "RS256"));
-        assertEquals(new Principal("dave", List.of(), null), result.principal());
+        assertEquals(List.of("dave", List.of()), List.of(result.principal().id(), result.principal().roles()));
+        assertNull(result.principal().tier());
 
         // the default claim is groups, as an array (sorted: SmallRye hands it over as a set) or a string
         JwtVerifier groups = verifier(rsa.getPublic());

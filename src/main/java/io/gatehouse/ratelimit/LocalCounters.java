@@ -1,0 +1,62 @@
+package io.gatehouse.ratelimit;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One policy's counters in this process: a Caffeine cache of {@link KeyState}s bounded in keys (a flood of new
+ * addresses evicts the least useful, never grows the heap) and forgetting keys idle for longer than their longest
+ * window or ban. Decisions are lock-free ({@link KeyState}).
+ */
+final class LocalCounters {
+    private final Cache<String, KeyState> keys;
+    private final long maxKeys;
+
+    LocalCounters(PolicyConfig policy, long maxKeys) {
+        this.maxKeys = maxKeys;
+        Duration idle = policy.longestWindow();
+        if (policy.banFor() != null && policy.banFor().compareTo(idle) > 0) {
+            idle = policy.banFor();
+        }
+        this.keys = Caffeine.newBuilder()
+                .maximumSize(maxKeys)
+                .expireAfterAccess(idle.plusSeconds(1))
+                .executor(Runnable::run) // eviction work on the caller: no pool thread per cache
+                .build();
+    }
+
+    /** Decides and counts one request for {@code key} (the caller of a decision loses no count to a race). */
+    void decide(PolicyConfig policy, List<Limit> limits, String key, long now, int divisor, Verdict verdict) {
+        KeyState state = keys.get(key, k -> new KeyState());
+        while (true) {
+            long[] before = state.get();
+            long[] after = Algorithms.evaluate(policy, limits, before, now, divisor, verdict);
+            if (after == null || state.swap(before, after)) {
+                return;
+            }
+        }
+    }
+
+    /** What a request would be told, without counting it. */
+    void peek(PolicyConfig policy, List<Limit> limits, String key, long now, int divisor, Verdict verdict) {
+        KeyState state = keys.getIfPresent(key);
+        Algorithms.evaluate(policy, limits, state == null ? null : state.get(), now, divisor, verdict);
+    }
+
+    /** Starts a ban on {@code key} if its policy has one: the request was refused by another policy of its stage. */
+    long size() {
+        return keys.estimatedSize();
+    }
+
+    long maxKeys() {
+        return maxKeys;
+    }
+
+    /** Tests and the heap measurement: let Caffeine finish pending evictions. */
+    void cleanUp() {
+        keys.cleanUp();
+    }
+}

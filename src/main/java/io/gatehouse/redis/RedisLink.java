@@ -1,0 +1,252 @@
+package io.gatehouse.redis;
+
+import io.gatehouse.pipeline.GatewaySnapshot;
+import io.gatehouse.pipeline.ReadinessDetails;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
+
+/**
+ * The gateway's one way to Redis, shared by every feature that keeps state there (rate limits, the cache): the Quarkus
+ * Redis client ({@code quarkus.redis.hosts}: a single node, Sentinel or Cluster), a short timeout on every command,
+ * and the outage state.
+ *
+ * <p>A failed or slow command marks Redis down: from then on {@link #available()} is false, features stop sending
+ * (they fall back at once instead of waiting), and a probe pings Redis every {@code gatehouse.redis.probe-interval}
+ * until it answers. The outage is logged once when it starts and once when it ends, counted in
+ * {@code gatehouse_redis_errors_total}, shown as {@code gatehouse_redis_up} and in the readiness details as
+ * degraded; readiness itself stays UP (one Redis must not pull every replica out of service).
+ *
+ * <p>While Redis is up, each gateway keeps a heartbeat in it ({@link #replicas()}): how many replicas share it, for
+ * the rate limiter's local fallback.
+ */
+@Singleton
+public class RedisLink implements ReadinessDetails {
+    private static final Logger LOG = Logger.getLogger(RedisLink.class);
+    private static final String REPLICAS_KEY = "gatehouse:replicas";
+    /** ZADD this replica, drop the silent ones, count the rest: one round trip. */
+    private static final String HEARTBEAT = """
+            redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+            redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1] - ARGV[3])
+            redis.call('PEXPIRE', KEYS[1], ARGV[3])
+            return redis.call('ZCARD', KEYS[1])""";
+
+    private final Vertx vertx;
+    private final Instance<Redis> clients;
+    private final boolean configured;
+    private final long timeoutMillis;
+    private final long probeMillis;
+    private final long heartbeatMillis;
+    private final String replicaId = UUID.randomUUID().toString();
+    private final Counter errors;
+
+    private volatile Redis client;
+    private volatile boolean up = true;
+    private volatile String lastError;
+    private volatile int replicas = 1;
+    private volatile boolean heartbeat;
+    private long probeTimer = -1;
+    private long heartbeatTimer = -1;
+
+    @Inject
+    public RedisLink(Vertx vertx, Instance<Redis> clients, MeterRegistry global, Instance<PrometheusMeterRegistry> prometheus,
+                     @ConfigProperty(name = "quarkus.redis.hosts") Optional<String> hosts,
+                     @ConfigProperty(name = "gatehouse.redis.timeout", defaultValue = "50ms") Duration timeout,
+                     @ConfigProperty(name = "gatehouse.redis.probe-interval", defaultValue = "1s") Duration probe,
+                     @ConfigProperty(name = "gatehouse.redis.heartbeat-interval", defaultValue = "2s") Duration heartbeat) {
+        this.vertx = vertx;
+        this.clients = clients;
+        this.configured = hosts.filter(h -> !h.isBlank()).isPresent();
+        this.timeoutMillis = Math.max(1, timeout.toMillis());
+        this.probeMillis = Math.max(10, probe.toMillis());
+        this.heartbeatMillis = Math.max(100, heartbeat.toMillis());
+        MeterRegistry registry = prometheus.isResolvable() ? prometheus.get() : global;
+        this.errors = Counter.builder("gatehouse.redis.errors")
+                .description("Redis commands that failed or took longer than gatehouse.redis.timeout")
+                .register(registry);
+        Gauge.builder("gatehouse.redis.up", this, link -> link.configured && link.up ? 1 : 0)
+                .description("1 while Redis answers, 0 while features fall back (or no Redis is configured)")
+                .register(registry);
+    }
+
+    /** Whether {@code quarkus.redis.hosts} is set. */
+    public boolean configured() {
+        return configured;
+    }
+
+    /** Whether commands may be sent: Redis is configured and not known to be down. */
+    public boolean available() {
+        return configured && up;
+    }
+
+    /** The gateway replicas that kept a heartbeat in Redis lately (this one included; 1 before the first beat). */
+    public int replicas() {
+        return replicas;
+    }
+
+    /** Starts keeping this replica's heartbeat (idempotent): a feature needs {@link #replicas()}. */
+    public void keepHeartbeat() {
+        if (!configured || heartbeat) {
+            return;
+        }
+        heartbeat = true;
+        vertx.runOnContext(v -> beat());
+    }
+
+    /**
+     * Sends one command with the short timeout. A failure or timeout marks Redis down (see the class comment); the
+     * returned future fails then, at the latest after the timeout, and the caller falls back.
+     */
+    public Future<Response> send(Request request) {
+        if (!configured) {
+            return Future.failedFuture(new IllegalStateException("no Redis configured (quarkus.redis.hosts)"));
+        }
+        Promise<Response> promise = Promise.promise();
+        long timer = vertx.setTimer(timeoutMillis, t -> {
+            if (promise.tryFail(new TimeoutException("no answer from Redis within " + timeoutMillis + " ms"))) {
+                failed("no answer within " + timeoutMillis + " ms (gatehouse.redis.timeout)");
+            }
+        });
+        Redis redis;
+        try {
+            redis = client();
+        } catch (RuntimeException e) {
+            vertx.cancelTimer(timer);
+            failed(e.toString());
+            return Future.failedFuture(e);
+        }
+        redis.send(request).onComplete(ar -> {
+            vertx.cancelTimer(timer);
+            if (ar.succeeded()) {
+                promise.tryComplete(ar.result());
+            } else if (promise.tryFail(ar.cause()) && !isScriptMissing(ar.cause())) {
+                failed(ar.cause().getMessage());
+            }
+        });
+        return promise.future();
+    }
+
+    /** A script not in Redis' script cache yet (after a restart or a SCRIPT FLUSH): load it, do not fall back. */
+    public static boolean isScriptMissing(Throwable err) {
+        return err != null && err.getMessage() != null && err.getMessage().startsWith("NOSCRIPT");
+    }
+
+    private Redis client() {
+        Redis c = client;
+        if (c == null) {
+            synchronized (this) {
+                if (client == null) {
+                    client = clients.get();
+                }
+                c = client;
+            }
+        }
+        return c;
+    }
+
+    private void failed(String why) {
+        errors.increment();
+        lastError = why;
+        if (up) {
+            synchronized (this) {
+                if (!up) {
+                    return;
+                }
+                up = false;
+            }
+            LOG.warnf("Redis is unreachable (%s): features that keep state there fall back until it answers again", why);
+            vertx.runOnContext(v -> probe());
+        }
+    }
+
+    private void probe() {
+        probeTimer = vertx.setTimer(probeMillis, t -> {
+            Redis redis;
+            try {
+                redis = client();
+            } catch (RuntimeException e) {
+                probe();
+                return;
+            }
+            Promise<Response> ping = Promise.promise();
+            long timeout = vertx.setTimer(Math.max(timeoutMillis, 500), x -> ping.tryFail("timeout"));
+            redis.send(Request.cmd(Command.PING)).onComplete(ar -> {
+                vertx.cancelTimer(timeout);
+                if (ar.succeeded()) {
+                    ping.tryComplete(ar.result());
+                } else {
+                    ping.tryFail(ar.cause());
+                }
+            });
+            ping.future().onComplete(ar -> {
+                if (ar.succeeded()) {
+                    up = true;
+                    lastError = null;
+                    LOG.info("Redis answers again: features use it again");
+                    if (heartbeat) {
+                        beat();
+                    }
+                } else {
+                    probe();
+                }
+            });
+        });
+    }
+
+    private void beat() {
+        if (!up) {
+            return; // the probe restarts the heartbeat when Redis is back
+        }
+        long now = System.currentTimeMillis();
+        send(Request.cmd(Command.EVAL).arg(HEARTBEAT).arg(1).arg(REPLICAS_KEY)
+                .arg(now).arg(replicaId).arg(3 * heartbeatMillis))
+                .onSuccess(r -> replicas = Math.max(1, r.toInteger()))
+                .onComplete(ar -> {
+                    if (up) {
+                        heartbeatTimer = vertx.setTimer(heartbeatMillis, t -> beat());
+                    }
+                });
+    }
+
+    @Override
+    public void describe(GatewaySnapshot snapshot, BiConsumer<String, Object> detail) {
+        if (!configured || client == null && !heartbeat) {
+            return; // configured but unused: nothing to report
+        }
+        detail.accept("redis", up ? "up" : "degraded: " + lastError + " (features fall back; readiness stays UP)");
+        if (heartbeat) {
+            detail.accept("redis.replicas", replicas);
+        }
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        heartbeat = false;
+        if (probeTimer >= 0) {
+            vertx.cancelTimer(probeTimer);
+        }
+        if (heartbeatTimer >= 0) {
+            vertx.cancelTimer(heartbeatTimer);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package io.gatehouse.testing;
+
+import io.gatehouse.auth.ApiKeyStore;
+
+import java.util.Map;
+
+/**
+ * One real upstream and a config with rate limits of every kind in front of it. 127.0.0.1 is a trusted proxy, so
+ * each test picks its own client address with {@code X-Forwarded-For} and tests do not share counters.
+ */
+public class RateLimitTestResource extends UpstreamsTestResource {
+    /** Tier premium. */
+    public static final String PREMIUM_KEY = "premium-key-1b2c";
+    /** No tier. */
+    public static final String PLAIN_KEY = "plain-key-9f8e";
+    /** Tier gold, which no policy lists. */
+    public static final String GOLD_KEY = "gold-key-7d6c";
+
+    @Override
+    protected String[] upstreamNames() {
+        return new String[] {"rl"};
+    }
+
+    @Override
+    protected String config(Map<String, String> props) {
+        return """
+                server:
+                  trusted-proxies: [127.0.0.1/32]
+                upstreams:
+                  echo: {targets: [{url: %s}]}
+                  dead: {targets: [{url: "http://127.0.0.1:%d"}], connect-timeout: 300ms}
+                routes:
+                  - {id: open, path: /open/**, upstream: echo, strip-prefix: /open, rate-limit: per-ip}
+                  - {id: open-too, path: /open-too/**, upstream: echo, strip-prefix: /open-too, rate-limit: per-ip}
+                  - {id: keyed, path: /keyed/**, upstream: echo, strip-prefix: /keyed, auth: api-key, rate-limit: by-tier}
+                  - {id: premium, path: /premium/**, upstream: echo, strip-prefix: /premium, auth: api-key, rate-limit: premium-only}
+                  - {id: dry, path: /dry/**, upstream: echo, strip-prefix: /dry, rate-limit: [trial, per-ip-wide]}
+                  - {id: ban, path: /ban/**, upstream: echo, strip-prefix: /ban, rate-limit: flood}
+                  - {id: exact, path: /exact/**, upstream: echo, strip-prefix: /exact, rate-limit: exact}
+                  - {id: gcra, path: /gcra/**, upstream: echo, strip-prefix: /gcra, rate-limit: steady}
+                  - {id: down, path: /down/**, upstream: dead, rate-limit: per-ip}
+                  - {id: free, path: /free/**, upstream: echo, strip-prefix: /free}
+                rate-limits:
+                  per-ip: {key: ip, limits: [5/1m]}
+                  per-ip-wide: {key: ip, limits: [100/1m]}
+                  by-tier:
+                    key: user
+                    tiers:
+                      premium: [4/1m, 100/1h]
+                      default: [2/1m]
+                  premium-only: {key: user, tiers: {premium: [100/1m]}}
+                  trial: {key: ip, limits: [2/1m], dry-run: true}
+                  flood: {key: ip, limits: [3/1m], ban-for: 1h}
+                  exact: {key: global, limits: [37/1h]}
+                  steady: {key: ip, algorithm: gcra, limits: [1/1h], burst: 3}
+                  gate: {key: ip, limits: [40/1m]}
+                  defaults:
+                    global: [gate]
+                auth:
+                  api-keys:
+                    keys:
+                      - {id: premium-app, hash: %s, tier: premium}
+                      - {id: plain-app, hash: %s}
+                      - {id: gold-app, hash: %s, tier: gold}
+                """.formatted(url("rl"), deadPort(), ApiKeyStore.hashOf(PREMIUM_KEY), ApiKeyStore.hashOf(PLAIN_KEY),
+                ApiKeyStore.hashOf(GOLD_KEY));
+    }
+
+    private static int deadPort() {
+        try {
+            return GatewayTestResource.closedPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}
