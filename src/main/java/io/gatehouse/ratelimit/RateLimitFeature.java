@@ -56,8 +56,11 @@ public class RateLimitFeature implements FilterFactory<RateLimits> {
             boolean keep = old != null && old.config.equals(policy) && previous.config() != null
                     && previous.config().maxKeys() == section.maxKeys();
             limiters.put(policy.name(), keep ? old : new PolicyLimiter(policy, section.maxKeys()));
-            if (policy.store() == PolicyConfig.Store.REDIS && policy.onStoreFailure() == PolicyConfig.OnStoreFailure.LOCAL) {
-                redis.keepHeartbeat();
+            if (policy.store() == PolicyConfig.Store.REDIS) {
+                redis.connect();
+                if (policy.onStoreFailure() == PolicyConfig.OnStoreFailure.LOCAL) {
+                    redis.keepHeartbeat(); // the fallback divides the limit by the replicas it saw
+                }
             }
         }
         List<PolicyLimiter> global = new ArrayList<>();

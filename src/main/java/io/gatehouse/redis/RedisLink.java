@@ -53,7 +53,7 @@ public class RedisLink implements ReadinessDetails {
             return redis.call('ZCARD', KEYS[1])""";
 
     private final Vertx vertx;
-    private final Instance<Redis> clients;
+    private final java.util.function.Supplier<Redis> clients;
     private final boolean configured;
     private final long timeoutMillis;
     private final long probeMillis;
@@ -62,7 +62,9 @@ public class RedisLink implements ReadinessDetails {
     private final Counter errors;
 
     private volatile Redis client;
-    private volatile boolean up = true;
+    /** Up once a first PING was answered: until then features fall back, as during an outage. */
+    private volatile boolean up;
+    private volatile boolean connecting;
     private volatile String lastError;
     private volatile int replicas = 1;
     private volatile boolean heartbeat;
@@ -75,13 +77,19 @@ public class RedisLink implements ReadinessDetails {
                      @ConfigProperty(name = "gatehouse.redis.timeout", defaultValue = "50ms") Duration timeout,
                      @ConfigProperty(name = "gatehouse.redis.probe-interval", defaultValue = "1s") Duration probe,
                      @ConfigProperty(name = "gatehouse.redis.heartbeat-interval", defaultValue = "2s") Duration heartbeat) {
+        this(vertx, clients::get, hosts.filter(h -> !h.isBlank()).isPresent(), timeout, probe, heartbeat,
+                prometheus.isResolvable() ? prometheus.get() : global);
+    }
+
+    /** Outside CDI (tests): {@code client} makes the client on first use. */
+    public RedisLink(Vertx vertx, java.util.function.Supplier<Redis> client, boolean configured, Duration timeout,
+                     Duration probe, Duration heartbeat, MeterRegistry registry) {
         this.vertx = vertx;
-        this.clients = clients;
-        this.configured = hosts.filter(h -> !h.isBlank()).isPresent();
+        this.clients = client;
+        this.configured = configured;
         this.timeoutMillis = Math.max(1, timeout.toMillis());
         this.probeMillis = Math.max(10, probe.toMillis());
         this.heartbeatMillis = Math.max(100, heartbeat.toMillis());
-        MeterRegistry registry = prometheus.isResolvable() ? prometheus.get() : global;
         this.errors = Counter.builder("gatehouse.redis.errors")
                 .description("Redis commands that failed or took longer than gatehouse.redis.timeout")
                 .register(registry);
@@ -95,9 +103,37 @@ public class RedisLink implements ReadinessDetails {
         return configured;
     }
 
-    /** Whether commands may be sent: Redis is configured and not known to be down. */
+    /** Whether commands may be sent: Redis is configured, was reached, and is not known to be down. */
     public boolean available() {
-        return configured && up;
+        return up;
+    }
+
+    /**
+     * Connects once, ahead of the first request (idempotent): the first command on a new client sets up the
+     * connection pool and loads classes, which may take longer than the command timeout. Until the first PING is
+     * answered {@link #available()} is false; if it is not answered, the probe takes over as in an outage.
+     */
+    public void connect() {
+        if (!configured || connecting) {
+            return;
+        }
+        synchronized (this) {
+            if (connecting) {
+                return;
+            }
+            connecting = true;
+        }
+        vertx.runOnContext(v -> ping(5000).onComplete(ar -> {
+            if (ar.succeeded()) {
+                up = true;
+                LOG.info("Redis answers: features that keep state there use it");
+                if (heartbeat) {
+                    beat();
+                }
+            } else {
+                failed(ar.cause().getMessage() != null ? ar.cause().getMessage() : ar.cause().toString(), true);
+            }
+        }));
     }
 
     /** The gateway replicas that kept a heartbeat in Redis lately (this one included; 1 before the first beat). */
@@ -111,7 +147,10 @@ public class RedisLink implements ReadinessDetails {
             return;
         }
         heartbeat = true;
-        vertx.runOnContext(v -> beat());
+        connect();
+        if (up) {
+            vertx.runOnContext(v -> beat());
+        }
     }
 
     /**
@@ -125,7 +164,7 @@ public class RedisLink implements ReadinessDetails {
         Promise<Response> promise = Promise.promise();
         long timer = vertx.setTimer(timeoutMillis, t -> {
             if (promise.tryFail(new TimeoutException("no answer from Redis within " + timeoutMillis + " ms"))) {
-                failed("no answer within " + timeoutMillis + " ms (gatehouse.redis.timeout)");
+                failed("no answer within " + timeoutMillis + " ms (gatehouse.redis.timeout)", false);
             }
         });
         Redis redis;
@@ -133,7 +172,7 @@ public class RedisLink implements ReadinessDetails {
             redis = client();
         } catch (RuntimeException e) {
             vertx.cancelTimer(timer);
-            failed(e.toString());
+            failed(e.toString(), false);
             return Future.failedFuture(e);
         }
         redis.send(request).onComplete(ar -> {
@@ -141,7 +180,7 @@ public class RedisLink implements ReadinessDetails {
             if (ar.succeeded()) {
                 promise.tryComplete(ar.result());
             } else if (promise.tryFail(ar.cause()) && !isScriptMissing(ar.cause())) {
-                failed(ar.cause().getMessage());
+                failed(ar.cause().getMessage() != null ? ar.cause().getMessage() : ar.cause().toString(), false);
             }
         });
         return promise.future();
@@ -165,9 +204,14 @@ public class RedisLink implements ReadinessDetails {
         return c;
     }
 
-    private void failed(String why) {
+    private void failed(String why, boolean firstConnect) {
         errors.increment();
         lastError = why;
+        if (firstConnect) {
+            LOG.warnf("Redis cannot be reached (%s): features that keep state there fall back until it answers", why);
+            probe();
+            return;
+        }
         if (up) {
             synchronized (this) {
                 if (!up) {
@@ -180,26 +224,31 @@ public class RedisLink implements ReadinessDetails {
         }
     }
 
+    /** A PING with its own (longer) timeout that never counts as an outage by itself. */
+    private Future<Response> ping(long timeout) {
+        Promise<Response> ping = Promise.promise();
+        Redis redis;
+        try {
+            redis = client();
+        } catch (RuntimeException e) {
+            ping.fail(e);
+            return ping.future();
+        }
+        long timer = vertx.setTimer(timeout, x -> ping.tryFail(new TimeoutException("no answer to PING within " + timeout + " ms")));
+        redis.send(Request.cmd(Command.PING)).onComplete(ar -> {
+            vertx.cancelTimer(timer);
+            if (ar.succeeded()) {
+                ping.tryComplete(ar.result());
+            } else {
+                ping.tryFail(ar.cause());
+            }
+        });
+        return ping.future();
+    }
+
     private void probe() {
         probeTimer = vertx.setTimer(probeMillis, t -> {
-            Redis redis;
-            try {
-                redis = client();
-            } catch (RuntimeException e) {
-                probe();
-                return;
-            }
-            Promise<Response> ping = Promise.promise();
-            long timeout = vertx.setTimer(Math.max(timeoutMillis, 500), x -> ping.tryFail("timeout"));
-            redis.send(Request.cmd(Command.PING)).onComplete(ar -> {
-                vertx.cancelTimer(timeout);
-                if (ar.succeeded()) {
-                    ping.tryComplete(ar.result());
-                } else {
-                    ping.tryFail(ar.cause());
-                }
-            });
-            ping.future().onComplete(ar -> {
+            ping(Math.max(timeoutMillis, 500)).onComplete(ar -> {
                 if (ar.succeeded()) {
                     up = true;
                     lastError = null;
@@ -231,16 +280,22 @@ public class RedisLink implements ReadinessDetails {
 
     @Override
     public void describe(GatewaySnapshot snapshot, BiConsumer<String, Object> detail) {
-        if (!configured || client == null && !heartbeat) {
-            return; // configured but unused: nothing to report
+        if (!connecting) {
+            return; // not configured, or no feature uses it: nothing to report
         }
-        detail.accept("redis", up ? "up" : "degraded: " + lastError + " (features fall back; readiness stays UP)");
+        detail.accept("redis", up ? "up" : lastError == null ? "connecting"
+                : "degraded: " + lastError + " (features fall back; readiness stays UP)");
         if (heartbeat) {
             detail.accept("redis.replicas", replicas);
         }
     }
 
     void stop(@Observes ShutdownEvent event) {
+        close();
+    }
+
+    /** Stops the probe and the heartbeat. */
+    public void close() {
         heartbeat = false;
         if (probeTimer >= 0) {
             vertx.cancelTimer(probeTimer);

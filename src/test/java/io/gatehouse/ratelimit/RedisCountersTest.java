@@ -1,0 +1,193 @@
+package io.gatehouse.ratelimit;
+
+import io.gatehouse.redis.RedisLink;
+import io.gatehouse.testing.RedisServer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Redis;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Redis script against a real {@code redis-server}: the same decisions as {@link Algorithms} takes locally,
+ * all or nothing per group, bans, keys that expire on their own, and the link's timeout, outage and return.
+ * Windows are a day long where counts must be exact, so no test straddles a window edge in practice.
+ */
+class RedisCountersTest {
+    private static RedisServer server;
+    private static Vertx vertx;
+    private static RedisLink link;
+    private static RedisCounters counters;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = RedisServer.start();
+        vertx = Vertx.vertx();
+        link = new RedisLink(vertx, () -> Redis.createClient(vertx, server.url()), true, Duration.ofMillis(200),
+                Duration.ofMillis(100), Duration.ofSeconds(1), new SimpleMeterRegistry());
+        counters = new RedisCounters(link);
+        link.connect();
+        awaitAvailable();
+    }
+
+    private static void awaitAvailable() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!link.available()) {
+            assertTrue(System.nanoTime() < deadline, "Redis not reached");
+            Thread.sleep(20);
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        link.close();
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        server.close();
+    }
+
+    private static PolicyConfig policy(String name, PolicyConfig.Algorithm algorithm, long burst, Duration banFor,
+                                       boolean dryRun, String... limits) {
+        return new PolicyConfig(name, new KeySpec(KeySpec.Kind.IP, null), algorithm,
+                java.util.Arrays.stream(limits).map(Limit::parse).toList(), burst, "tier", Map.of(), banFor, dryRun,
+                PolicyConfig.Store.REDIS, PolicyConfig.OnStoreFailure.LOCAL);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Verdict[] decide(String key, PolicyConfig... group) throws Exception {
+        List<Limit>[] limits = new List[group.length];
+        Verdict[] verdicts = new Verdict[group.length];
+        for (int i = 0; i < group.length; i++) {
+            limits[i] = group[i].limits();
+            verdicts[i] = new Verdict(group[i], limits[i]);
+        }
+        counters.decide(key, group, limits, verdicts).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        return verdicts;
+    }
+
+    @Test
+    void theScriptDecidesAsTheLocalStoreDoes() throws Exception {
+        PolicyConfig redis = policy("same", PolicyConfig.Algorithm.SLIDING_WINDOW, 0, null, false, "5/1d", "7/31d");
+        LocalCounters local = new LocalCounters(redis, 100);
+        long now = RateLimitStage.nowMicros();
+        for (int i = 0; i < 8; i++) {
+            Verdict inRedis = decide("ip:10.0.0.1", redis)[0];
+            Verdict here = new Verdict(redis, redis.limits());
+            local.decide(redis, redis.limits(), "ip:10.0.0.1", now, 1, here);
+            assertEquals(here.allowed, inRedis.allowed, "request " + i);
+            assertEquals(List.of(here.limit[0], here.remaining[0], here.limit[1], here.remaining[1]),
+                    List.of(inRedis.limit[0], inRedis.remaining[0], inRedis.limit[1], inRedis.remaining[1]), "request " + i);
+        }
+        PolicyConfig gcra = policy("steady", PolicyConfig.Algorithm.GCRA, 3, null, false, "1/1h");
+        LocalCounters localGcra = new LocalCounters(gcra, 100);
+        for (int i = 0; i < 5; i++) {
+            Verdict inRedis = decide("ip:10.0.0.1", gcra)[0];
+            Verdict here = new Verdict(gcra, gcra.limits());
+            localGcra.decide(gcra, gcra.limits(), "ip:10.0.0.1", RateLimitStage.nowMicros(), 1, here);
+            assertEquals(here.allowed, inRedis.allowed, "gcra request " + i);
+            assertEquals(here.remaining[0], inRedis.remaining[0], "gcra request " + i);
+            if (!inRedis.allowed) {
+                assertTrue(Math.abs(here.retryAfterMicros - inRedis.retryAfterMicros) < 2_000_000,
+                        here.retryAfterMicros + " vs " + inRedis.retryAfterMicros);
+            }
+        }
+    }
+
+    @Test
+    void aGroupIsDecidedAllOrNothing() throws Exception {
+        PolicyConfig wide = policy("wide", PolicyConfig.Algorithm.SLIDING_WINDOW, 0, null, false, "5/1d");
+        PolicyConfig narrow = policy("narrow", PolicyConfig.Algorithm.SLIDING_WINDOW, 0, null, false, "3/1d");
+        int passed = 0;
+        for (int i = 0; i < 5; i++) {
+            Verdict[] v = decide("ip:10.0.0.2", wide, narrow);
+            passed += v[0].allowed && v[1].allowed ? 1 : 0;
+        }
+        assertEquals(3, passed);
+        // the two requests 'narrow' refused were not counted by 'wide' either
+        int wideAlone = 0;
+        for (int i = 0; i < 5; i++) {
+            wideAlone += decide("ip:10.0.0.2", wide)[0].allowed ? 1 : 0;
+        }
+        assertEquals(2, wideAlone);
+    }
+
+    @Test
+    void aDryRunPolicyNeverRefusesTheGroup() throws Exception {
+        PolicyConfig real = policy("real", PolicyConfig.Algorithm.SLIDING_WINDOW, 0, null, false, "10/1d");
+        PolicyConfig trial = policy("trial", PolicyConfig.Algorithm.SLIDING_WINDOW, 0, null, true, "2/1d");
+        int realPassed = 0;
+        int trialRefused = 0;
+        for (int i = 0; i < 4; i++) {
+            Verdict[] v = decide("ip:10.0.0.3", real, trial);
+            realPassed += v[0].allowed ? 1 : 0;
+            trialRefused += v[1].allowed ? 0 : 1;
+        }
+        assertEquals(4, realPassed);
+        assertEquals(2, trialRefused);
+    }
+
+    @Test
+    void aBanLastsItsTimeAndKeysExpireOnTheirOwn() throws Exception {
+        PolicyConfig flood = policy("flood", PolicyConfig.Algorithm.SLIDING_WINDOW, 0, Duration.ofHours(1), false, "3/1d");
+        for (int i = 0; i < 3; i++) {
+            assertTrue(decide("ip:10.0.0.4", flood)[0].allowed);
+        }
+        Verdict banned = decide("ip:10.0.0.4", flood)[0];
+        assertFalse(banned.allowed);
+        assertTrue(banned.banned);
+        assertEquals(3600, Verdict.seconds(banned.retryAfterMicros));
+        Verdict still = decide("ip:10.0.0.4", flood)[0];
+        assertTrue(still.banned && still.retryAfterMicros <= 3600_000_000L && still.retryAfterMicros > 3590_000_000L);
+        String prefix = RedisCounters.keyPrefix("ip:10.0.0.4", "flood");
+        assertEquals("gatehouse:rl:{ip:10.0.0.4}:flood", prefix, "the counted key is the Cluster hash tag");
+        long banTtl = Long.parseLong(server.command("PTTL " + prefix + ":ban").substring(1));
+        long windowTtl = Long.parseLong(server.command("PTTL " + prefix + ":86400").substring(1));
+        assertTrue(banTtl > 3_500_000 && banTtl <= 3_600_000, "ban " + banTtl);
+        assertTrue(windowTtl > 86_400_000 && windowTtl <= 2 * 86_400_000 + 1000, "window " + windowTtl);
+    }
+
+    @Test
+    void aFlushedScriptCacheIsReloadedNotTakenForAnOutage() throws Exception {
+        PolicyConfig p = policy("flush", PolicyConfig.Algorithm.SLIDING_WINDOW, 0, null, false, "5/1d");
+        assertTrue(decide("ip:10.0.0.5", p)[0].allowed);
+        assertEquals("+OK", server.command("SCRIPT FLUSH"));
+        Verdict v = decide("ip:10.0.0.5", p)[0];
+        assertTrue(v.allowed);
+        assertEquals(3, v.remaining[0]);
+        assertTrue(link.available());
+    }
+
+    @Test
+    void whenRedisDiesCallsFailFastTheLinkReportsItAndComesBackByItself() throws Exception {
+        PolicyConfig p = policy("outage", PolicyConfig.Algorithm.SLIDING_WINDOW, 0, null, false, "5/1d");
+        assertTrue(decide("ip:10.0.0.6", p)[0].allowed);
+        server.kill();
+        try {
+            long start = System.nanoTime();
+            List<Throwable> failures = new ArrayList<>();
+            try {
+                decide("ip:10.0.0.6", p);
+            } catch (java.util.concurrent.ExecutionException e) {
+                failures.add(e.getCause());
+            }
+            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals(1, failures.size(), "the call fails");
+            assertTrue(took < 1000, "within the timeout: " + took + " ms");
+            assertFalse(link.available());
+        } finally {
+            server.restart();
+        }
+        awaitAvailable(); // the probe finds it back
+        assertTrue(decide("ip:10.0.0.6", p)[0].allowed, "used again (a fresh Redis: nothing was persisted)");
+    }
+}
