@@ -2,6 +2,7 @@ package io.gatehouse.ratelimit;
 
 import io.gatehouse.config.GatehouseConfig;
 import io.gatehouse.config.RouteConfig;
+import io.gatehouse.pipeline.CallerIdentifier;
 import io.gatehouse.pipeline.FilterFactory;
 import io.gatehouse.redis.RedisLink;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -25,10 +26,13 @@ public class RateLimitFeature implements FilterFactory<RateLimits> {
 
     private final RedisLink redis;
     private final RateLimitMetrics metrics;
+    private final Instance<CallerIdentifier> identifier;
 
     @Inject
-    public RateLimitFeature(RedisLink redis, MeterRegistry global, Instance<PrometheusMeterRegistry> prometheus) {
+    public RateLimitFeature(RedisLink redis, MeterRegistry global, Instance<PrometheusMeterRegistry> prometheus,
+                            Instance<CallerIdentifier> identifier) {
         this.redis = redis;
+        this.identifier = identifier;
         this.metrics = new RateLimitMetrics(prometheus.isResolvable() ? prometheus.get() : global);
     }
 
@@ -47,21 +51,30 @@ public class RateLimitFeature implements FilterFactory<RateLimits> {
         RateLimitsConfig section = RateLimitConfigExtension.of(config);
         TopKeys top = previous != null ? previous.top() : new TopKeys(TOP_KEYS);
         if (section == null) {
-            metrics.retainOnly(java.util.Set.of());
-            return new RateLimits(null, Map.of(), null, Map.of(), top);
+            // no rate-limits section: POST /auth/token keeps its default limit all the same
+            section = new RateLimitsConfig(Map.of(), List.of(), RateLimitsConfig.Headers.BOTH,
+                    RateLimitsConfig.DEFAULT_MAX_KEYS, false);
         }
-        Map<String, PolicyLimiter> limiters = new HashMap<>();
+        Map<String, PolicyLimiter> limiters = new java.util.LinkedHashMap<>(); // config order, for the status endpoint
         for (PolicyConfig policy : section.policies().values()) {
             PolicyLimiter old = previous == null ? null : previous.limiters().get(policy.name());
             boolean keep = old != null && old.config.equals(policy) && previous.config() != null
                     && previous.config().maxKeys() == section.maxKeys();
             limiters.put(policy.name(), keep ? old : new PolicyLimiter(policy, section.maxKeys()));
             if (policy.store() == PolicyConfig.Store.REDIS) {
+                redis.preload(RedisCounters.SCRIPT);
                 redis.connect();
                 if (policy.onStoreFailure() == PolicyConfig.OnStoreFailure.LOCAL) {
                     redis.keepHeartbeat(); // the fallback divides the limit by the replicas it saw
                 }
             }
+        }
+        PolicyConfig tokenPolicy = section.policies().getOrDefault(RateLimitParser.TOKEN_POLICY, RateLimitParser.TOKEN_DEFAULT);
+        PolicyLimiter tokenLimiter = limiters.get(RateLimitParser.TOKEN_POLICY);
+        if (tokenLimiter == null) {
+            PolicyLimiter old = previous == null ? null : previous.limiters().get(RateLimitParser.TOKEN_POLICY);
+            tokenLimiter = old != null && old.config.equals(tokenPolicy) ? old : new PolicyLimiter(tokenPolicy, section.maxKeys());
+            limiters.put(RateLimitParser.TOKEN_POLICY, tokenLimiter);
         }
         List<PolicyLimiter> global = new ArrayList<>();
         for (String name : section.global()) {
@@ -79,8 +92,11 @@ public class RateLimitFeature implements FilterFactory<RateLimits> {
             }
             routes.put(route.id(), new RateLimitStage(stage, redis));
         }
-        metrics.retainOnly(section.policies().keySet());
+        metrics.retainOnly(limiters.keySet());
         return new RateLimits(section, Map.copyOf(limiters),
-                new RateLimitGlobal(global, redis, section.headers(), metrics, top), Map.copyOf(routes), top);
+                new RateLimitGlobal(global, new RateLimitStage(List.of(tokenLimiter), redis), redis, section.headers(),
+                        metrics, top, !section.statusEndpoint() ? null
+                        : new StatusEndpoint(java.util.Collections.unmodifiableMap(limiters), config.routes(), identifier.isResolvable() ? identifier.get() : null, redis)),
+                Map.copyOf(routes), top);
     }
 }

@@ -15,16 +15,39 @@ import java.util.Set;
  * most-limited keys.
  */
 final class RateLimitGlobal extends RateLimitStage {
+    /** The token endpoint of the contract (DESIGN.md): limited per address, before any credential is checked. */
+    static final String TOKEN_PATH = "/auth/token";
+
     private final RateLimitsConfig.Headers headers;
     private final RateLimitMetrics metrics;
     private final TopKeys top;
+    /** {@code GET /ratelimit/status}, or null when {@code rate-limits.status-endpoint} is off. */
+    private final StatusEndpoint status;
 
-    RateLimitGlobal(List<PolicyLimiter> policies, RedisLink redis, RateLimitsConfig.Headers headers,
-                    RateLimitMetrics metrics, TopKeys top) {
+    /** {@code POST /auth/token}'s own limit (policy {@code auth-token}), after the global policies. */
+    private final RateLimitStage tokenEndpoint;
+
+    RateLimitGlobal(List<PolicyLimiter> policies, RateLimitStage tokenEndpoint, RedisLink redis,
+                    RateLimitsConfig.Headers headers, RateLimitMetrics metrics, TopKeys top, StatusEndpoint status) {
         super(policies, redis);
+        this.tokenEndpoint = tokenEndpoint;
         this.headers = headers;
         this.metrics = metrics;
         this.top = top;
+        this.status = status;
+    }
+
+    @Override
+    public Future<io.gatehouse.pipeline.LocalReply> onRequest(Exchange exchange) {
+        if (status != null && StatusEndpoint.PATH.equals(exchange.path())
+                && exchange.request().method() == io.vertx.core.http.HttpMethod.GET) {
+            return status.answer(exchange); // not counted itself
+        }
+        if (exchange.request().method() == io.vertx.core.http.HttpMethod.POST && TOKEN_PATH.equals(exchange.path())) {
+            return super.onRequest(exchange).compose(reply -> reply != null ? Future.succeededFuture(reply)
+                    : tokenEndpoint.onRequest(exchange));
+        }
+        return super.onRequest(exchange);
     }
 
     @Override

@@ -22,6 +22,12 @@ final class RateLimitParser {
     private static final Pattern TIER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
     private static final Pattern CLAIM = Pattern.compile("[A-Za-z0-9_:.-]{1,64}");
 
+    /** The policy that limits {@code POST /auth/token}; {@link #TOKEN_DEFAULT} unless the config defines it. */
+    static final String TOKEN_POLICY = "auth-token";
+    static final PolicyConfig TOKEN_DEFAULT = new PolicyConfig(TOKEN_POLICY, new KeySpec(KeySpec.Kind.IP, null),
+            PolicyConfig.Algorithm.SLIDING_WINDOW, List.of(new Limit(10, Duration.ofMinutes(1))), 0, "tier", Map.of(),
+            null, false, PolicyConfig.Store.LOCAL, PolicyConfig.OnStoreFailure.LOCAL);
+
     private final ConfigNodes nodes;
     private final boolean redisConfigured;
 
@@ -68,7 +74,11 @@ final class RateLimitParser {
                 continue;
             }
             PolicyConfig policy = policy(entry.getValue(), path, name, store, algorithm, onFailure);
-            if (policy != null) {
+            if (policy != null && name.equals(TOKEN_POLICY)
+                    && (policy.key().needsCaller() || policy.key().kind() == KeySpec.Kind.ROUTE || !policy.tiers().isEmpty())) {
+                nodes.problem(path + ".key", "'" + TOKEN_POLICY + "' limits POST /auth/token, before anyone is"
+                        + " authenticated: it counts by ip, header:NAME or global");
+            } else if (policy != null) {
                 policies.put(name, policy);
             }
         }

@@ -23,15 +23,15 @@ final class RedisCounters {
     /**
      * The same steps as {@link Algorithms}: decide every window of every policy first, then write only if no
      * enforcing policy refused (a refused request counts nowhere); a refused policy with {@code ban-for} starts its
-     * ban. ARGV: policy count, then per policy algorithm (0 sliding-window, 1 gcra), dry run (0/1), ban (µs),
+     * ban. ARGV: policy count, peek (1: decide, write nothing), then per policy algorithm (0 sliding-window, 1 gcra), dry run (0/1), ban (µs),
      * window count, and per window count, length (µs), burst. KEYS: per policy its ban key, then one per window.
      * Returns: per policy allowed, banned, retry-after (µs), then per window limit, remaining, reset (µs).
      */
     static final String SCRIPT = """
             local t = redis.call('TIME')
             local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-            local np = tonumber(ARGV[1])
-            local a, k = 2, 1
+            local np, peek = tonumber(ARGV[1]), tonumber(ARGV[2])
+            local a, k = 3, 1
             local refused = false
             local results = {}
             for p = 1, np do
@@ -100,7 +100,9 @@ final class RedisCounters {
             local out = {}
             for p = 1, np do
               local res = results[p]
-              if res.allowed == 1 and not refused then
+              if peek == 1 then
+                -- the status endpoint: what a request would be told, nothing written
+              elseif res.allowed == 1 and not refused then
                 for _, wr in ipairs(res.writes) do
                   if wr[1] == 0 then
                     redis.call('HSET', wr[2], 'w', wr[3], 'c', wr[4], 'p', wr[5])
@@ -142,6 +144,15 @@ final class RedisCounters {
      * verdicts. Fails (after at most the link's timeout) when Redis does not answer.
      */
     Future<Void> decide(String countedKey, PolicyConfig[] group, List<Limit>[] limits, Verdict[] verdicts) {
+        return run(countedKey, group, limits, verdicts, false);
+    }
+
+    /** What {@link #decide} would tell a request, counting nothing. */
+    Future<Void> peek(String countedKey, PolicyConfig[] group, List<Limit>[] limits, Verdict[] verdicts) {
+        return run(countedKey, group, limits, verdicts, true);
+    }
+
+    private Future<Void> run(String countedKey, PolicyConfig[] group, List<Limit>[] limits, Verdict[] verdicts, boolean peek) {
         List<Object> args = new ArrayList<>();
         int keys = 0;
         for (int p = 0; p < group.length; p++) {
@@ -156,6 +167,7 @@ final class RedisCounters {
             }
         }
         args.add(group.length);
+        args.add(peek ? 1 : 0);
         for (int p = 0; p < group.length; p++) {
             PolicyConfig policy = group[p];
             args.add(policy.algorithm() == PolicyConfig.Algorithm.GCRA ? 1 : 0);

@@ -12,6 +12,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import jakarta.enterprise.event.Observes;
@@ -22,6 +23,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
@@ -60,6 +62,12 @@ public class RedisLink implements ReadinessDetails {
     private final long heartbeatMillis;
     private final String replicaId = UUID.randomUUID().toString();
     private final Counter errors;
+    /** How many connections commands are spread over ({@code gatehouse.redis.connections}). */
+    private final int connectionCount;
+    private final java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong();
+    /** The connections commands are pipelined on, or null while Redis is down or not reached yet. */
+    private volatile RedisConnection[] connections;
+    private final java.util.Set<String> scripts = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private volatile Redis client;
     /** Up once a first PING was answered: until then features fall back, as during an outage. */
@@ -76,15 +84,17 @@ public class RedisLink implements ReadinessDetails {
                      @ConfigProperty(name = "quarkus.redis.hosts") Optional<String> hosts,
                      @ConfigProperty(name = "gatehouse.redis.timeout", defaultValue = "50ms") Duration timeout,
                      @ConfigProperty(name = "gatehouse.redis.probe-interval", defaultValue = "1s") Duration probe,
-                     @ConfigProperty(name = "gatehouse.redis.heartbeat-interval", defaultValue = "2s") Duration heartbeat) {
+                     @ConfigProperty(name = "gatehouse.redis.heartbeat-interval", defaultValue = "2s") Duration heartbeat,
+                     @ConfigProperty(name = "gatehouse.redis.connections", defaultValue = "2") int connections) {
         this(vertx, clients::get, hosts.filter(h -> !h.isBlank()).isPresent(), timeout, probe, heartbeat,
-                prometheus.isResolvable() ? prometheus.get() : global);
+                prometheus.isResolvable() ? prometheus.get() : global, connections);
     }
 
     /** Outside CDI (tests): {@code client} makes the client on first use. */
     public RedisLink(Vertx vertx, java.util.function.Supplier<Redis> client, boolean configured, Duration timeout,
-                     Duration probe, Duration heartbeat, MeterRegistry registry) {
+                     Duration probe, Duration heartbeat, MeterRegistry registry, int connections) {
         this.vertx = vertx;
+        this.connectionCount = Math.max(1, Math.min(connections, 64));
         this.clients = client;
         this.configured = configured;
         this.timeoutMillis = Math.max(1, timeout.toMillis());
@@ -123,7 +133,7 @@ public class RedisLink implements ReadinessDetails {
             }
             connecting = true;
         }
-        vertx.runOnContext(v -> ping(5000).onComplete(ar -> {
+        vertx.runOnContext(v -> warmUp().onComplete(ar -> {
             if (ar.succeeded()) {
                 up = true;
                 LOG.info("Redis answers: features that keep state there use it");
@@ -163,24 +173,29 @@ public class RedisLink implements ReadinessDetails {
         }
         Promise<Response> promise = Promise.promise();
         long timer = vertx.setTimer(timeoutMillis, t -> {
-            if (promise.tryFail(new TimeoutException("no answer from Redis within " + timeoutMillis + " ms"))) {
+            if (!promise.future().isComplete()) {
+                // down first, then the caller hears of it: whatever it does next already sees the outage
                 failed("no answer within " + timeoutMillis + " ms (gatehouse.redis.timeout)", false);
+                promise.tryFail(new TimeoutException("no answer from Redis within " + timeoutMillis + " ms"));
             }
         });
-        Redis redis;
-        try {
-            redis = client();
-        } catch (RuntimeException e) {
+        RedisConnection[] open = connections;
+        if (open == null) {
             vertx.cancelTimer(timer);
-            failed(e.toString(), false);
-            return Future.failedFuture(e);
+            return Future.failedFuture(new IllegalStateException("Redis is not connected"));
         }
-        redis.send(request).onComplete(ar -> {
+        // Commands are pipelined on a few long-lived connections: a pooled connection per command would carry one
+        // command per round trip and cap a replica at (pool size / round-trip time) limited requests a second.
+        RedisConnection connection = open[(int) ((next.getAndIncrement() & Integer.MAX_VALUE) % open.length)];
+        connection.send(request).onComplete(ar -> {
             vertx.cancelTimer(timer);
             if (ar.succeeded()) {
                 promise.tryComplete(ar.result());
-            } else if (promise.tryFail(ar.cause()) && !isScriptMissing(ar.cause())) {
-                failed(ar.cause().getMessage() != null ? ar.cause().getMessage() : ar.cause().toString(), false);
+            } else if (!promise.future().isComplete()) {
+                if (!isScriptMissing(ar.cause())) {
+                    failed(ar.cause().getMessage() != null ? ar.cause().getMessage() : ar.cause().toString(), false);
+                }
+                promise.tryFail(ar.cause());
             }
         });
         return promise.future();
@@ -220,22 +235,85 @@ public class RedisLink implements ReadinessDetails {
                 up = false;
             }
             LOG.warnf("Redis is unreachable (%s): features that keep state there fall back until it answers again", why);
+            // new connections when it is back: these may be wedged (a timeout) or half-closed
+            RedisConnection[] old = connections;
+            connections = null;
+            if (old != null) {
+                for (RedisConnection c : old) {
+                    c.close();
+                }
+            }
             vertx.runOnContext(v -> probe());
         }
     }
 
-    /** A PING with its own (longer) timeout that never counts as an outage by itself. */
-    private Future<Response> ping(long timeout) {
-        Promise<Response> ping = Promise.promise();
+    /**
+     * Readies Redis and the pool before features send to it with the short timeout: the features' scripts loaded
+     * (a restarted Redis has an empty script cache) and the pool's connections opened, so the first burst of
+     * requests pays neither a connection set-up nor a script compile.
+     */
+    private Future<Void> warmUp() {
+        List<Future<RedisConnection>> opening = new java.util.ArrayList<>();
         Redis redis;
         try {
             redis = client();
         } catch (RuntimeException e) {
-            ping.fail(e);
-            return ping.future();
+            return Future.failedFuture(e);
         }
-        long timer = vertx.setTimer(timeout, x -> ping.tryFail(new TimeoutException("no answer to PING within " + timeout + " ms")));
-        redis.send(Request.cmd(Command.PING)).onComplete(ar -> {
+        for (int i = 0; i < connectionCount; i++) {
+            opening.add(redis.connect());
+        }
+        return Future.all(opening).compose(all -> {
+            RedisConnection[] opened = new RedisConnection[connectionCount];
+            for (int i = 0; i < connectionCount; i++) {
+                RedisConnection c = opening.get(i).result();
+                c.exceptionHandler(err -> lost(opened, err.toString()));
+                c.endHandler(v -> lost(opened, "the connection closed"));
+                opened[i] = c;
+            }
+            List<Future<?>> steps = new java.util.ArrayList<>();
+            for (String script : scripts) {
+                steps.add(command(opened[0], Request.cmd(Command.SCRIPT).arg("LOAD").arg(script), 5000));
+            }
+            for (RedisConnection c : opened) {
+                steps.add(command(c, Request.cmd(Command.PING), 5000));
+            }
+            return Future.all(steps).onComplete(ar -> {
+                if (ar.succeeded()) {
+                    connections = opened;
+                } else {
+                    for (RedisConnection c : opened) {
+                        c.close();
+                    }
+                }
+            }).<Void>mapEmpty();
+        });
+    }
+
+    /** One of the connections in use broke: the link is down until the probe has opened new ones. */
+    private void lost(RedisConnection[] set, String why) {
+        synchronized (this) {
+            if (connections != set) {
+                return; // already replaced, or never used
+            }
+            connections = null;
+        }
+        for (RedisConnection c : set) {
+            c.close();
+        }
+        failed(why, false);
+    }
+
+    /** Loads {@code script} into Redis' script cache now and after every reconnection (idempotent). */
+    public void preload(String script) {
+        scripts.add(script);
+    }
+
+    /** A command with its own (longer) timeout that never counts as an outage by itself. */
+    private Future<Response> command(RedisConnection redis, Request request, long timeout) {
+        Promise<Response> ping = Promise.promise();
+        long timer = vertx.setTimer(timeout, x -> ping.tryFail(new TimeoutException("no answer within " + timeout + " ms")));
+        redis.send(request).onComplete(ar -> {
             vertx.cancelTimer(timer);
             if (ar.succeeded()) {
                 ping.tryComplete(ar.result());
@@ -248,7 +326,7 @@ public class RedisLink implements ReadinessDetails {
 
     private void probe() {
         probeTimer = vertx.setTimer(probeMillis, t -> {
-            ping(Math.max(timeoutMillis, 500)).onComplete(ar -> {
+            warmUp().onComplete(ar -> {
                 if (ar.succeeded()) {
                     up = true;
                     lastError = null;

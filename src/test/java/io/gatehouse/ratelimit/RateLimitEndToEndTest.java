@@ -186,4 +186,55 @@ class RateLimitEndToEndTest {
         }
         assertEquals(5, ok, "counted as 127.0.0.3, whatever it claims");
     }
+
+    @Test
+    void theTokenEndpointHasItsOwnPerAddressLimit() {
+        for (int i = 0; i < 10; i++) {
+            given().header("X-Forwarded-For", "203.0.113.60").header("X-API-Key", RateLimitTestResource.PREMIUM_KEY)
+                    .contentType("application/x-www-form-urlencoded").formParam("grant_type", "client_credentials")
+                    .post("/auth/token").then().statusCode(200);
+        }
+        Response refused = given().header("X-Forwarded-For", "203.0.113.60").header("X-API-Key", RateLimitTestResource.PREMIUM_KEY)
+                .contentType("application/x-www-form-urlencoded").formParam("grant_type", "client_credentials")
+                .post("/auth/token");
+        refused.then().statusCode(429).body("message", startsWith("too many requests: rate limit 'auth-token' exceeded"));
+        assertTrue(refused.header("RateLimit-Policy").contains("\"auth-token\";q=10;w=60"), refused.header("RateLimit-Policy"));
+    }
+
+    @Test
+    void theStatusEndpointShowsTheCallersOwnStandingWithoutCountingIt() {
+        get("203.0.113.70", "/keyed/echo", "X-API-Key", RateLimitTestResource.STATUS_KEY).then().statusCode(200);
+        for (int i = 0; i < 3; i++) {
+            Response status = get("203.0.113.70", "/ratelimit/status", "X-API-Key", RateLimitTestResource.STATUS_KEY);
+            status.then().statusCode(200).contentType("application/json")
+                    .body("caller.id", equalTo("status-app"))
+                    .body("caller.address", equalTo("203.0.113.70"))
+                    .body("policies.find { it.policy == 'by-tier' }.tier", equalTo("premium"))
+                    .body("policies.find { it.policy == 'by-tier' }['counted-as']", equalTo("user:status-app"))
+                    .body("policies.find { it.policy == 'by-tier' }.windows[0].limit", equalTo(4))
+                    .body("policies.find { it.policy == 'by-tier' }.windows[0].remaining", equalTo(2))
+                    .body("policies.find { it.policy == 'per-ip' }['counted-as']", equalTo("ip:203.0.113.70"))
+                    .body("policies.find { it.policy == 'per-ip' }.windows[0].remaining", equalTo(4));
+        }
+        // anonymous: by address; a bad key: 401
+        get("203.0.113.71", "/ratelimit/status").then().statusCode(200)
+                .body("policies.find { it.policy == 'by-tier' }['counted-as']", equalTo("ip:203.0.113.71"))
+                .body("policies.find { it.policy == 'by-tier' }.windows[0].limit", equalTo(2));
+        get("203.0.113.71", "/ratelimit/status", "X-API-Key", "wrong").then().statusCode(401).body("error", equalTo("unauthorized"));
+        // the status reads were counted nowhere: the route still has its count
+        get("203.0.113.70", "/keyed/echo", "X-API-Key", RateLimitTestResource.STATUS_KEY).then().statusCode(200)
+                .header("RateLimit-Remaining", "2");
+    }
+
+    @Test
+    void theMostLimitedKeysAreListedOnTheAdminApi() {
+        for (int i = 0; i < 8; i++) {
+            get("203.0.113.80", "/open/echo");
+        }
+        given().port(Ports.management()).header("Authorization", "Bearer " + RateLimitTestResource.adminToken())
+                .get("/admin/ratelimits/top?limit=5").then().statusCode(200)
+                .body("keys.find { it.key == 'ip:203.0.113.80' }.policy", equalTo("per-ip"))
+                .body("keys.find { it.key == 'ip:203.0.113.80' }.limited", equalTo(3));
+        given().port(Ports.management()).get("/admin/ratelimits/top").then().statusCode(401);
+    }
 }

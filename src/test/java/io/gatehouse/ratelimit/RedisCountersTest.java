@@ -35,7 +35,7 @@ class RedisCountersTest {
         server = RedisServer.start();
         vertx = Vertx.vertx();
         link = new RedisLink(vertx, () -> Redis.createClient(vertx, server.url()), true, Duration.ofMillis(200),
-                Duration.ofMillis(100), Duration.ofSeconds(1), new SimpleMeterRegistry());
+                Duration.ofMillis(100), Duration.ofSeconds(1), new SimpleMeterRegistry(), 2);
         counters = new RedisCounters(link);
         link.connect();
         awaitAvailable();
@@ -73,6 +73,12 @@ class RedisCountersTest {
         }
         counters.decide(key, group, limits, verdicts).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
         return verdicts;
+    }
+
+    @org.junit.jupiter.api.BeforeEach
+    void linkIsUp() throws Exception {
+        server.restart();
+        awaitAvailable();
     }
 
     @Test

@@ -13,6 +13,8 @@ public class RateLimitTestResource extends UpstreamsTestResource {
     public static final String PREMIUM_KEY = "premium-key-1b2c";
     /** No tier. */
     public static final String PLAIN_KEY = "plain-key-9f8e";
+    /** Tier premium, for the status endpoint's test alone (counters per user are shared by every test). */
+    public static final String STATUS_KEY = "status-key-3a4b";
     /** Tier gold, which no policy lists. */
     public static final String GOLD_KEY = "gold-key-7d6c";
 
@@ -56,14 +58,39 @@ public class RateLimitTestResource extends UpstreamsTestResource {
                   gate: {key: ip, limits: [40/1m]}
                   defaults:
                     global: [gate]
+                  status-endpoint: true
+                admin:
+                  token-file: %s
                 auth:
+                  issuer:
+                    issuer: https://gatehouse.test
+                    private-key: |
+                      %s
                   api-keys:
                     keys:
                       - {id: premium-app, hash: %s, tier: premium}
                       - {id: plain-app, hash: %s}
                       - {id: gold-app, hash: %s, tier: gold}
-                """.formatted(url("rl"), deadPort(), ApiKeyStore.hashOf(PREMIUM_KEY), ApiKeyStore.hashOf(PLAIN_KEY),
-                ApiKeyStore.hashOf(GOLD_KEY));
+                      - {id: status-app, hash: %s, tier: premium}
+                """.formatted(url("rl"), deadPort(), adminTokenFile(),
+                TestTokens.privatePem(TestTokens.rsa().getPrivate()).strip().replace("\n", "\n          "),
+                ApiKeyStore.hashOf(PREMIUM_KEY), ApiKeyStore.hashOf(PLAIN_KEY),
+                ApiKeyStore.hashOf(GOLD_KEY), ApiKeyStore.hashOf(STATUS_KEY));
+    }
+
+    /** The admin API's bearer token (admin.token-file). */
+    public static String adminToken() {
+        return "rl-admin-token-5e4d3c2b1a";
+    }
+
+    private static String adminTokenFile() {
+        try {
+            java.nio.file.Path file = TempDirs.file("gatehouse-rl-admin", "token");
+            java.nio.file.Files.writeString(file, adminToken());
+            return file.toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static int deadPort() {
