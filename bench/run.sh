@@ -11,6 +11,10 @@
 # Also in every round: bench/floor/PlainVertxProxy.java, the least a Vert.x proxy can do (no Quarkus, no router,
 # no policy), on as many event loops as Gatehouse, so the run shows how much of the gap to nginx is Gatehouse's.
 # BENCH_LOOPS sets the event loops of both (default: Vert.x' own, 2 per core).
+#
+# BENCH_RATELIMIT=1 adds, on the same gateway and interleaved: no limiter, a local limit and a Redis limit that are
+# not reached, and a limit that refuses nearly everything (starts redis-server on 18096); BENCH_RL_HEADERS picks
+# rate-limits.defaults.headers (default both, the gateway's default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +25,7 @@ THREADS=${BENCH_THREADS:-1}
 JAVA_OPTS=${BENCH_JAVA_OPTS:-}
 JAVA=${BENCH_JAVA:-java}
 OUT=bench/out
-ORIGIN1=18081 ORIGIN2=18082 NGINX=18080 GATEHOUSE=18090 GATEHOUSE_MGMT=18091 FLOOR=18095
+ORIGIN1=18081 ORIGIN2=18082 NGINX=18080 GATEHOUSE=18090 GATEHOUSE_MGMT=18091 FLOOR=18095 REDIS=18096
 LOOPS=${BENCH_LOOPS:-$(( 2 * $(nproc) ))}
 JAVA_OPTS="$JAVA_OPTS -Dquarkus.vertx.event-loops-size=$LOOPS"
 
@@ -35,6 +39,7 @@ OUT_ABS=$(cd "$OUT" && pwd)
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$OUT_ABS/redis.pid" ] && kill "$(cat "$OUT_ABS/redis.pid")" 2>/dev/null || true
   for conf in origin1 origin2 proxy; do
     [ -f "$OUT_ABS/$conf.pid" ] && kill "$(cat "$OUT_ABS/$conf.pid")" 2>/dev/null || true
   done
@@ -85,6 +90,25 @@ upstreams:
       - url: http://127.0.0.1:$ORIGIN2
     balancer: ${BENCH_BALANCER:-round-robin}
 routes:
+  - id: bench-rl-none
+    path: /rl-none/**
+    upstream: origins
+    strip-prefix: /rl-none
+  - id: bench-rl-local
+    path: /rl-local/**
+    upstream: origins
+    strip-prefix: /rl-local
+    rate-limit: roomy-local
+  - id: bench-rl-redis
+    path: /rl-redis/**
+    upstream: origins
+    strip-prefix: /rl-redis
+    rate-limit: roomy-redis
+  - id: bench-rl-refused
+    path: /rl-refused/**
+    upstream: origins
+    strip-prefix: /rl-refused
+    rate-limit: tight
   - id: bench-jwt
     path: /jwt/**
     upstream: origins
@@ -97,7 +121,23 @@ auth:
   jwt:
     issuer: https://bench.gatehouse
     secret: $JWT_SECRET
+rate-limits:
+  # a limit that is not reached, in this process and in Redis; and one that refuses nearly everything
+  roomy-local: {key: ip, limits: [1000000000/1d]}
+  roomy-redis: {key: ip, limits: [1000000000/1d], store: redis}
+  tight: {key: ip, limits: [1/1d]}
+  defaults: {headers: ${BENCH_RL_HEADERS:-both}}
 YAML
+REDIS_OPTS=""
+if [ "${BENCH_RATELIMIT:-}" = 1 ]; then
+  command -v redis-server >/dev/null || { echo "BENCH_RATELIMIT=1 needs redis-server (apt-get install -y redis-server)" >&2; exit 1; }
+  redis-server --port $REDIS --bind 127.0.0.1 --save "" --appendonly no --daemonize yes --pidfile "$OUT_ABS/redis.pid" \
+    --logfile "$OUT_ABS/redis.log"
+  REDIS_OPTS="-Dquarkus.redis.hosts=redis://127.0.0.1:$REDIS"
+else
+  # without a Redis the redis policy is refused at load: leave it (and its route) out
+  sed -i '/bench-rl-redis/,/rate-limit: roomy-redis/d; /roomy-redis:/d' "$OUT/gatehouse.yaml"
+fi
 
 wait_until_serving() { # pid port log: until the proxy answers a proxied 200; its log and exit if it dies first
   until curl -sf -o /dev/null "http://127.0.0.1:$2/bench"; do
@@ -108,7 +148,7 @@ wait_until_serving() { # pid port log: until the proxy answers a proxied 200; it
 
 start_ns=$(date +%s%N)
 # shellcheck disable=SC2086
-"$JAVA" $JAVA_OPTS -Dgatehouse.config="$OUT/gatehouse.yaml" -Dgatehouse.access-log.enabled=false \
+"$JAVA" $JAVA_OPTS $REDIS_OPTS -Dgatehouse.config="$OUT/gatehouse.yaml" -Dgatehouse.access-log.enabled=false \
   -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$GATEHOUSE -Dquarkus.management.port=$GATEHOUSE_MGMT \
   -jar target/quarkus-app/quarkus-run.jar > "$OUT/gatehouse.log" 2>&1 &
 GH_PID=$!
@@ -190,6 +230,27 @@ if [ "${BENCH_AUTH:-}" = jwt ]; then
   done
 fi
 
+if [ "${BENCH_RATELIMIT:-}" = 1 ]; then
+  # The same gateway, interleaved: no limiter, a limit kept here, a limit kept in Redis (neither reached), and a
+  # limit that refuses nearly every request (the 429 path).
+  until curl -s "http://127.0.0.1:$GATEHOUSE_MGMT/q/health/ready" | grep -q '"redis": "up"'; do sleep 0.1; done
+  for path in /rl-none/bench /rl-local/bench /rl-redis/bench /rl-refused/bench; do
+    WRK_PATH=$path run_wrk "warm-$(echo "$path" | cut -d/ -f2)" $GATEHOUSE 10 "$GH_PID" >/dev/null
+  done
+  echo
+  printf "%-6s %-12s %12s %9s %9s %11s  %s\n" round limiter req/s p50-ms p99-ms cpu-us/req errors
+  declare -a RL_NONE RL_LOCAL RL_REDIS RL_REFUSED
+  for r in $(seq 1 "$ROUNDS"); do
+    for mode in none local redis refused; do
+      case $mode in none) path=/rl-none/bench ;; local) path=/rl-local/bench ;; redis) path=/rl-redis/bench ;; refused) path=/rl-refused/bench ;; esac
+      read -r rps p50 p99 cpu err <<<"$(WRK_PATH=$path run_wrk "rl-$mode-$r" $GATEHOUSE "$DURATION" "$GH_PID")"
+      printf "%-6s %-12s %12s %9s %9s %11s  %s\n" "$r" "$mode" "$rps" "$p50" "$p99" "$cpu" "${err:-}"
+      case $mode in none) RL_NONE+=("$rps") ;; local) RL_LOCAL+=("$rps") ;; redis) RL_REDIS+=("$rps") ;; refused) RL_REFUSED+=("$rps") ;; esac
+    done
+  done
+  grep -c "Redis is unreachable" "$OUT/gatehouse.log" | sed 's/^/redis outages logged during the run: /'
+fi
+
 rss_mb=$(( $(ps -o rss= -p "$GH_PID") / 1024 ))
 sum() { local s=0; for x in "$@"; do s=$(awk -v a="$s" -v b="$x" 'BEGIN{print a+b}'); done; echo "$s"; }
 n_rps=$(sum "${N_RPS[@]}"); g_rps=$(sum "${G_RPS[@]}"); n_p99=$(sum "${N_P99[@]}"); g_p99=$(sum "${G_P99[@]}")
@@ -204,6 +265,11 @@ awk -v f="$f_rps" -v n="$n_rps" -v g="$g_rps" -v fp="$f_p99" -v np="$n_p99" -v f
   printf "ratio gatehouse/vertx-floor: throughput %.2fx, CPU per request %.2fx\n", g/f, gc/fc }'
 if [ "${BENCH_AUTH:-}" = jwt ]; then
   awk -v j="$(sum "${J_RPS[@]}")" -v p="$(sum "${P_RPS[@]}")" 'BEGIN { printf "ratio jwt route / same route without auth: %.2fx (goal >= 0.9)\n", j/p }'
+fi
+if [ "${BENCH_RATELIMIT:-}" = 1 ]; then
+  awk -v n="$(sum "${RL_NONE[@]}")" -v l="$(sum "${RL_LOCAL[@]}")" -v r="$(sum "${RL_REDIS[@]}")" -v x="$(sum "${RL_REFUSED[@]}")" 'BEGIN {
+    printf "ratio local limiter / no limiter: %.2fx (goal >= 0.95); redis limiter / no limiter: %.2fx (goal >= 0.7)\n", l/n, r/n
+    printf "ratio refusals (429) / proxied without limiter: %.2fx (goal >= 1.5)\n", x/n }'
 fi
 echo "balancer: ${BENCH_BALANCER:-round-robin}; event loops (gatehouse and floor): $LOOPS"
 echo "command: bench/run.sh $DURATION $ROUNDS $CONNS (wrk -t$THREADS -c$CONNS -d${DURATION}s; java: $("$JAVA" -version 2>&1 | head -1); JAVA_OPTS='$JAVA_OPTS'); $(nproc) cores"

@@ -27,6 +27,15 @@ final class Algorithms {
      * returns the state to store when something changed (the request passed, or a ban starts), else null.
      */
     static long[] evaluate(PolicyConfig policy, List<Limit> limits, long[] state, long now, int divisor, Verdict verdict) {
+        return evaluate(policy, limits, state, now, divisor, verdict, false);
+    }
+
+    /**
+     * As above; with {@code peek} the verdict's {@code remaining} is what is left now rather than after this request
+     * (the status endpoint, and policies a request was refused by another of).
+     */
+    static long[] evaluate(PolicyConfig policy, List<Limit> limits, long[] state, long now, int divisor, Verdict verdict,
+                           boolean peek) {
         int length = stateLength(policy.algorithm(), limits.size());
         long[] s = state != null && state.length == length ? state.clone() : new long[length];
         verdict.divisor = divisor;
@@ -49,8 +58,8 @@ final class Algorithms {
             verdict.limit[i] = count;
             long w = limit.windowMicros();
             long wait = policy.algorithm() == PolicyConfig.Algorithm.GCRA
-                    ? gcra(s, 1 + i, count, w, i == 0 && policy.burst() > 0 ? share(policy.burst(), divisor) : count, now, verdict, i)
-                    : slidingWindow(s, 1 + 3 * i, count, w, now, verdict, i);
+                    ? gcra(s, 1 + i, count, w, i == 0 && policy.burst() > 0 ? share(policy.burst(), divisor) : count, now, verdict, i, peek)
+                    : slidingWindow(s, 1 + 3 * i, count, w, now, verdict, i, peek);
             if (wait > 0) {
                 allowed = false;
                 retry = Math.max(retry, wait);
@@ -81,7 +90,7 @@ final class Algorithms {
      * covers, plus the current window's count. Updates {@code s} as if the request passed; returns 0 when it may,
      * else how long until it would.
      */
-    private static long slidingWindow(long[] s, int at, long limit, long w, long now, Verdict verdict, int i) {
+    private static long slidingWindow(long[] s, int at, long limit, long w, long now, Verdict verdict, int i, boolean peek) {
         long window = now / w;
         long elapsed = now - window * w;
         long stored = s[at];
@@ -103,7 +112,7 @@ final class Algorithms {
             s[at] = window;
             s[at + 1] = current + 1;
             s[at + 2] = previous;
-            verdict.remaining[i] = Math.max(0, (long) Math.floor(limit - estimate - 1 + 1e-9));
+            verdict.remaining[i] = Math.max(0, (long) Math.floor(limit - estimate - (peek ? 0 : 1) + 1e-9));
             return 0;
         }
         verdict.remaining[i] = 0;
@@ -125,7 +134,7 @@ final class Algorithms {
      * GCRA (the generic cell rate algorithm, as redis-cell runs it): one timestamp per key, the theoretical arrival
      * time; requests are spaced {@code w / limit} apart and {@code burst} may come at once.
      */
-    private static long gcra(long[] s, int at, long limit, long w, long burst, long now, Verdict verdict, int i) {
+    private static long gcra(long[] s, int at, long limit, long w, long burst, long now, Verdict verdict, int i, boolean peek) {
         long interval = Math.max(1, w / limit);
         long tolerance = burst - 1 > Long.MAX_VALUE / 4 / interval ? Long.MAX_VALUE / 4 : interval * (burst - 1);
         long tat = Math.max(s[at], now);
@@ -137,7 +146,7 @@ final class Algorithms {
         }
         long next = tat + interval;
         s[at] = next;
-        verdict.remaining[i] = Math.max(0, Math.floorDiv(tolerance - (next - now), interval) + 1);
+        verdict.remaining[i] = Math.max(0, Math.floorDiv(tolerance - ((peek ? tat : next) - now), interval) + 1);
         verdict.resetMicros[i] = next - now;
         return 0;
     }

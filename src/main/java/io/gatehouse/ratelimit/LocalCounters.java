@@ -24,8 +24,7 @@ final class LocalCounters {
         this.keys = Caffeine.newBuilder()
                 .maximumSize(maxKeys)
                 .expireAfterAccess(idle.plusSeconds(1))
-                .executor(Runnable::run) // eviction work on the caller: no pool thread per cache
-                .build();
+                .build(); // Caffeine's maintenance (eviction, expiry) runs on its executor, never on an event loop
     }
 
     /** Decides and counts one request for {@code key} (the caller of a decision loses no count to a race). */
@@ -40,13 +39,12 @@ final class LocalCounters {
         }
     }
 
-    /** What a request would be told, without counting it. */
+    /** Whether a request would pass, and what is left now, without counting it. */
     void peek(PolicyConfig policy, List<Limit> limits, String key, long now, int divisor, Verdict verdict) {
         KeyState state = keys.getIfPresent(key);
-        Algorithms.evaluate(policy, limits, state == null ? null : state.get(), now, divisor, verdict);
+        Algorithms.evaluate(policy, limits, state == null ? null : state.get(), now, divisor, verdict, true);
     }
 
-    /** Starts a ban on {@code key} if its policy has one: the request was refused by another policy of its stage. */
     long size() {
         return keys.estimatedSize();
     }

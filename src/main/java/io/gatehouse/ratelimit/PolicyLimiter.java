@@ -20,10 +20,20 @@ final class PolicyLimiter {
 
     final PolicyConfig config;
     final LocalCounters local;
+    /** The policy's windows, or null when it has tiers. */
+    private final Windows windows;
+    /** Each tier's windows, by tier name. */
+    private final java.util.Map<String, Windows> tiers;
+    private final Windows defaultTier;
 
     PolicyLimiter(PolicyConfig config, long maxKeys) {
         this.config = config;
         this.local = new LocalCounters(config, maxKeys);
+        this.windows = config.tiers().isEmpty() ? new Windows(config, config.limits()) : null;
+        java.util.Map<String, Windows> byTier = new java.util.HashMap<>();
+        config.tiers().forEach((tier, limits) -> byTier.put(tier, new Windows(config, limits)));
+        this.tiers = java.util.Map.copyOf(byTier);
+        this.defaultTier = tiers.get(PolicyConfig.DEFAULT_TIER);
     }
 
     /** The key this request is counted by (a caller the key needs but the request lacks: its address). */
@@ -56,13 +66,13 @@ final class PolicyLimiter {
     }
 
     /** The windows this request is counted in: the policy's, or its caller's tier's; null when no tier fits. */
-    List<Limit> limits(Exchange exchange) {
-        if (config.tiers().isEmpty()) {
-            return config.limits();
+    Windows windows(Exchange exchange) {
+        if (windows != null) {
+            return windows;
         }
         String tier = tier(exchange.caller());
-        List<Limit> limits = tier == null ? null : config.tiers().get(tier);
-        return limits != null ? limits : config.tiers().get(PolicyConfig.DEFAULT_TIER);
+        Windows w = tier == null ? null : tiers.get(tier);
+        return w != null ? w : defaultTier;
     }
 
     /** The caller's tier as this policy reads it (null for anonymous callers and callers without one). */

@@ -26,14 +26,19 @@ public class RateLimitFeature implements FilterFactory<RateLimits> {
 
     private final RedisLink redis;
     private final RateLimitMetrics metrics;
-    private final Instance<CallerIdentifier> identifier;
+    private final java.util.function.Supplier<CallerIdentifier> identifier;
 
     @Inject
     public RateLimitFeature(RedisLink redis, MeterRegistry global, Instance<PrometheusMeterRegistry> prometheus,
                             Instance<CallerIdentifier> identifier) {
+        this(redis, prometheus.isResolvable() ? prometheus.get() : global,
+                () -> identifier.isResolvable() ? identifier.get() : null);
+    }
+
+    RateLimitFeature(RedisLink redis, MeterRegistry registry, java.util.function.Supplier<CallerIdentifier> identifier) {
         this.redis = redis;
         this.identifier = identifier;
-        this.metrics = new RateLimitMetrics(prometheus.isResolvable() ? prometheus.get() : global);
+        this.metrics = new RateLimitMetrics(registry);
     }
 
     @Override
@@ -96,7 +101,7 @@ public class RateLimitFeature implements FilterFactory<RateLimits> {
         return new RateLimits(section, Map.copyOf(limiters),
                 new RateLimitGlobal(global, new RateLimitStage(List.of(tokenLimiter), redis), redis, section.headers(),
                         metrics, top, !section.statusEndpoint() ? null
-                        : new StatusEndpoint(java.util.Collections.unmodifiableMap(limiters), config.routes(), identifier.isResolvable() ? identifier.get() : null, redis)),
+                        : new StatusEndpoint(java.util.Collections.unmodifiableMap(limiters), config.routes(), identifier.get(), redis)),
                 Map.copyOf(routes), top);
     }
 }

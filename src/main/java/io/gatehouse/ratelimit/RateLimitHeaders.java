@@ -1,6 +1,7 @@
 package io.gatehouse.ratelimit;
 
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
 
 import java.util.List;
 
@@ -12,6 +13,16 @@ import java.util.List;
  * holds one window: the one with the least left.
  */
 final class RateLimitHeaders {
+    // encoded once: names the response encoder need not validate or hash again per answer
+    private static final CharSequence POLICY = HttpHeaders.createOptimized("RateLimit-Policy");
+    private static final CharSequence STATE = HttpHeaders.createOptimized("RateLimit");
+    private static final CharSequence LIMIT = HttpHeaders.createOptimized("RateLimit-Limit");
+    private static final CharSequence REMAINING = HttpHeaders.createOptimized("RateLimit-Remaining");
+    private static final CharSequence RESET = HttpHeaders.createOptimized("RateLimit-Reset");
+    private static final CharSequence X_LIMIT = HttpHeaders.createOptimized("X-RateLimit-Limit");
+    private static final CharSequence X_REMAINING = HttpHeaders.createOptimized("X-RateLimit-Remaining");
+    private static final CharSequence X_RESET = HttpHeaders.createOptimized("X-RateLimit-Reset");
+
     private RateLimitHeaders() {
     }
 
@@ -20,24 +31,28 @@ final class RateLimitHeaders {
             return;
         }
         if (which != RateLimitsConfig.Headers.LEGACY) {
-            StringBuilder policy = new StringBuilder();
-            StringBuilder state = new StringBuilder();
-            for (Verdict v : verdicts) {
-                boolean several = v.limits.size() > 1;
-                for (int i = 0; i < v.limits.size(); i++) {
-                    String name = several ? v.policy.name() + "/" + window(v.limits.get(i)) : v.policy.name();
+            StringBuilder policy = new StringBuilder(64);
+            StringBuilder state = new StringBuilder(64);
+            for (int at = 0; at < verdicts.size(); at++) {
+                Verdict v = verdicts.get(at);
+                String[] names = itemNames(v);
+                for (int i = 0; i < names.length; i++) {
                     if (policy.length() > 0) {
                         policy.append(", ");
                         state.append(", ");
                     }
-                    policy.append('"').append(name).append("\";q=").append(v.limit[i])
-                            .append(";w=").append(v.limits.get(i).window().toSeconds());
-                    state.append('"').append(name).append("\";r=").append(v.remaining[i])
+                    if (v.divisor == 1) {
+                        policy.append(v.items()[i]); // the quota never changes: rendered once per policy and tier
+                    } else {
+                        policy.append(names[i]).append(";q=").append(v.limit[i])
+                                .append(";w=").append(v.limits.get(i).window().toSeconds());
+                    }
+                    state.append(names[i]).append(";r=").append(v.remaining[i])
                             .append(";t=").append(Verdict.seconds(v.resetMicros[i]));
                 }
             }
-            headers.set("RateLimit-Policy", policy.toString());
-            headers.set("RateLimit", state.toString());
+            headers.set(POLICY, policy.toString());
+            headers.set(STATE, state.toString());
         }
         if (which != RateLimitsConfig.Headers.DRAFT) {
             Verdict tightest = null;
@@ -53,13 +68,36 @@ final class RateLimitHeaders {
             String limit = Long.toString(tightest.limit[window]);
             String remaining = Long.toString(tightest.remaining[window]);
             String reset = Long.toString(Verdict.seconds(tightest.resetMicros[window]));
-            headers.set("RateLimit-Limit", limit).set("RateLimit-Remaining", remaining).set("RateLimit-Reset", reset)
-                    .set("X-RateLimit-Limit", limit).set("X-RateLimit-Remaining", remaining).set("X-RateLimit-Reset", reset);
+            headers.set(LIMIT, limit).set(REMAINING, remaining).set(RESET, reset)
+                    .set(X_LIMIT, limit).set(X_REMAINING, remaining).set(X_RESET, reset);
         }
     }
 
     private static String window(Limit limit) {
         String text = limit.toString();
         return text.substring(text.indexOf('/') + 1);
+    }
+
+    private static String[] itemNames(Verdict v) {
+        return v.itemNames();
+    }
+
+    /** The quoted item names of a policy's windows: {@code "per-ip"}, or {@code "by-tier/1m"} per window. */
+    static String[] names(String policy, List<Limit> limits) {
+        String[] names = new String[limits.size()];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = '"' + (limits.size() > 1 ? policy + "/" + window(limits.get(i)) : policy) + '"';
+        }
+        return names;
+    }
+
+    /** The {@code RateLimit-Policy} items of a policy's windows at their full quota. */
+    static String[] items(String policy, List<Limit> limits) {
+        String[] names = names(policy, limits);
+        String[] items = new String[names.length];
+        for (int i = 0; i < items.length; i++) {
+            items[i] = names[i] + ";q=" + limits.get(i).count() + ";w=" + limits.get(i).window().toSeconds();
+        }
+        return items;
     }
 }

@@ -16,7 +16,11 @@ final class RateLimitMetrics {
     static final String DECISIONS = "gatehouse.ratelimit.decisions";
     static final String FALLBACK = "gatehouse.ratelimit.fallback";
 
+    private static final String[] OUTCOMES = {"allowed", "limited", "dry_run_limited"};
+
     private final MeterRegistry registry;
+    /** route → policy → counters by outcome: looked up with no allocation per request. */
+    private final ConcurrentHashMap<String, ConcurrentHashMap<String, Counter[]>> decisions = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
 
     RateLimitMetrics(MeterRegistry registry) {
@@ -24,12 +28,26 @@ final class RateLimitMetrics {
     }
 
     void decision(String route, Verdict verdict) {
-        String outcome = verdict.allowed ? "allowed" : verdict.policy.dryRun() ? "dry_run_limited" : "limited";
+        int outcome = verdict.allowed ? 0 : verdict.policy.dryRun() ? 2 : 1;
         String policy = verdict.policy.name();
-        counters.computeIfAbsent(route + '\u0000' + policy + '\u0000' + outcome, k -> Counter.builder(DECISIONS)
-                .description("Rate-limit decisions by route, policy and outcome (allowed, limited, dry_run_limited)")
-                .tags("route", route, "policy", policy, "outcome", outcome)
-                .register(registry)).increment();
+        ConcurrentHashMap<String, Counter[]> byPolicy = decisions.get(route);
+        if (byPolicy == null) {
+            byPolicy = decisions.computeIfAbsent(route, r -> new ConcurrentHashMap<>());
+        }
+        Counter[] byOutcome = byPolicy.get(policy);
+        if (byOutcome == null) {
+            byOutcome = byPolicy.computeIfAbsent(policy, p -> {
+                Counter[] c = new Counter[OUTCOMES.length];
+                for (int i = 0; i < c.length; i++) {
+                    c[i] = Counter.builder(DECISIONS)
+                            .description("Rate-limit decisions by route, policy and outcome (allowed, limited, dry_run_limited)")
+                            .tags("route", route, "policy", policy, "outcome", OUTCOMES[i])
+                            .register(registry);
+                }
+                return c;
+            });
+        }
+        byOutcome[outcome].increment();
     }
 
     void fallback(String policy) {
@@ -42,6 +60,7 @@ final class RateLimitMetrics {
     /** Drops the meters of policies that are gone. */
     void retainOnly(Set<String> policies) {
         counters.entrySet().removeIf(e -> !policies.contains(e.getValue().getId().getTag("policy")));
+        decisions.values().forEach(byPolicy -> byPolicy.keySet().retainAll(policies));
         registry.getMeters().stream()
                 .filter(m -> (m.getId().getName().equals(DECISIONS) || m.getId().getName().equals(FALLBACK))
                         && !policies.contains(m.getId().getTag("policy")))

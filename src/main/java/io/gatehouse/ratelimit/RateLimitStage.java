@@ -64,14 +64,14 @@ class RateLimitStage implements GatewayFilter {
         boolean anyRedis = false;
         for (int i = 0; i < n; i++) {
             PolicyLimiter p = policies[i];
-            List<Limit> limits = p.limits(exchange);
-            if (limits == null) {
+            Windows windows = p.windows(exchange);
+            if (windows == null) {
                 String tier = p.tier(exchange.caller());
                 return Future.succeededFuture(LocalReply.error(403, "forbidden", tier == null
                         ? "this route's rate limit '" + p.config.name() + "' has no limits for callers without a tier"
                         : "this route's rate limit '" + p.config.name() + "' has no limits for tier '" + tier + "'"));
             }
-            verdicts[i] = new Verdict(p.config, limits);
+            verdicts[i] = new Verdict(p.config, windows);
             keys[i] = p.countedKey(exchange);
             anyRedis |= p.config.store() == PolicyConfig.Store.REDIS;
         }
@@ -133,7 +133,7 @@ class RateLimitStage implements GatewayFilter {
         for (int i : local) {
             // refused: only the policies that refuse are touched (a ban may start); passed: every policy counts it
             if (!refused || !verdicts[i].allowed) {
-                Verdict fresh = new Verdict(policies[i].config, verdicts[i].limits);
+                Verdict fresh = new Verdict(policies[i].config, verdicts[i].windows);
                 policies[i].local.decide(policies[i].config, verdicts[i].limits, keys[i], now, divisor(i), fresh);
                 verdicts[i] = fresh;
                 refused |= fresh.refuses();
@@ -149,22 +149,19 @@ class RateLimitStage implements GatewayFilter {
 
     private Future<Void> decideInRedis(List<Integer> group, String[] keys, Verdict[] verdicts, Decisions decisions) {
         PolicyConfig[] configs = new PolicyConfig[group.size()];
-        @SuppressWarnings("unchecked")
-        List<Limit>[] limits = new List[group.size()];
         Verdict[] groupVerdicts = new Verdict[group.size()];
         for (int g = 0; g < configs.length; g++) {
             int i = group.get(g);
             configs[g] = policies[i].config;
-            limits[g] = verdicts[i].limits;
             groupVerdicts[g] = verdicts[i];
         }
-        return redisCounters.decide(keys[group.get(0)], configs, limits, groupVerdicts).recover(err -> {
+        return redisCounters.decide(keys[group.get(0)], groupVerdicts).recover(err -> {
             // Redis failed this request (the link now stops sending): decide as if it had been down all along
             decisions.fellBack = true;
             List<Integer> local = new ArrayList<>(group.size());
             for (int g = 0; g < configs.length; g++) {
                 int i = group.get(g);
-                verdicts[i] = new Verdict(configs[g], limits[g]);
+                verdicts[i] = new Verdict(configs[g], groupVerdicts[g].windows);
                 if (configs[g].onStoreFailure() == PolicyConfig.OnStoreFailure.LOCAL) {
                     local.add(i);
                 } else {

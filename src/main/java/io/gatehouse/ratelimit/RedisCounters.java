@@ -9,7 +9,6 @@ import io.vertx.redis.client.Response;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -23,7 +22,7 @@ final class RedisCounters {
     /**
      * The same steps as {@link Algorithms}: decide every window of every policy first, then write only if no
      * enforcing policy refused (a refused request counts nowhere); a refused policy with {@code ban-for} starts its
-     * ban. ARGV: policy count, peek (1: decide, write nothing), then per policy algorithm (0 sliding-window, 1 gcra), dry run (0/1), ban (µs),
+     * ban. ARGV: policy count, peek (1: write nothing, and report what is left now), then per policy algorithm (0 sliding-window, 1 gcra), dry run (0/1), ban (µs),
      * window count, and per window count, length (µs), burst. KEYS: per policy its ban key, then one per window.
      * Returns: per policy allowed, banned, retry-after (µs), then per window limit, remaining, reset (µs).
      */
@@ -39,7 +38,8 @@ final class RedisCounters {
               a = a + 4
               local res = {allowed = 1, banned = 0, retry = 0, windows = {}, writes = {}, banKey = KEYS[k], banFor = banFor}
               k = k + 1
-              local ttl = redis.call('PTTL', res.banKey)
+              local ttl = 0
+              if banFor > 0 then ttl = redis.call('PTTL', res.banKey) end
               for i = 1, nw do
                 local count, w, burst = tonumber(ARGV[a]), tonumber(ARGV[a+1]), tonumber(ARGV[a+2])
                 a = a + 3
@@ -60,7 +60,7 @@ final class RedisCounters {
                   end
                   local est = prev * (w - elapsed) / w + cur
                   if est + 1 <= count + 1e-9 then
-                    res.windows[i] = {count, math.max(0, math.floor(count - est - 1 + 1e-9)), w - elapsed}
+                    res.windows[i] = {count, math.max(0, math.floor(count - est - 1 + peek + 1e-9)), w - elapsed}
                     res.writes[#res.writes + 1] = {0, key, win, cur + 1, prev, w}
                   else
                     local wait
@@ -86,7 +86,9 @@ final class RedisCounters {
                     res.windows[i] = {count, 0, tat - now}
                   else
                     local nxt = tat + interval
-                    res.windows[i] = {count, math.max(0, math.floor((tolerance - (nxt - now)) / interval) + 1), nxt - now}
+                    local left = nxt
+                    if peek == 1 then left = tat end
+                    res.windows[i] = {count, math.max(0, math.floor((tolerance - (left - now)) / interval) + 1), nxt - now}
                     res.writes[#res.writes + 1] = {1, key, nxt}
                   end
                 end
@@ -143,47 +145,20 @@ final class RedisCounters {
      * Decides one request for the policies of {@code group}, which all count {@code countedKey}, filling their
      * verdicts. Fails (after at most the link's timeout) when Redis does not answer.
      */
-    Future<Void> decide(String countedKey, PolicyConfig[] group, List<Limit>[] limits, Verdict[] verdicts) {
-        return run(countedKey, group, limits, verdicts, false);
+    Future<Void> decide(String countedKey, Verdict[] verdicts) {
+        return run(countedKey, verdicts, false);
     }
 
     /** What {@link #decide} would tell a request, counting nothing. */
-    Future<Void> peek(String countedKey, PolicyConfig[] group, List<Limit>[] limits, Verdict[] verdicts) {
-        return run(countedKey, group, limits, verdicts, true);
+    Future<Void> peek(String countedKey, Verdict[] verdicts) {
+        return run(countedKey, verdicts, true);
     }
 
-    private Future<Void> run(String countedKey, PolicyConfig[] group, List<Limit>[] limits, Verdict[] verdicts, boolean peek) {
-        List<Object> args = new ArrayList<>();
-        int keys = 0;
-        for (int p = 0; p < group.length; p++) {
-            keys += 1 + limits[p].size();
-        }
-        args.add(keys);
-        for (int p = 0; p < group.length; p++) {
-            String prefix = keyPrefix(countedKey, group[p].name());
-            args.add(prefix + ":ban");
-            for (Limit l : limits[p]) {
-                args.add(prefix + ":" + l.window().toSeconds());
-            }
-        }
-        args.add(group.length);
-        args.add(peek ? 1 : 0);
-        for (int p = 0; p < group.length; p++) {
-            PolicyConfig policy = group[p];
-            args.add(policy.algorithm() == PolicyConfig.Algorithm.GCRA ? 1 : 0);
-            args.add(policy.dryRun() ? 1 : 0);
-            args.add(policy.banFor() == null ? 0 : policy.banFor().toNanos() / 1000);
-            args.add(limits[p].size());
-            for (int i = 0; i < limits[p].size(); i++) {
-                Limit l = limits[p].get(i);
-                args.add(l.count());
-                args.add(l.windowMicros());
-                args.add(i == 0 && policy.burst() > 0 ? policy.burst() : l.count());
-            }
-        }
-        return link.send(request(Command.EVALSHA, SHA, args))
+    private Future<Void> run(String countedKey, Verdict[] verdicts, boolean peek) {
+        return link.send(request(Command.EVALSHA, SHA, countedKey, verdicts, peek))
                 // not in Redis' script cache (a restarted Redis): EVAL runs it and caches it for the EVALSHAs after
-                .recover(err -> RedisLink.isScriptMissing(err) ? link.send(request(Command.EVAL, SCRIPT, args))
+                .recover(err -> RedisLink.isScriptMissing(err)
+                        ? link.send(request(Command.EVAL, SCRIPT, countedKey, verdicts, peek))
                         : Future.failedFuture(err))
                 .map(response -> {
                     read(response, verdicts);
@@ -191,13 +166,24 @@ final class RedisCounters {
                 });
     }
 
-    private static Request request(Command command, String script, List<Object> args) {
+    private static Request request(Command command, String script, String countedKey, Verdict[] verdicts, boolean peek) {
         Request request = Request.cmd(command).arg(script);
-        for (Object arg : args) {
-            if (arg instanceof String s) {
-                request.arg(s);
-            } else {
-                request.arg(((Number) arg).longValue());
+        int keys = 0;
+        for (Verdict v : verdicts) {
+            keys += 1 + v.limits.size();
+        }
+        request.arg(keys);
+        for (Verdict v : verdicts) {
+            String prefix = keyPrefix(countedKey, v.policy.name());
+            request.arg(prefix + ":ban");
+            for (String suffix : v.windows.keySuffixes) {
+                request.arg(prefix + suffix);
+            }
+        }
+        request.arg(verdicts.length).arg(peek ? 1 : 0);
+        for (Verdict v : verdicts) {
+            for (byte[] arg : v.windows.scriptArgs) {
+                request.arg(arg);
             }
         }
         return request;

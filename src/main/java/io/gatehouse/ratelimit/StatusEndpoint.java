@@ -72,7 +72,7 @@ final class StatusEndpoint {
         long now = RateLimitStage.nowMicros();
         for (PolicyLimiter limiter : limiters.values()) {
             PolicyConfig config = limiter.config;
-            List<Limit> limits = limiter.limits(exchange);
+            Windows windows = limiter.windows(exchange);
             String tier = config.tiers().isEmpty() ? null : limiter.tier(caller);
             List<String> keys = new ArrayList<>();
             List<String> routes = new ArrayList<>();
@@ -95,16 +95,15 @@ final class StatusEndpoint {
                     entry.put("tier", tier);
                 }
                 entries.add(entry);
-                if (limits == null) {
+                if (windows == null) {
                     entry.put("refused", "no limits for this caller's tier");
                     continue;
                 }
-                Verdict verdict = new Verdict(config, limits);
+                Verdict verdict = new Verdict(config, windows);
+                List<Limit> limits = windows.limits;
                 if (config.store() == PolicyConfig.Store.REDIS && redis.available()) {
                     entry.put("store", "redis");
-                    @SuppressWarnings("unchecked")
-                    List<Limit>[] groupLimits = new List[] {limits};
-                    reads.add(redisCounters.peek(keys.get(k), new PolicyConfig[] {config}, groupLimits, new Verdict[] {verdict})
+                    reads.add(redisCounters.peek(keys.get(k), new Verdict[] {verdict})
                             .onSuccess(v -> fill(entry, verdict))
                             .recover(err -> {
                                 entry.put("store", "unavailable");

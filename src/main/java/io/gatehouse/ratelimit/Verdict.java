@@ -20,12 +20,29 @@ final class Verdict {
     /** The local fallback's share: each count divided by the replicas last seen alive (1 normally). */
     int divisor = 1;
 
+    /** What stays the same for every request of a policy and tier: rendered header items, script arguments. */
+    final Windows windows;
+
     Verdict(PolicyConfig policy, List<Limit> limits) {
+        this(policy, new Windows(policy, limits));
+    }
+
+    Verdict(PolicyConfig policy, Windows windows) {
         this.policy = policy;
+        this.windows = windows;
+        List<Limit> limits = windows.limits;
         this.limits = limits;
         this.limit = new long[limits.size()];
         this.remaining = new long[limits.size()];
         this.resetMicros = new long[limits.size()];
+    }
+
+    String[] itemNames() {
+        return windows.names;
+    }
+
+    String[] items() {
+        return windows.items;
     }
 
     /** The window with the least left: what the single-window headers report. */

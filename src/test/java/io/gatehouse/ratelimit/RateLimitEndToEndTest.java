@@ -212,9 +212,9 @@ class RateLimitEndToEndTest {
                     .body("policies.find { it.policy == 'by-tier' }.tier", equalTo("premium"))
                     .body("policies.find { it.policy == 'by-tier' }['counted-as']", equalTo("user:status-app"))
                     .body("policies.find { it.policy == 'by-tier' }.windows[0].limit", equalTo(4))
-                    .body("policies.find { it.policy == 'by-tier' }.windows[0].remaining", equalTo(2))
+                    .body("policies.find { it.policy == 'by-tier' }.windows[0].remaining", equalTo(3))
                     .body("policies.find { it.policy == 'per-ip' }['counted-as']", equalTo("ip:203.0.113.70"))
-                    .body("policies.find { it.policy == 'per-ip' }.windows[0].remaining", equalTo(4));
+                    .body("policies.find { it.policy == 'per-ip' }.windows[0].remaining", equalTo(5));
         }
         // anonymous: by address; a bad key: 401
         get("203.0.113.71", "/ratelimit/status").then().statusCode(200)

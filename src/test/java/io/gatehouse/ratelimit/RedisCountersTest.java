@@ -63,15 +63,12 @@ class RedisCountersTest {
                 PolicyConfig.Store.REDIS, PolicyConfig.OnStoreFailure.LOCAL);
     }
 
-    @SuppressWarnings("unchecked")
     private static Verdict[] decide(String key, PolicyConfig... group) throws Exception {
-        List<Limit>[] limits = new List[group.length];
         Verdict[] verdicts = new Verdict[group.length];
         for (int i = 0; i < group.length; i++) {
-            limits[i] = group[i].limits();
-            verdicts[i] = new Verdict(group[i], limits[i]);
+            verdicts[i] = new Verdict(group[i], group[i].limits());
         }
-        counters.decide(key, group, limits, verdicts).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        counters.decide(key, verdicts).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
         return verdicts;
     }
 
@@ -107,6 +104,25 @@ class RedisCountersTest {
                         here.retryAfterMicros + " vs " + inRedis.retryAfterMicros);
             }
         }
+    }
+
+    @Test
+    void aPeekTellsWhatIsLeftNowAndCountsNothing() throws Exception {
+        PolicyConfig p = policy("peeked", PolicyConfig.Algorithm.SLIDING_WINDOW, 0, null, false, "5/1d");
+        PolicyConfig g = policy("peeked-gcra", PolicyConfig.Algorithm.GCRA, 4, null, false, "1/1h");
+        decide("ip:10.0.0.7", p);
+        decide("ip:10.0.0.7", p);
+        decide("ip:10.0.0.7", g);
+        for (int i = 0; i < 3; i++) {
+            Verdict v = new Verdict(p, p.limits());
+            Verdict vg = new Verdict(g, g.limits());
+            counters.peek("ip:10.0.0.7", new Verdict[] {v}).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            counters.peek("ip:10.0.0.7", new Verdict[] {vg}).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            assertTrue(v.allowed && vg.allowed);
+            assertEquals(3, v.remaining[0], "5 less the 2 counted");
+            assertEquals(3, vg.remaining[0], "a burst of 4 less the 1 counted");
+        }
+        assertEquals(2, decide("ip:10.0.0.7", p)[0].remaining[0], "the peeks were not counted");
     }
 
     @Test
