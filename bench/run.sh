@@ -248,7 +248,7 @@ if [ "${BENCH_RATELIMIT:-}" = 1 ]; then
       case $mode in none) RL_NONE+=("$rps") ;; local) RL_LOCAL+=("$rps") ;; redis) RL_REDIS+=("$rps") ;; refused) RL_REFUSED+=("$rps") ;; esac
     done
   done
-  grep -c "Redis is unreachable" "$OUT/gatehouse.log" | sed 's/^/redis outages logged during the run: /'
+  echo "redis outages logged during the run: $(grep -c "Redis is unreachable" "$OUT/gatehouse.log" || true)"
 fi
 
 rss_mb=$(( $(ps -o rss= -p "$GH_PID") / 1024 ))
