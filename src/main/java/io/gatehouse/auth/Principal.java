@@ -41,8 +41,11 @@ public record Principal(String id, List<String> roles, String tier, Map<String, 
 
     @Override
     public String apiKeyId() {
-        return claims == null ? id : null;
+        return claims == null ? id : claims.get(API_KEY_CLAIM);
     }
+
+    /** The claim of a token issued at {@code POST /auth/token} naming the API key it was issued for. */
+    public static final String API_KEY_CLAIM = "api_key";
 
     /** Whether the principal holds at least one of {@code wanted}. */
     public boolean holdsAny(List<String> wanted) {

@@ -54,6 +54,9 @@ public final class TokenIssuer {
             claims.setAudience(config.audience());
         }
         claims.setSubject(principal.id());
+        // the key the token was issued for: a policy counting by api-key counts the token under the same key, so
+        // trading a key for a token is no way around its limit
+        claims.setClaim(Principal.API_KEY_CLAIM, principal.id());
         NumericDate now = NumericDate.now();
         claims.setIssuedAt(now);
         NumericDate exp = NumericDate.fromSeconds(now.getValue() + expiresInSeconds());

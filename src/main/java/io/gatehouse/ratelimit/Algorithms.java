@@ -39,6 +39,7 @@ final class Algorithms {
         int length = stateLength(policy.algorithm(), limits.size());
         long[] s = state != null && state.length == length ? state.clone() : new long[length];
         verdict.divisor = divisor;
+        verdict.banned = false; // a lost compare-and-set decides again from scratch
         if (s[0] > now) {
             verdict.banned = true;
             verdict.allowed = false;
@@ -70,7 +71,7 @@ final class Algorithms {
         if (allowed) {
             return s;
         }
-        if (policy.banFor() != null) {
+        if (policy.banFor() != null && !peek) {
             long[] banned = state != null && state.length == length ? state.clone() : new long[length];
             banned[0] = now + policy.banFor().toNanos() / 1000;
             verdict.banned = true;
@@ -92,8 +93,14 @@ final class Algorithms {
      */
     private static long slidingWindow(long[] s, int at, long limit, long w, long now, Verdict verdict, int i, boolean peek) {
         long window = now / w;
-        long elapsed = now - window * w;
         long stored = s[at];
+        if (stored > window) {
+            // another event loop counted a request in the next window already: this one, whose clock reading is
+            // a moment older, is counted there too rather than taken for a stale state that wipes the count
+            window = stored;
+            now = window * w;
+        }
+        long elapsed = now - window * w;
         long current;
         long previous;
         if (stored == window) {

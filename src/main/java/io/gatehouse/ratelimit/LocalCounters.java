@@ -18,6 +18,12 @@ final class LocalCounters {
     LocalCounters(PolicyConfig policy, long maxKeys) {
         this.maxKeys = maxKeys;
         Duration idle = policy.longestWindow();
+        if (policy.algorithm() == PolicyConfig.Algorithm.GCRA && policy.burst() > 0 && !policy.limits().isEmpty()) {
+            // a burst larger than the count puts the key's next arrival time up to burst intervals ahead
+            Limit first = policy.limits().get(0);
+            Duration ahead = first.window().dividedBy(first.count()).multipliedBy(policy.burst());
+            idle = ahead.compareTo(idle) > 0 ? ahead : idle;
+        }
         if (policy.banFor() != null && policy.banFor().compareTo(idle) > 0) {
             idle = policy.banFor();
         }

@@ -31,7 +31,7 @@ final class PolicyLimiter {
         this.local = new LocalCounters(config, maxKeys);
         this.windows = config.tiers().isEmpty() ? new Windows(config, config.limits()) : null;
         java.util.Map<String, Windows> byTier = new java.util.HashMap<>();
-        config.tiers().forEach((tier, limits) -> byTier.put(tier, new Windows(config, limits)));
+        config.tiers().forEach((tier, limits) -> byTier.put(tier, new Windows(config, limits, tier)));
         this.tiers = java.util.Map.copyOf(byTier);
         this.defaultTier = tiers.get(PolicyConfig.DEFAULT_TIER);
     }

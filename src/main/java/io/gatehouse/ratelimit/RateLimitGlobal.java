@@ -41,7 +41,10 @@ final class RateLimitGlobal extends RateLimitStage {
     public Future<io.gatehouse.pipeline.LocalReply> onRequest(Exchange exchange) {
         if (status != null && StatusEndpoint.PATH.equals(exchange.path())
                 && exchange.request().method() == io.vertx.core.http.HttpMethod.GET) {
-            return status.answer(exchange); // not counted itself
+            // the global policies (flood protection, bans) count it like any request before it costs a credential
+            // check; the policies it reports on do not
+            return super.onRequest(exchange).compose(reply -> reply != null ? Future.succeededFuture(reply)
+                    : status.answer(exchange));
         }
         if (exchange.request().method() == io.vertx.core.http.HttpMethod.POST && TOKEN_PATH.equals(exchange.path())) {
             return super.onRequest(exchange).compose(reply -> reply != null ? Future.succeededFuture(reply)

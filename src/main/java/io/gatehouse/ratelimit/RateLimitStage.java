@@ -99,6 +99,12 @@ class RateLimitStage implements GatewayFilter {
             }
         }
         if (!local.isEmpty() && decideLocally(local, keys, verdicts, now)) {
+            // refused here: the policies in Redis were not asked, and report nothing
+            for (int i = 0; i < n; i++) {
+                if (!local.contains(i)) {
+                    verdicts[i] = null;
+                }
+            }
             record(decisions, verdicts, keys);
             return refusal(verdicts);
         }
@@ -122,24 +128,30 @@ class RateLimitStage implements GatewayFilter {
     private boolean decideLocally(List<Integer> local, String[] keys, Verdict[] verdicts, long now) {
         if (local.size() == 1) {
             int i = local.get(0);
-            policies[i].local.decide(policies[i].config, verdicts[i].limits, keys[i], now, divisor(i), verdicts[i]);
+            policies[i].local.decide(policies[i].config, verdicts[i].limits, localKey(keys[i], verdicts[i]), now, divisor(i), verdicts[i]);
             return verdicts[i].refuses();
         }
         boolean refused = false;
         for (int i : local) {
-            policies[i].local.peek(policies[i].config, verdicts[i].limits, keys[i], now, divisor(i), verdicts[i]);
+            policies[i].local.peek(policies[i].config, verdicts[i].limits, localKey(keys[i], verdicts[i]), now, divisor(i), verdicts[i]);
             refused |= verdicts[i].refuses();
         }
         for (int i : local) {
             // refused: only the policies that refuse are touched (a ban may start); passed: every policy counts it
             if (!refused || !verdicts[i].allowed) {
                 Verdict fresh = new Verdict(policies[i].config, verdicts[i].windows);
-                policies[i].local.decide(policies[i].config, verdicts[i].limits, keys[i], now, divisor(i), fresh);
+                policies[i].local.decide(policies[i].config, verdicts[i].limits, localKey(keys[i], verdicts[i]), now, divisor(i), fresh);
                 verdicts[i] = fresh;
                 refused |= fresh.refuses();
             }
         }
         return refused;
+    }
+
+    /** The key in the local store: the counted key, after the tier for a policy with tiers. */
+    static String localKey(String countedKey, Verdict verdict) {
+        String prefix = verdict.windows.localPrefix;
+        return prefix.isEmpty() ? countedKey : prefix + countedKey;
     }
 
     /** The share of a {@code redis} policy's limit this replica enforces alone while Redis is away. */

@@ -112,7 +112,8 @@ final class StatusEndpoint {
                 } else {
                     boolean fallback = config.store() == PolicyConfig.Store.REDIS;
                     entry.put("store", fallback ? "local (Redis unavailable)" : "local");
-                    limiter.local.peek(config, limits, keys.get(k), now, fallback ? redis.replicas() : 1, verdict);
+                    limiter.local.peek(config, limits, RateLimitStage.localKey(keys.get(k), verdict), now,
+                            fallback ? redis.replicas() : 1, verdict);
                     fill(entry, verdict);
                 }
             }

@@ -10,6 +10,11 @@ import java.util.List;
  */
 final class Windows {
     final List<Limit> limits;
+    /**
+     * Prefixed to the counted key in the local store: the tier, for a policy with tiers, so callers of different
+     * tiers counted under one key (an address) keep apart states, as the per-window keys in Redis do; else empty.
+     */
+    final String localPrefix;
     /** Quoted item names: {@code "per-ip"}, or {@code "by-tier/1m"} per window. */
     final String[] names;
     /** {@code RateLimit-Policy} items at the full quota. */
@@ -20,7 +25,12 @@ final class Windows {
     final String[] keySuffixes;
 
     Windows(PolicyConfig policy, List<Limit> limits) {
+        this(policy, limits, "");
+    }
+
+    Windows(PolicyConfig policy, List<Limit> limits, String tier) {
         this.limits = limits;
+        this.localPrefix = tier.isEmpty() ? "" : tier + "|";
         this.names = RateLimitHeaders.names(policy.name(), limits);
         this.items = RateLimitHeaders.items(policy.name(), limits);
         this.keySuffixes = new String[limits.size()];
@@ -31,7 +41,7 @@ final class Windows {
         scriptArgs[3] = bytes(limits.size());
         for (int i = 0; i < limits.size(); i++) {
             Limit l = limits.get(i);
-            keySuffixes[i] = ":" + l.window().toSeconds();
+            keySuffixes[i] = (policy.algorithm() == PolicyConfig.Algorithm.GCRA ? ":gcra:" : ":sw:") + l.window().toSeconds();
             scriptArgs[4 + 3 * i] = bytes(l.count());
             scriptArgs[5 + 3 * i] = bytes(l.windowMicros());
             scriptArgs[6 + 3 * i] = bytes(i == 0 && policy.burst() > 0 ? policy.burst() : l.count());

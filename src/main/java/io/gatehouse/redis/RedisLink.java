@@ -75,6 +75,8 @@ public class RedisLink implements ReadinessDetails {
     private volatile boolean connecting;
     private volatile String lastError;
     private volatile int replicas = 1;
+    private volatile long lastErrorLog;
+    private static final long WARM_UP_MILLIS = 10_000;
     private volatile boolean heartbeat;
     private long probeTimer = -1;
     private long heartbeatTimer = -1;
@@ -192,13 +194,30 @@ public class RedisLink implements ReadinessDetails {
             if (ar.succeeded()) {
                 promise.tryComplete(ar.result());
             } else if (!promise.future().isComplete()) {
-                if (!isScriptMissing(ar.cause())) {
+                if (ar.cause() instanceof Response) {
+                    // Redis answered, with an error (WRONGTYPE, OOM, BUSY…): this command fails and its caller
+                    // falls back, but Redis is up and the next command may well succeed
+                    if (!isScriptMissing(ar.cause())) {
+                        commandError(ar.cause().getMessage());
+                    }
+                } else {
                     failed(ar.cause().getMessage() != null ? ar.cause().getMessage() : ar.cause().toString(), false);
                 }
                 promise.tryFail(ar.cause());
             }
         });
         return promise.future();
+    }
+
+    /** An error reply: counted, logged at most once a minute. */
+    private void commandError(String message) {
+        errors.increment();
+        long now = System.nanoTime();
+        long last = lastErrorLog;
+        if (last == 0 || now - last > 60_000_000_000L) {
+            lastErrorLog = now;
+            LOG.warnf("Redis answered a command with an error (%s): that request fell back; logged once a minute", message);
+        }
     }
 
     /** A script not in Redis' script cache yet (after a restart or a SCRIPT FLUSH): load it, do not fall back. */
@@ -240,7 +259,7 @@ public class RedisLink implements ReadinessDetails {
             connections = null;
             if (old != null) {
                 for (RedisConnection c : old) {
-                    c.close();
+                    discard(c);
                 }
             }
             vertx.runOnContext(v -> probe());
@@ -253,17 +272,21 @@ public class RedisLink implements ReadinessDetails {
      * requests pays neither a connection set-up nor a script compile.
      */
     private Future<Void> warmUp() {
-        List<Future<RedisConnection>> opening = new java.util.ArrayList<>();
         Redis redis;
         try {
             redis = client();
         } catch (RuntimeException e) {
             return Future.failedFuture(e);
         }
+        Promise<Void> ready = Promise.promise();
+        List<Future<RedisConnection>> opening = new java.util.ArrayList<>();
         for (int i = 0; i < connectionCount; i++) {
             opening.add(redis.connect());
         }
-        return Future.all(opening).compose(all -> {
+        // one deadline for the whole: a connection attempt the pool never answers must not stop the probe for good
+        long deadline = vertx.setTimer(WARM_UP_MILLIS, t -> ready.tryFail(new TimeoutException(
+                "no connection to Redis within " + WARM_UP_MILLIS + " ms")));
+        Future.join(opening).compose(all -> {
             RedisConnection[] opened = new RedisConnection[connectionCount];
             for (int i = 0; i < connectionCount; i++) {
                 RedisConnection c = opening.get(i).result();
@@ -278,16 +301,43 @@ public class RedisLink implements ReadinessDetails {
             for (RedisConnection c : opened) {
                 steps.add(command(c, Request.cmd(Command.PING), 5000));
             }
-            return Future.all(steps).onComplete(ar -> {
-                if (ar.succeeded()) {
-                    connections = opened;
-                } else {
-                    for (RedisConnection c : opened) {
-                        c.close();
-                    }
+            return Future.all(steps).map(opened);
+        }).onComplete(ar -> {
+            vertx.cancelTimer(deadline);
+            if (ar.succeeded() && ready.tryComplete()) {
+                connections = ar.result();
+                return;
+            }
+            // failed, or too late: none of what did open stays (nor goes back to the pool as if it were sound)
+            for (Future<RedisConnection> f : opening) {
+                if (f.succeeded()) {
+                    discard(f.result());
                 }
-            }).<Void>mapEmpty();
+            }
+            ready.tryFail(ar.failed() ? ar.cause() : new TimeoutException("Redis answered too late"));
         });
+        return ready.future();
+    }
+
+    /**
+     * Drops a connection for good. {@code close()} on a pooled connection hands it back to the pool for reuse,
+     * even one that stopped answering; a connection that was sent a SELECT counts as changed and is closed by the
+     * pool instead (the Vert.x client's own rule), so the next attempt opens a fresh one.
+     */
+    private void discard(RedisConnection c) {
+        java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable close = () -> {
+            if (closed.compareAndSet(false, true)) {
+                c.close();
+            }
+        };
+        try {
+            c.send(Request.cmd(Command.SELECT).arg(0)).onComplete(ar -> close.run());
+        } catch (RuntimeException alreadyGone) {
+            close.run();
+            return;
+        }
+        vertx.setTimer(1000, t -> close.run()); // a dead connection never answers the SELECT
     }
 
     /** One of the connections in use broke: the link is down until the probe has opened new ones. */
@@ -299,7 +349,7 @@ public class RedisLink implements ReadinessDetails {
             connections = null;
         }
         for (RedisConnection c : set) {
-            c.close();
+            discard(c);
         }
         failed(why, false);
     }

@@ -92,6 +92,17 @@ class AlgorithmsTest {
     }
 
     @Test
+    void aClockReadingJustBeforeTheWindowAnotherLoopAlreadyCountsInDoesNotWipeIt() {
+        PolicyConfig p = policy(PolicyConfig.Algorithm.SLIDING_WINDOW, 0, null, "10/1m");
+        LocalCounters c = new LocalCounters(p, 1000);
+        long edge = 900 * 60 * S;
+        assertEquals(10, passed(c, p, edge + S, 10), "the next window is full");
+        // a request whose time was read a microsecond before the edge, decided after those
+        assertEquals(0, passed(c, p, edge - 1, 3), "counted in the window that is full, not taken for a fresh one");
+        assertEquals(0, passed(c, p, edge + 2 * S, 3));
+    }
+
+    @Test
     void refusedRequestsDoNotCount() {
         PolicyConfig p = policy(PolicyConfig.Algorithm.SLIDING_WINDOW, 0, null, "10/1s");
         LocalCounters c = new LocalCounters(p, 1000);

@@ -220,10 +220,24 @@ class RateLimitEndToEndTest {
         get("203.0.113.71", "/ratelimit/status").then().statusCode(200)
                 .body("policies.find { it.policy == 'by-tier' }['counted-as']", equalTo("ip:203.0.113.71"))
                 .body("policies.find { it.policy == 'by-tier' }.windows[0].limit", equalTo(2));
-        get("203.0.113.71", "/ratelimit/status", "X-API-Key", "wrong").then().statusCode(401).body("error", equalTo("unauthorized"));
+        get("203.0.113.71", "/ratelimit/status", "X-API-Key", "wrong").then().statusCode(401).body("error", equalTo("unauthorized"))
+                .header("RateLimit-Policy", "\"gate\";q=40;w=60"); // the global policies count it like any request
         // the status reads were counted nowhere: the route still has its count
         get("203.0.113.70", "/keyed/echo", "X-API-Key", RateLimitTestResource.STATUS_KEY).then().statusCode(200)
                 .header("RateLimit-Remaining", "2");
+    }
+
+    @Test
+    void aTokenIssuedForAnApiKeyIsCountedUnderThatKey() {
+        get("203.0.113.90", "/either/echo", "X-API-Key", RateLimitTestResource.SWAP_KEY).then().statusCode(200);
+        get("203.0.113.91", "/either/echo", "X-API-Key", RateLimitTestResource.SWAP_KEY).then().statusCode(200);
+        String token = given().header("X-Forwarded-For", "203.0.113.92").header("X-API-Key", RateLimitTestResource.SWAP_KEY)
+                .contentType("application/x-www-form-urlencoded").formParam("grant_type", "client_credentials")
+                .post("/auth/token").then().statusCode(200).extract().path("access_token");
+        // from yet another address: the token still counts as the key it was issued for
+        get("203.0.113.93", "/either/echo", "Authorization", "Bearer " + token).then().statusCode(200)
+                .header("RateLimit-Remaining", "0");
+        get("203.0.113.94", "/either/echo", "Authorization", "Bearer " + token).then().statusCode(429);
     }
 
     @Test

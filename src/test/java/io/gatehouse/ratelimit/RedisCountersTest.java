@@ -126,6 +126,28 @@ class RedisCountersTest {
     }
 
     @Test
+    void aPolicySwitchedToAnotherAlgorithmNeverReadsTheOldKeys() throws Exception {
+        PolicyConfig sliding = policy("switched", PolicyConfig.Algorithm.SLIDING_WINDOW, 0, null, false, "5/1d");
+        PolicyConfig gcra = policy("switched", PolicyConfig.Algorithm.GCRA, 0, null, false, "5/1d");
+        assertTrue(decide("ip:10.0.0.8", sliding)[0].allowed);
+        assertTrue(decide("ip:10.0.0.8", gcra)[0].allowed, "no WRONGTYPE from the sliding window's hash");
+        assertTrue(decide("ip:10.0.0.8", sliding)[0].allowed);
+        assertTrue(link.available());
+    }
+
+    @Test
+    void anErrorReplyFailsThatCallButIsNoOutage() throws Exception {
+        PolicyConfig p = policy("typo", PolicyConfig.Algorithm.SLIDING_WINDOW, 0, null, false, "5/1d");
+        // something else wrote a string where the script keeps a hash
+        assertEquals("+OK", server.command("SET " + RedisCounters.keyPrefix("ip:10.0.0.9", "typo") + ":sw:86400 x"));
+        java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                java.util.concurrent.ExecutionException.class, () -> decide("ip:10.0.0.9", p));
+        assertTrue(e.getCause().getMessage().contains("WRONGTYPE"), e.getCause().getMessage());
+        assertTrue(link.available(), "Redis answered: it is up");
+        assertTrue(decide("ip:10.0.0.10", p)[0].allowed, "other keys are decided in Redis as before");
+    }
+
+    @Test
     void aGroupIsDecidedAllOrNothing() throws Exception {
         PolicyConfig wide = policy("wide", PolicyConfig.Algorithm.SLIDING_WINDOW, 0, null, false, "5/1d");
         PolicyConfig narrow = policy("narrow", PolicyConfig.Algorithm.SLIDING_WINDOW, 0, null, false, "3/1d");
@@ -173,7 +195,7 @@ class RedisCountersTest {
         String prefix = RedisCounters.keyPrefix("ip:10.0.0.4", "flood");
         assertEquals("gatehouse:rl:{ip:10.0.0.4}:flood", prefix, "the counted key is the Cluster hash tag");
         long banTtl = Long.parseLong(server.command("PTTL " + prefix + ":ban").substring(1));
-        long windowTtl = Long.parseLong(server.command("PTTL " + prefix + ":86400").substring(1));
+        long windowTtl = Long.parseLong(server.command("PTTL " + prefix + ":sw:86400").substring(1));
         assertTrue(banTtl > 3_500_000 && banTtl <= 3_600_000, "ban " + banTtl);
         assertTrue(windowTtl > 86_400_000 && windowTtl <= 2 * 86_400_000 + 1000, "window " + windowTtl);
     }

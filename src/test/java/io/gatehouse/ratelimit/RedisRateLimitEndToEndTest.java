@@ -77,7 +77,7 @@ class RedisRateLimitEndToEndTest {
         } finally {
             pool.shutdownNow();
         }
-        String key = RedisCounters.keyPrefix("ip:198.51.100.7", "shared") + ":86400";
+        String key = RedisCounters.keyPrefix("ip:198.51.100.7", "shared") + ":sw:86400";
         assertEquals(":1", RedisRateLimitTestResource.redis.command("EXISTS " + key));
         assertEquals("1", given().port(Ports.management()).get("/q/health/ready").jsonPath()
                 .getString("checks.find { it.name == 'gatehouse-config' }.data['redis.replicas']"));
@@ -139,7 +139,7 @@ class RedisRateLimitEndToEndTest {
             Thread.sleep(50);
         }
         get("192.0.2.200", "/roomy/echo").then().statusCode(200);
-        String key = RedisCounters.keyPrefix("ip:192.0.2.200", "roomy") + ":86400";
+        String key = RedisCounters.keyPrefix("ip:192.0.2.200", "roomy") + ":sw:86400";
         assertEquals(":1", RedisRateLimitTestResource.redis.command("EXISTS " + key), "counted in Redis again");
     }
 

@@ -15,6 +15,8 @@ public class RateLimitTestResource extends UpstreamsTestResource {
     public static final String PLAIN_KEY = "plain-key-9f8e";
     /** Tier premium, for the status endpoint's test alone (counters per user are shared by every test). */
     public static final String STATUS_KEY = "status-key-3a4b";
+    /** No tier: traded for a token in the api-key policy's test. */
+    public static final String SWAP_KEY = "swap-key-6e5f";
     /** Tier gold, which no policy lists. */
     public static final String GOLD_KEY = "gold-key-7d6c";
 
@@ -42,6 +44,7 @@ public class RateLimitTestResource extends UpstreamsTestResource {
                   - {id: gcra, path: /gcra/**, upstream: echo, strip-prefix: /gcra, rate-limit: steady}
                   - {id: down, path: /down/**, upstream: dead, rate-limit: per-ip}
                   - {id: free, path: /free/**, upstream: echo, strip-prefix: /free}
+                  - {id: either, path: /either/**, upstream: echo, strip-prefix: /either, auth: any, rate-limit: per-key}
                 rate-limits:
                   per-ip: {key: ip, limits: [5/1m]}
                   per-ip-wide: {key: ip, limits: [100/1m]}
@@ -56,6 +59,7 @@ public class RateLimitTestResource extends UpstreamsTestResource {
                   exact: {key: global, limits: [37/1h]}
                   steady: {key: ip, algorithm: gcra, limits: [1/1h], burst: 3}
                   gate: {key: ip, limits: [40/1m]}
+                  per-key: {key: api-key, limits: [3/1m]}
                   defaults:
                     global: [gate]
                   status-endpoint: true
@@ -72,10 +76,12 @@ public class RateLimitTestResource extends UpstreamsTestResource {
                       - {id: plain-app, hash: %s}
                       - {id: gold-app, hash: %s, tier: gold}
                       - {id: status-app, hash: %s, tier: premium}
+                      - {id: swap-app, hash: %s}
                 """.formatted(url("rl"), deadPort(), adminTokenFile(),
                 TestTokens.privatePem(TestTokens.rsa().getPrivate()).strip().replace("\n", "\n          "),
                 ApiKeyStore.hashOf(PREMIUM_KEY), ApiKeyStore.hashOf(PLAIN_KEY),
-                ApiKeyStore.hashOf(GOLD_KEY), ApiKeyStore.hashOf(STATUS_KEY));
+                ApiKeyStore.hashOf(GOLD_KEY), ApiKeyStore.hashOf(STATUS_KEY),
+                ApiKeyStore.hashOf(SWAP_KEY));
     }
 
     /** The admin API's bearer token (admin.token-file). */
