@@ -61,7 +61,7 @@ final class RedisCounters {
                   local est = prev * (w - elapsed) / w + cur
                   if est + 1 <= count + 1e-9 then
                     res.windows[i] = {count, math.max(0, math.floor(count - est - 1 + peek + 1e-9)), w - elapsed}
-                    res.writes[#res.writes + 1] = {0, key, win, cur + 1, prev, w}
+                    res.writes[#res.writes + 1] = {0, key, win, cur + 1, prev, w, stored ~= win}
                   else
                     local wait
                     if cur <= count - 1 and prev > 0 then
@@ -108,7 +108,10 @@ final class RedisCounters {
                 for _, wr in ipairs(res.writes) do
                   if wr[1] == 0 then
                     redis.call('HSET', wr[2], 'w', wr[3], 'c', wr[4], 'p', wr[5])
-                    redis.call('PEXPIRE', wr[2], math.ceil(2 * wr[6] / 1000) + 1000)
+                    if wr[7] then
+                      -- a new window: the key lives through the next one, where it is the previous window
+                      redis.call('PEXPIRE', wr[2], math.ceil(2 * wr[6] / 1000) + 1000)
+                    end
                   else
                     redis.call('SET', wr[2], string.format('%d', wr[3]), 'PX', math.ceil((wr[3] - now) / 1000) + 1000)
                   end

@@ -24,6 +24,7 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
@@ -76,6 +77,11 @@ public class RedisLink implements ReadinessDetails {
     private volatile String lastError;
     private volatile int replicas = 1;
     private volatile long lastErrorLog;
+    /** Each event loop's own connection, by its thread. */
+    private volatile Map<Thread, RedisConnection> own = Map.of();
+    private final java.util.Set<Thread> openingOwn = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Counts outages: a connection opened across one is not kept. */
+    private long generation;
     private static final long WARM_UP_MILLIS = 10_000;
     private volatile boolean heartbeat;
     private long probeTimer = -1;
@@ -186,9 +192,14 @@ public class RedisLink implements ReadinessDetails {
             vertx.cancelTimer(timer);
             return Future.failedFuture(new IllegalStateException("Redis is not connected"));
         }
-        // Commands are pipelined on a few long-lived connections: a pooled connection per command would carry one
-        // command per round trip and cap a replica at (pool size / round-trip time) limited requests a second.
-        RedisConnection connection = open[(int) ((next.getAndIncrement() & Integer.MAX_VALUE) % open.length)];
+        // Commands are pipelined on long-lived connections (a pooled connection per command would carry one command
+        // per round trip and cap a replica at pool size / round-trip time): each event loop's own when it has one,
+        // written and answered on that loop with no hop between threads; else one of the shared ones meanwhile.
+        RedisConnection connection = own.get(Thread.currentThread());
+        if (connection == null) {
+            connection = open[(int) ((next.getAndIncrement() & Integer.MAX_VALUE) % open.length)];
+            openOwn();
+        }
         connection.send(request).onComplete(ar -> {
             vertx.cancelTimer(timer);
             if (ar.succeeded()) {
@@ -257,6 +268,7 @@ public class RedisLink implements ReadinessDetails {
             // new connections when it is back: these may be wedged (a timeout) or half-closed
             RedisConnection[] old = connections;
             connections = null;
+            dropOwn();
             if (old != null) {
                 for (RedisConnection c : old) {
                     discard(c);
@@ -338,6 +350,62 @@ public class RedisLink implements ReadinessDetails {
             return;
         }
         vertx.setTimer(1000, t -> close.run()); // a dead connection never answers the SELECT
+    }
+
+    /** Opens this event loop's own connection, in the background; the shared ones carry its commands meanwhile. */
+    private void openOwn() {
+        Thread loop = Thread.currentThread();
+        if (!io.vertx.core.Context.isOnEventLoopThread() || !openingOwn.add(loop)) {
+            return;
+        }
+        long startedIn = generation;
+        Redis redis;
+        try {
+            redis = client();
+        } catch (RuntimeException e) {
+            openingOwn.remove(loop);
+            return;
+        }
+        redis.connect().onComplete(ar -> {
+            openingOwn.remove(loop);
+            if (ar.failed()) {
+                return; // the shared connections carry on; the next command tries again
+            }
+            RedisConnection c = ar.result();
+            synchronized (this) {
+                if (startedIn != generation || connections == null) {
+                    discard(c); // an outage came in between: the next warm-up starts afresh
+                    return;
+                }
+                // only while in use: dropping it (dropOwn) closes it too
+                c.exceptionHandler(err -> {
+                    if (own.get(loop) == c) {
+                        failed(err.toString(), false);
+                    }
+                });
+                c.endHandler(v -> {
+                    if (own.get(loop) == c) {
+                        failed("a connection closed", false);
+                    }
+                });
+                Map<Thread, RedisConnection> more = new java.util.HashMap<>(own);
+                more.put(loop, c);
+                own = Map.copyOf(more);
+            }
+        });
+    }
+
+    /** Drops every event loop's own connection (an outage: they are opened again once Redis is back). */
+    private void dropOwn() {
+        Map<Thread, RedisConnection> old;
+        synchronized (this) {
+            generation++;
+            old = own;
+            own = Map.of();
+        }
+        for (RedisConnection c : old.values()) {
+            discard(c);
+        }
     }
 
     /** One of the connections in use broke: the link is down until the probe has opened new ones. */
