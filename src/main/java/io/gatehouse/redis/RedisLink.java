@@ -296,8 +296,11 @@ public class RedisLink implements ReadinessDetails {
             opening.add(redis.connect());
         }
         // one deadline for the whole: a connection attempt the pool never answers must not stop the probe for good
-        long deadline = vertx.setTimer(WARM_UP_MILLIS, t -> ready.tryFail(new TimeoutException(
-                "no connection to Redis within " + WARM_UP_MILLIS + " ms")));
+        long deadline = vertx.setTimer(WARM_UP_MILLIS, t -> {
+            synchronized (this) {
+                ready.tryFail(new TimeoutException("no connection to Redis within " + WARM_UP_MILLIS + " ms"));
+            }
+        });
         Future.join(opening).compose(all -> {
             RedisConnection[] opened = new RedisConnection[connectionCount];
             for (int i = 0; i < connectionCount; i++) {
@@ -316,9 +319,13 @@ public class RedisLink implements ReadinessDetails {
             return Future.all(steps).map(opened);
         }).onComplete(ar -> {
             vertx.cancelTimer(deadline);
-            if (ar.succeeded() && ready.tryComplete()) {
-                connections = ar.result();
-                return;
+            synchronized (this) {
+                // the connections are in place before anyone hears that Redis is up
+                if (ar.succeeded() && !ready.future().isComplete()) {
+                    connections = ar.result();
+                    ready.complete();
+                    return;
+                }
             }
             // failed, or too late: none of what did open stays (nor goes back to the pool as if it were sound)
             for (Future<RedisConnection> f : opening) {
