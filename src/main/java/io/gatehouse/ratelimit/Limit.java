@@ -38,11 +38,15 @@ public record Limit(long count, Duration window) {
         return window.toNanos() / 1000;
     }
 
-    /** As written in the config and in the headers' policy names: {@code 60/1m}. */
+    /** The window as written in the config: {@code 1m}, {@code 10s}, {@code 1d}. */
+    String windowText() {
+        long s = window.toSeconds();
+        return s % 86_400 == 0 ? s / 86_400 + "d" : s % 3600 == 0 ? s / 3600 + "h" : s % 60 == 0 ? s / 60 + "m" : s + "s";
+    }
+
+    /** As written in the config: {@code 60/1m}. */
     @Override
     public String toString() {
-        long s = window.toSeconds();
-        String w = s % 86_400 == 0 ? s / 86_400 + "d" : s % 3600 == 0 ? s / 3600 + "h" : s % 60 == 0 ? s / 60 + "m" : s + "s";
-        return count + "/" + w;
+        return count + "/" + windowText();
     }
 }

@@ -13,10 +13,8 @@ import java.util.List;
  */
 final class LocalCounters {
     private final Cache<String, KeyState> keys;
-    private final long maxKeys;
 
     LocalCounters(PolicyConfig policy, long maxKeys) {
-        this.maxKeys = maxKeys;
         Duration idle = policy.longestWindow();
         if (policy.algorithm() == PolicyConfig.Algorithm.GCRA && policy.burst() > 0 && !policy.limits().isEmpty()) {
             // a burst larger than the count puts the key's next arrival time up to burst intervals ahead
@@ -34,7 +32,9 @@ final class LocalCounters {
     }
 
     /** Decides and counts one request for {@code key} (the caller of a decision loses no count to a race). */
-    void decide(PolicyConfig policy, List<Limit> limits, String key, long now, int divisor, Verdict verdict) {
+    void decide(String key, long now, int divisor, Verdict verdict) {
+        PolicyConfig policy = verdict.policy;
+        List<Limit> limits = verdict.limits;
         KeyState state = keys.get(key, k -> new KeyState());
         while (true) {
             long[] before = state.get();
@@ -46,17 +46,15 @@ final class LocalCounters {
     }
 
     /** Whether a request would pass, and what is left now, without counting it. */
-    void peek(PolicyConfig policy, List<Limit> limits, String key, long now, int divisor, Verdict verdict) {
+    void peek(String key, long now, int divisor, Verdict verdict) {
+        PolicyConfig policy = verdict.policy;
+        List<Limit> limits = verdict.limits;
         KeyState state = keys.getIfPresent(key);
         Algorithms.evaluate(policy, limits, state == null ? null : state.get(), now, divisor, verdict, true);
     }
 
     long size() {
         return keys.estimatedSize();
-    }
-
-    long maxKeys() {
-        return maxKeys;
     }
 
     /** Tests and the heap measurement: let Caffeine finish pending evictions. */

@@ -35,14 +35,14 @@ final class RateLimitHeaders {
             StringBuilder state = new StringBuilder(64);
             for (int at = 0; at < verdicts.size(); at++) {
                 Verdict v = verdicts.get(at);
-                String[] names = itemNames(v);
+                String[] names = v.windows.names;
                 for (int i = 0; i < names.length; i++) {
                     if (policy.length() > 0) {
                         policy.append(", ");
                         state.append(", ");
                     }
                     if (v.divisor == 1) {
-                        policy.append(v.items()[i]); // the quota never changes: rendered once per policy and tier
+                        policy.append(v.windows.items[i]); // the quota never changes: rendered once per policy and tier
                     } else {
                         policy.append(names[i]).append(";q=").append(v.limit[i])
                                 .append(";w=").append(v.limits.get(i).window().toSeconds());
@@ -73,20 +73,12 @@ final class RateLimitHeaders {
         }
     }
 
-    private static String window(Limit limit) {
-        String text = limit.toString();
-        return text.substring(text.indexOf('/') + 1);
-    }
-
-    private static String[] itemNames(Verdict v) {
-        return v.itemNames();
-    }
 
     /** The quoted item names of a policy's windows: {@code "per-ip"}, or {@code "by-tier/1m"} per window. */
     static String[] names(String policy, List<Limit> limits) {
         String[] names = new String[limits.size()];
         for (int i = 0; i < names.length; i++) {
-            names[i] = '"' + (limits.size() > 1 ? policy + "/" + window(limits.get(i)) : policy) + '"';
+            names[i] = '"' + (limits.size() > 1 ? policy + "/" + limits.get(i).windowText() : policy) + '"';
         }
         return names;
     }

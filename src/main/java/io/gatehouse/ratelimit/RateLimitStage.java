@@ -128,19 +128,19 @@ class RateLimitStage implements GatewayFilter {
     private boolean decideLocally(List<Integer> local, String[] keys, Verdict[] verdicts, long now) {
         if (local.size() == 1) {
             int i = local.get(0);
-            policies[i].local.decide(policies[i].config, verdicts[i].limits, localKey(keys[i], verdicts[i]), now, divisor(i), verdicts[i]);
+            policies[i].local.decide(localKey(keys[i], verdicts[i]), now, divisor(i), verdicts[i]);
             return verdicts[i].refuses();
         }
         boolean refused = false;
         for (int i : local) {
-            policies[i].local.peek(policies[i].config, verdicts[i].limits, localKey(keys[i], verdicts[i]), now, divisor(i), verdicts[i]);
+            policies[i].local.peek(localKey(keys[i], verdicts[i]), now, divisor(i), verdicts[i]);
             refused |= verdicts[i].refuses();
         }
         for (int i : local) {
             // refused: only the policies that refuse are touched (a ban may start); passed: every policy counts it
             if (!refused || !verdicts[i].allowed) {
                 Verdict fresh = new Verdict(policies[i].config, verdicts[i].windows);
-                policies[i].local.decide(policies[i].config, verdicts[i].limits, localKey(keys[i], verdicts[i]), now, divisor(i), fresh);
+                policies[i].local.decide(localKey(keys[i], verdicts[i]), now, divisor(i), fresh);
                 verdicts[i] = fresh;
                 refused |= fresh.refuses();
             }

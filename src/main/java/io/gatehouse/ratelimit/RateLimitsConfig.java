@@ -30,9 +30,4 @@ public record RateLimitsConfig(Map<String, PolicyConfig> policies, List<String> 
         policies = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(policies));
         global = List.copyOf(global);
     }
-
-    /** Whether any policy keeps its counters in Redis. */
-    boolean usesRedis() {
-        return policies.values().stream().anyMatch(p -> p.store() == PolicyConfig.Store.REDIS);
-    }
 }

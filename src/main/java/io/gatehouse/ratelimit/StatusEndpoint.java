@@ -112,7 +112,7 @@ final class StatusEndpoint {
                 } else {
                     boolean fallback = config.store() == PolicyConfig.Store.REDIS;
                     entry.put("store", fallback ? "local (Redis unavailable)" : "local");
-                    limiter.local.peek(config, limits, RateLimitStage.localKey(keys.get(k), verdict), now,
+                    limiter.local.peek(RateLimitStage.localKey(keys.get(k), verdict), now,
                             fallback ? redis.replicas() : 1, verdict);
                     fill(entry, verdict);
                 }
@@ -128,8 +128,7 @@ final class StatusEndpoint {
     private static void fill(JsonObject entry, Verdict v) {
         JsonArray windows = new JsonArray();
         for (int i = 0; i < v.limits.size(); i++) {
-            String text = v.limits.get(i).toString();
-            windows.add(new JsonObject().put("limit", v.limit[i]).put("window", text.substring(text.indexOf('/') + 1))
+            windows.add(new JsonObject().put("limit", v.limit[i]).put("window", v.limits.get(i).windowText())
                     .put("remaining", v.remaining[i]).put("reset", Verdict.seconds(v.resetMicros[i])));
         }
         entry.put("windows", windows).put("would-pass", v.allowed).put("banned", v.banned);

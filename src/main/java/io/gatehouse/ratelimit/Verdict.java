@@ -37,14 +37,6 @@ final class Verdict {
         this.resetMicros = new long[limits.size()];
     }
 
-    String[] itemNames() {
-        return windows.names;
-    }
-
-    String[] items() {
-        return windows.items;
-    }
-
     /** The window with the least left: what the single-window headers report. */
     int tightest() {
         int best = 0;

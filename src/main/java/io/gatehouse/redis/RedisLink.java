@@ -86,6 +86,8 @@ public class RedisLink implements ReadinessDetails {
     private volatile boolean heartbeat;
     private long probeTimer = -1;
     private long heartbeatTimer = -1;
+    /** The heartbeat loop that may re-arm itself; an older one stops at its next beat. */
+    private volatile long beatLoop;
 
     @Inject
     public RedisLink(Vertx vertx, Instance<Redis> clients, MeterRegistry global, Instance<PrometheusMeterRegistry> prometheus,
@@ -116,11 +118,6 @@ public class RedisLink implements ReadinessDetails {
                 .register(registry);
     }
 
-    /** Whether {@code quarkus.redis.hosts} is set. */
-    public boolean configured() {
-        return configured;
-    }
-
     /** Whether commands may be sent: Redis is configured, was reached, and is not known to be down. */
     public boolean available() {
         return up;
@@ -146,7 +143,7 @@ public class RedisLink implements ReadinessDetails {
                 up = true;
                 LOG.info("Redis answers: features that keep state there use it");
                 if (heartbeat) {
-                    beat();
+                    startBeating();
                 }
             } else {
                 failed(ar.cause().getMessage() != null ? ar.cause().getMessage() : ar.cause().toString(), true);
@@ -167,7 +164,7 @@ public class RedisLink implements ReadinessDetails {
         heartbeat = true;
         connect();
         if (up) {
-            vertx.runOnContext(v -> beat());
+            startBeating();
         }
     }
 
@@ -457,7 +454,7 @@ public class RedisLink implements ReadinessDetails {
                     lastError = null;
                     LOG.info("Redis answers again: features use it again");
                     if (heartbeat) {
-                        beat();
+                        startBeating();
                     }
                 } else {
                     probe();
@@ -466,17 +463,26 @@ public class RedisLink implements ReadinessDetails {
         });
     }
 
-    private void beat() {
-        if (!up) {
-            return; // the probe restarts the heartbeat when Redis is back
+    /**
+     * Starts the heartbeat loop, ending any earlier one: Redis may come back while a beat of the last loop is still
+     * pending, and two loops would each re-arm themselves for good.
+     */
+    private synchronized void startBeating() {
+        long loop = ++beatLoop;
+        vertx.runOnContext(v -> beat(loop));
+    }
+
+    private void beat(long loop) {
+        if (!up || !heartbeat || loop != beatLoop) {
+            return; // Redis is away (the probe starts a new loop when it is back), or a newer loop runs
         }
         long now = System.currentTimeMillis();
         send(Request.cmd(Command.EVAL).arg(HEARTBEAT).arg(1).arg(REPLICAS_KEY)
                 .arg(now).arg(replicaId).arg(3 * heartbeatMillis))
                 .onSuccess(r -> replicas = Math.max(1, r.toInteger()))
                 .onComplete(ar -> {
-                    if (up) {
-                        heartbeatTimer = vertx.setTimer(heartbeatMillis, t -> beat());
+                    if (up && loop == beatLoop) {
+                        heartbeatTimer = vertx.setTimer(heartbeatMillis, t -> beat(loop));
                     }
                 });
     }

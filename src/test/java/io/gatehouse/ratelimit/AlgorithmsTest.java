@@ -24,7 +24,7 @@ class AlgorithmsTest {
         int passed = 0;
         for (int i = 0; i < requests; i++) {
             Verdict v = new Verdict(p, p.limits());
-            counters.decide(p, p.limits(), "k", at, 1, v);
+            counters.decide("k", at, 1, v);
             passed += v.allowed ? 1 : 0;
         }
         return passed;
@@ -72,7 +72,7 @@ class AlgorithmsTest {
         }
         assertEquals(100, steady, "10 per second");
         Verdict refused = new Verdict(p, p.limits());
-        c.decide(p, p.limits(), "k", t + 10 * S + 120_000, 1, refused);
+        c.decide("k", t + 10 * S + 120_000, 1, refused);
         assertFalse(refused.allowed);
         assertEquals(80_000, refused.retryAfterMicros, "until the next interval");
     }
@@ -85,7 +85,7 @@ class AlgorithmsTest {
         assertEquals(5, passed(c, p, t, 10));
         assertEquals(3, passed(c, p, t + 2 * S, 10), "the minute allows only 3 more");
         Verdict v = new Verdict(p, p.limits());
-        c.decide(p, p.limits(), "k", t + 3 * S, 1, v);
+        c.decide("k", t + 3 * S, 1, v);
         assertFalse(v.allowed);
         assertEquals(1, v.tightest(), "the minute window is the one with nothing left");
         assertTrue(v.retryAfterMicros > 50 * S, "the minute window decides the wait: " + v.retryAfterMicros);
@@ -119,7 +119,7 @@ class AlgorithmsTest {
         long t = 50 * S;
         assertEquals(3, passed(c, p, t, 4));
         Verdict later = new Verdict(p, p.limits());
-        c.decide(p, p.limits(), "k", t + 10 * S, 1, later);
+        c.decide("k", t + 10 * S, 1, later);
         assertFalse(later.allowed, "the window has long passed, the ban has not");
         assertTrue(later.banned);
         assertEquals(3600 * S - 10 * S, later.retryAfterMicros);
@@ -133,7 +133,7 @@ class AlgorithmsTest {
         int passed = 0;
         for (int i = 0; i < 100; i++) {
             Verdict v = new Verdict(p, p.limits());
-            c.decide(p, p.limits(), "k", 3600 * S, 4, v);
+            c.decide("k", 3600 * S, 4, v);
             passed += v.allowed ? 1 : 0;
             assertEquals(25, v.limit[0]);
         }
@@ -150,7 +150,7 @@ class AlgorithmsTest {
             Thread thread = new Thread(() -> {
                 for (int i = 0; i < 1000; i++) {
                     Verdict v = new Verdict(p, p.limits());
-                    c.decide(p, p.limits(), "k", 7200 * S + 1, 1, v);
+                    c.decide("k", 7200 * S + 1, 1, v);
                     if (v.allowed) {
                         passed.incrementAndGet();
                     }
@@ -171,7 +171,7 @@ class AlgorithmsTest {
         LocalCounters c = new LocalCounters(p, 1000);
         for (int i = 0; i < 50_000; i++) {
             Verdict v = new Verdict(p, p.limits());
-            c.decide(p, p.limits(), "ip:" + i, 60 * S, 1, v);
+            c.decide("ip:" + i, 60 * S, 1, v);
         }
         c.cleanUp();
         assertTrue(c.size() <= 1000, "held " + c.size());

@@ -54,14 +54,14 @@ class RateLimitReloadTest {
         RateLimits first = feature.build(config("200/1m"), null);
         PolicyLimiter perIp = first.limiters().get("per-ip");
         Verdict v = new Verdict(perIp.config, perIp.config.limits());
-        perIp.local.decide(perIp.config, perIp.config.limits(), "ip:10.1.1.1", RateLimitStage.nowMicros(), 1, v);
+        perIp.local.decide("ip:10.1.1.1", RateLimitStage.nowMicros(), 1, v);
         assertEquals(99, v.remaining[0]);
 
         RateLimits second = feature.build(config("300/1m"), first);
         assertSame(perIp, second.limiters().get("per-ip"), "per-ip did not change: same counters");
         assertNotSame(first.limiters().get("per-user"), second.limiters().get("per-user"), "per-user changed");
         Verdict after = new Verdict(perIp.config, perIp.config.limits());
-        second.limiters().get("per-ip").local.peek(perIp.config, perIp.config.limits(), "ip:10.1.1.1",
+        second.limiters().get("per-ip").local.peek("ip:10.1.1.1",
                 RateLimitStage.nowMicros(), 1, after);
         assertEquals(99, after.remaining[0], "the count before the reload still stands");
         assertSame(first.top(), second.top(), "the most-limited keys survive a reload too");

@@ -86,7 +86,7 @@ class RedisCountersTest {
         for (int i = 0; i < 8; i++) {
             Verdict inRedis = decide("ip:10.0.0.1", redis)[0];
             Verdict here = new Verdict(redis, redis.limits());
-            local.decide(redis, redis.limits(), "ip:10.0.0.1", now, 1, here);
+            local.decide("ip:10.0.0.1", now, 1, here);
             assertEquals(here.allowed, inRedis.allowed, "request " + i);
             assertEquals(List.of(here.limit[0], here.remaining[0], here.limit[1], here.remaining[1]),
                     List.of(inRedis.limit[0], inRedis.remaining[0], inRedis.limit[1], inRedis.remaining[1]), "request " + i);
@@ -96,7 +96,7 @@ class RedisCountersTest {
         for (int i = 0; i < 5; i++) {
             Verdict inRedis = decide("ip:10.0.0.1", gcra)[0];
             Verdict here = new Verdict(gcra, gcra.limits());
-            localGcra.decide(gcra, gcra.limits(), "ip:10.0.0.1", RateLimitStage.nowMicros(), 1, here);
+            localGcra.decide("ip:10.0.0.1", RateLimitStage.nowMicros(), 1, here);
             assertEquals(here.allowed, inRedis.allowed, "gcra request " + i);
             assertEquals(here.remaining[0], inRedis.remaining[0], "gcra request " + i);
             if (!inRedis.allowed) {
