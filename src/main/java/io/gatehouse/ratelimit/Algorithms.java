@@ -53,6 +53,7 @@ final class Algorithms {
         }
         boolean allowed = true;
         long retry = 0;
+        long passedBy = 0; // the windows that would let this request through
         for (int i = 0; i < limits.size(); i++) {
             Limit limit = limits.get(i);
             long count = share(limit.count(), divisor);
@@ -64,12 +65,22 @@ final class Algorithms {
             if (wait > 0) {
                 allowed = false;
                 retry = Math.max(retry, wait);
+            } else if (i < 64) {
+                passedBy |= 1L << i;
             }
         }
         verdict.allowed = allowed;
         verdict.retryAfterMicros = retry;
         if (allowed) {
             return s;
+        }
+        if (!peek) {
+            // refused: the windows that would have let it through did not count it, so as much is left as before
+            for (int i = 0; i < limits.size() && i < 64; i++) {
+                if ((passedBy & (1L << i)) != 0) {
+                    verdict.remaining[i]++;
+                }
+            }
         }
         if (policy.banFor() != null && !peek) {
             long[] banned = state != null && state.length == length ? state.clone() : new long[length];

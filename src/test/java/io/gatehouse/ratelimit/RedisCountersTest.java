@@ -126,6 +126,72 @@ class RedisCountersTest {
     }
 
     @Test
+    void requestsQueuedBehindACallInFlightGoInOneCallAndGetWhatOneByOneWouldGive() throws Exception {
+        PolicyConfig hot = policy("hot", PolicyConfig.Algorithm.SLIDING_WINDOW, 0, null, false, "7/1d", "100/31d");
+        PolicyConfig trial = policy("hot-trial", PolicyConfig.Algorithm.SLIDING_WINDOW, 0, null, true, "3/1d");
+        long callsBefore = scriptCalls();
+        List<Verdict[]> verdicts = onOneEventLoop(20, () -> new Verdict[] {new Verdict(hot, hot.limits()),
+                new Verdict(trial, trial.limits())}, "ip:10.0.1.1");
+        for (int i = 0; i < 20; i++) {
+            Verdict v = verdicts.get(i)[0];
+            Verdict dry = verdicts.get(i)[1];
+            assertEquals(i < 7, v.allowed, "request " + i + " (in the order they were sent)");
+            assertEquals(i < 7 ? 6 - i : 0, v.remaining[0], "request " + i);
+            assertEquals(i < 7 ? 99 - i : 93, v.remaining[1], "request " + i + ": refused ones count nowhere");
+            assertEquals(i >= 7, v.retryAfterMicros > 0, "retry-after on refusals only: request " + i);
+            assertEquals(i < 3, dry.allowed, "the dry run reports its own verdict: request " + i);
+        }
+        long calls = scriptCalls() - callsBefore;
+        assertTrue(calls >= 2 && calls <= 3, "the first went alone, the 19 queued behind it in one more call: " + calls);
+        // and the store holds exactly the seven counted
+        Verdict after = decide("ip:10.0.1.1", hot)[0];
+        assertFalse(after.allowed);
+        assertEquals(93, after.remaining[1]);
+
+        PolicyConfig steady = policy("hot-gcra", PolicyConfig.Algorithm.GCRA, 5, null, false, "1/1h");
+        List<Verdict[]> gcra = onOneEventLoop(9, () -> new Verdict[] {new Verdict(steady, steady.limits())}, "ip:10.0.1.2");
+        for (int i = 0; i < 9; i++) {
+            assertEquals(i < 5, gcra.get(i)[0].allowed, "gcra request " + i + ": the burst of 5, then refused");
+            assertEquals(i < 5 ? 4 - i : 0, gcra.get(i)[0].remaining[0], "gcra request " + i);
+        }
+    }
+
+    /** Sends {@code n} decisions from one event loop in one go, so all but the first queue behind it. */
+    private static List<Verdict[]> onOneEventLoop(int n, java.util.function.Supplier<Verdict[]> verdicts, String key)
+            throws Exception {
+        java.util.concurrent.CompletableFuture<List<Verdict[]>> done = new java.util.concurrent.CompletableFuture<>();
+        vertx.runOnContext(x -> {
+            List<Verdict[]> all = new ArrayList<>();
+            List<io.vertx.core.Future<Void>> calls = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                Verdict[] v = verdicts.get();
+                all.add(v);
+                calls.add(counters.decide(key, v));
+            }
+            io.vertx.core.Future.all(calls).onComplete(ar -> {
+                if (ar.succeeded()) {
+                    done.complete(all);
+                } else {
+                    done.completeExceptionally(ar.cause());
+                }
+            });
+        });
+        return done.get(5, TimeUnit.SECONDS);
+    }
+
+    private static long scriptCalls() throws Exception {
+        String info = link.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.INFO).arg("commandstats"))
+                .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS).toString();
+        long calls = 0;
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
+                calls += Long.parseLong(line.replaceAll("^[^:]*:calls=(\\d+),.*", "$1"));
+            }
+        }
+        return calls;
+    }
+
+    @Test
     void aPolicySwitchedToAnotherAlgorithmNeverReadsTheOldKeys() throws Exception {
         PolicyConfig sliding = policy("switched", PolicyConfig.Algorithm.SLIDING_WINDOW, 0, null, false, "5/1d");
         PolicyConfig gcra = policy("switched", PolicyConfig.Algorithm.GCRA, 0, null, false, "5/1d");
