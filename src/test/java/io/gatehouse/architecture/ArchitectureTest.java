@@ -33,7 +33,7 @@ class ArchitectureTest {
             .layer("Pipeline").definedBy("io.gatehouse.pipeline..")
             .layer("Stores").definedBy("io.gatehouse.redis..")
             .layer("Features").definedBy("io.gatehouse.auth..", "io.gatehouse.observe..", "io.gatehouse.proxy..",
-                    "io.gatehouse.admin..", "io.gatehouse.ratelimit..")
+                    "io.gatehouse.admin..", "io.gatehouse.ratelimit..", "io.gatehouse.cache..")
             .whereLayer("Features").mayNotBeAccessedByAnyLayer()
             .whereLayer("Stores").mayOnlyBeAccessedByLayers("Features")
             .whereLayer("Pipeline").mayOnlyBeAccessedByLayers("Stores", "Features")
@@ -51,7 +51,7 @@ class ArchitectureTest {
 
     @Test
     void featuresDoNotDependOnEachOther() {
-        slices().matching("io.gatehouse.(auth|observe|proxy|admin|ratelimit)..").should().notDependOnEachOther().check(GATEHOUSE);
+        slices().matching("io.gatehouse.(auth|observe|proxy|admin|ratelimit|cache)..").should().notDependOnEachOther().check(GATEHOUSE);
     }
 
     /**
