@@ -72,6 +72,10 @@ public class CacheFeature implements FilterFactory<Caches> {
         return store;
     }
 
+    int fillsInProgress() {
+        return fills.size();
+    }
+
     /** The store, or null while no route has ever cached. */
     LocalCacheStore store() {
         return store;

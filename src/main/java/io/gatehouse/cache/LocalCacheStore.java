@@ -119,6 +119,17 @@ final class LocalCacheStore implements CacheStore {
         return evictions.sum();
     }
 
+    /** Every stored response (one per variant), for the stats. */
+    void forEach(java.util.function.Consumer<CachedResponse> each) {
+        for (Variants v : keys.asMap().values()) {
+            v.responses().forEach(each);
+        }
+    }
+
+    long maxBytes() {
+        return keys.policy().eviction().map(e -> e.getMaximum()).orElse(0L);
+    }
+
     /** A new {@code max-bytes} (a reload): applied in place, evicting at once what no longer fits. */
     void resize(long maxBytes) {
         keys.policy().eviction().ifPresent(e -> {

@@ -460,4 +460,42 @@ class CacheEndToEndTest {
         assertTrue(value(after, "gatehouse_cache_bytes") > 0);
         assertFalse(after.contains("route=\"writes\"") && after.contains("gatehouse_cache_lookups_total{result=\"hit\",route=\"writes\"}"));
     }
+
+    // ---- admin ------------------------------------------------------------------------------------------------
+
+    private static RequestSpecification admin() {
+        return given().port(io.gatehouse.testing.Ports.management())
+                .header("Authorization", "Bearer " + CacheTestResource.adminToken());
+    }
+
+    @Test
+    void purgeByUrlPrefixRouteAndEverythingAndStats() {
+        for (String p : List.of("/c/purge/a", "/c/purge/b", "/t/purge", "/c/keep")) {
+            origin().set(p, "x", "Cache-Control", "max-age=60");
+            get(p);
+            get(p + "?q=1");
+            assertStatus(get(p), "HIT");
+        }
+        admin().body("{\"url\": \"/c/purge/a\"}").post("/admin/cache/purge").then().statusCode(200)
+                .body("purged", org.hamcrest.Matchers.equalTo(2));
+        assertStatus(get("/c/purge/a"), "MISS");
+        assertStatus(get("/c/purge/b"), "HIT");
+        admin().body("{\"prefix\": \"/c/purge/\"}").post("/admin/cache/purge").then().statusCode(200);
+        assertStatus(get("/c/purge/b"), "MISS");
+        admin().body("{\"route\": \"t\"}").post("/admin/cache/purge").then().statusCode(200);
+        assertStatus(get("/t/purge"), "MISS");
+        assertStatus(get("/c/keep"), "HIT");
+        admin().get("/admin/cache/stats").then().statusCode(200)
+                .body("store", org.hamcrest.Matchers.equalTo("local"))
+                .body("maxBytes", org.hamcrest.Matchers.equalTo(16 << 20))
+                .body("keysByRoute.c", org.hamcrest.Matchers.greaterThan(0));
+        admin().body("{\"all\": true}").post("/admin/cache/purge").then().statusCode(200);
+        assertStatus(get("/c/keep"), "MISS");
+        admin().body("{\"url\": 7}").post("/admin/cache/purge").then().statusCode(400);
+        admin().body("{}").post("/admin/cache/purge").then().statusCode(400);
+        admin().body("not json").post("/admin/cache/purge").then().statusCode(400);
+        admin().get("/admin/cache/purge").then().statusCode(405);
+        given().port(io.gatehouse.testing.Ports.management()).body("{\"all\": true}").post("/admin/cache/purge")
+                .then().statusCode(401);
+    }
 }

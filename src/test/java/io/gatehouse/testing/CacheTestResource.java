@@ -39,12 +39,29 @@ public class CacheTestResource extends UpstreamsTestResource {
                 cache:
                   max-bytes: 16MB
                   lock-timeout: 3s
+                admin:
+                  token-file: %s
                 auth:
                   api-keys:
                     keys:
                       - {id: alice, hash: %s}
                       - {id: bob, hash: %s}
-                """.formatted(origin.url(), ApiKeyStore.hashOf(ALICE_KEY), ApiKeyStore.hashOf(BOB_KEY));
+                """.formatted(origin.url(), adminTokenFile(), ApiKeyStore.hashOf(ALICE_KEY), ApiKeyStore.hashOf(BOB_KEY));
+    }
+
+    /** The admin API's bearer token (admin.token-file). */
+    public static String adminToken() {
+        return "cache-admin-token-7f6e5d4c";
+    }
+
+    private static String adminTokenFile() {
+        try {
+            java.nio.file.Path file = TempDirs.file("gatehouse-cache-admin", "token");
+            java.nio.file.Files.writeString(file, adminToken());
+            return file.toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Override

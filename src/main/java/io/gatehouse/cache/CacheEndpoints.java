@@ -1,0 +1,183 @@
+package io.gatehouse.cache;
+
+import io.gatehouse.pipeline.AdminEndpoint;
+import io.gatehouse.pipeline.GatewaySnapshot;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+/** The cache's admin endpoints: {@code POST /admin/cache/purge} and {@code GET /admin/cache/stats}. */
+final class CacheEndpoints {
+    private static final String THIS_REPLICA = "this replica only: the local store is per replica";
+
+    private CacheEndpoints() {
+    }
+
+    /**
+     * {@code POST /admin/cache/purge} with one of {@code {"url": "/path"}} (that path on any host, or a full
+     * {@code http://host/path}: every query string, variant and caller of it), {@code {"prefix": "/api/"}},
+     * {@code {"route": "id"}} or {@code {"all": true}}. Answers how many keys it dropped.
+     */
+    @Singleton
+    static class Purge implements AdminEndpoint {
+        private static final int MAX_BODY = 16 * 1024;
+        private final CacheFeature feature;
+
+        @Inject
+        Purge(CacheFeature feature) {
+            this.feature = feature;
+        }
+
+        @Override
+        public String path() {
+            return "cache/purge";
+        }
+
+        @Override
+        public Set<HttpMethod> methods() {
+            return Set.of(HttpMethod.POST);
+        }
+
+        @Override
+        public void handle(RoutingContext context, GatewaySnapshot snapshot) {
+            if (context.request().isEnded()) {
+                // the management router's body handler has read it already (within its own limit)
+                Buffer read = context.body() == null ? null : context.body().buffer();
+                if (read != null && read.length() > MAX_BODY) {
+                    bad(context, 413, "payload_too_large", "a purge request is at most " + MAX_BODY + " bytes");
+                } else {
+                    purge(context, read == null ? Buffer.buffer() : read);
+                }
+                return;
+            }
+            Buffer body = Buffer.buffer();
+            context.request().handler(chunk -> {
+                if (body.length() + chunk.length() > MAX_BODY) {
+                    context.request().handler(null);
+                    bad(context, 413, "payload_too_large", "a purge request is at most " + MAX_BODY + " bytes");
+                    return;
+                }
+                body.appendBuffer(chunk);
+            });
+            context.request().endHandler(v -> {
+                if (!context.response().ended()) {
+                    purge(context, body);
+                }
+            });
+        }
+
+        private void purge(RoutingContext context, Buffer body) {
+            JsonObject ask;
+            try {
+                ask = body.length() == 0 ? new JsonObject() : new JsonObject(body);
+            } catch (DecodeException | ClassCastException e) {
+                bad(context, 400, "bad_request", "the body must be a JSON object");
+                return;
+            }
+            Predicate<CachedResponse> which;
+            String what;
+            if (ask.size() != 1 || (ask.containsKey("url") || ask.containsKey("prefix") || ask.containsKey("route"))
+                    && !(ask.getValue(ask.fieldNames().iterator().next()) instanceof String)) {
+                bad(context, 400, "bad_request", "name exactly one of url, prefix, route (a string each) or all: true");
+                return;
+            }
+            try {
+                if (ask.containsKey("url")) {
+                    String url = ask.getString("url");
+                    which = url.startsWith("http://") ? r -> r.url().equalsIgnoreCase(url) : r -> pathOf(r.url()).equals(url);
+                    what = "url " + url;
+                } else if (ask.containsKey("prefix")) {
+                    String prefix = ask.getString("prefix");
+                    which = prefix.startsWith("http://") ? r -> r.url().startsWith(prefix) : r -> pathOf(r.url()).startsWith(prefix);
+                    what = "prefix " + prefix;
+                } else if (ask.containsKey("route")) {
+                    String route = ask.getString("route");
+                    which = r -> route.equals(r.route());
+                    what = "route " + route;
+                } else if (Boolean.TRUE.equals(ask.getValue("all"))) {
+                    which = r -> true;
+                    what = "everything";
+                } else {
+                    bad(context, 400, "bad_request", "name exactly one of url, prefix, route, all (all: true)");
+                    return;
+                }
+            } catch (ClassCastException e) {
+                bad(context, 400, "bad_request", "url, prefix and route are strings; all is true");
+                return;
+            }
+            LocalCacheStore store = feature.store();
+            if (store == null) {
+                done(context, what, 0);
+                return;
+            }
+            // a walk over every key: off the event loop
+            context.vertx().<Long>executeBlocking(() -> store.purge(which).result(), false)
+                    .onSuccess(n -> done(context, what, n))
+                    .onFailure(err -> bad(context, 500, "internal_error", "the purge failed: " + err.getMessage()));
+        }
+
+        private static void done(RoutingContext context, String what, long purged) {
+            context.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
+                    .end(new JsonObject().put("purged", purged).put("selected", what).put("replica", THIS_REPLICA).encode());
+        }
+    }
+
+    /** {@code GET /admin/cache/stats}: the store's entries, bytes and bound, evictions, and the keys held per route. */
+    @Singleton
+    static class Stats implements AdminEndpoint {
+        private final CacheFeature feature;
+
+        @Inject
+        Stats(CacheFeature feature) {
+            this.feature = feature;
+        }
+
+        @Override
+        public String path() {
+            return "cache/stats";
+        }
+
+        @Override
+        public void handle(RoutingContext context, GatewaySnapshot snapshot) {
+            LocalCacheStore store = feature.store();
+            JsonObject out = new JsonObject().put("store", "local").put("replica", THIS_REPLICA);
+            if (store == null) {
+                context.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
+                        .end(out.put("entries", 0).put("bytes", 0).encode());
+                return;
+            }
+            context.vertx().<JsonObject>executeBlocking(() -> {
+                Map<String, Integer> byRoute = new TreeMap<>();
+                store.forEach(r -> byRoute.merge(r.route(), 1, Integer::sum));
+                JsonObject routes = new JsonObject();
+                byRoute.forEach(routes::put);
+                return out.put("entries", store.entries()).put("bytes", store.bytes()).put("maxBytes", store.maxBytes())
+                        .put("evictions", store.evictions()).put("fillsInProgress", feature.fillsInProgress())
+                        .put("keysByRoute", routes);
+            }, false).onSuccess(json -> context.response().putHeader("Content-Type", "application/json")
+                    .putHeader("Cache-Control", "no-store").end(json.encode()));
+        }
+    }
+
+    private static String pathOf(String url) {
+        int slash = url.indexOf('/', "http://".length());
+        return slash < 0 ? "/" : url.substring(slash);
+    }
+
+    private static void bad(RoutingContext context, int status, String code, String message) {
+        if (context.response().ended()) {
+            return;
+        }
+        context.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                .end(new JsonObject().put("status", status).put("error", code).put("message", message).encode());
+    }
+}
