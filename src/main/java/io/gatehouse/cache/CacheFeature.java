@@ -3,6 +3,7 @@ package io.gatehouse.cache;
 import io.gatehouse.config.GatehouseConfig;
 import io.gatehouse.config.RouteConfig;
 import io.gatehouse.pipeline.FilterFactory;
+import io.gatehouse.pipeline.GatewayFilter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -11,8 +12,10 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Compiles {@code cache} and each route's {@code cache} into {@link Caches}. The store and the running fills belong
@@ -44,22 +47,24 @@ public class CacheFeature implements FilterFactory<Caches> {
     @Override
     public Caches build(GatehouseConfig config, Caches previous) {
         CacheSettings settings = CacheConfigExtension.of(config);
-        Map<String, CacheFilter> routes = new HashMap<>();
-        Map<String, List<String>> invalidate = new HashMap<>();
+        Map<String, GatewayFilter> routes = new HashMap<>();
+        Set<String> cached = new HashSet<>();
+        boolean anyCached = config.routes().stream().anyMatch(r -> CacheConfigExtension.of(r) != null);
+        LocalCacheStore store = anyCached ? store(settings) : this.store;
         for (RouteConfig route : config.routes()) {
             CacheSettings.Route options = CacheConfigExtension.of(route);
+            CacheInvalidation invalidation = store == null || !CacheInvalidation.takesWrites(route.methods()) ? null
+                    : new CacheInvalidation(store, options == null ? List.of() : options.invalidate(), metrics.invalidations);
             if (options != null) {
-                routes.put(route.id(), new CacheFilter(route.id(), options, settings, store(settings), fills,
-                        metrics.forRoute(route.id()), vertx));
-                if (!options.invalidate().isEmpty()) {
-                    invalidate.put(route.id(), options.invalidate());
-                }
+                cached.add(route.id());
+                routes.put(route.id(), new CacheFilter(route.id(), options, settings, store, fills,
+                        metrics.forRoute(route.id()), vertx, invalidation));
+            } else if (invalidation != null) {
+                routes.put(route.id(), invalidation); // writes here may change what another route stored
             }
         }
-        metrics.retainOnly(routes.keySet());
-        LocalCacheStore current = store;
-        return new Caches(Map.copyOf(routes),
-                current == null ? null : new CacheInvalidation(current, Map.copyOf(invalidate)));
+        metrics.retainOnly(cached);
+        return new Caches(Map.copyOf(routes));
     }
 
     /** The process's store, made on first use and resized to the config's bound. */

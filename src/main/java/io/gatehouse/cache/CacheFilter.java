@@ -55,9 +55,11 @@ final class CacheFilter implements GatewayFilter {
     private final CacheMetrics.Route metrics;
     private final Vertx vertx;
     private final long lockTimeoutMillis;
+    /** Drops what this route's successful writes change; null when the route takes no unsafe methods. */
+    private final CacheInvalidation invalidation;
 
     CacheFilter(String routeId, CacheSettings.Route route, CacheSettings settings, LocalCacheStore store,
-                Coalescer fills, CacheMetrics.Route metrics, Vertx vertx) {
+                Coalescer fills, CacheMetrics.Route metrics, Vertx vertx, CacheInvalidation invalidation) {
         this.routeId = routeId;
         this.route = route;
         this.store = store;
@@ -65,6 +67,7 @@ final class CacheFilter implements GatewayFilter {
         this.metrics = metrics;
         this.vertx = vertx;
         this.lockTimeoutMillis = settings.lockTimeout().toMillis();
+        this.invalidation = invalidation;
     }
 
     /** What the cache did for one request, for the later phases. */
@@ -111,11 +114,11 @@ final class CacheFilter implements GatewayFilter {
         HttpMethod method = ex.request().method();
         boolean head = method == HttpMethod.HEAD;
         if (method != HttpMethod.GET && !head) {
-            State state = new State(null, null, null, false, CacheControl.NONE);
+            State state = new State(CacheInvalidation.unsafe(method) ? urlOf(ex) : null, null, null, false, CacheControl.NONE);
             state.outcome("BYPASS", "fwd=method");
             ex.put(STATE, state);
             metrics.bypass.increment();
-            return CONTINUE; // an unsafe one drops what it changes: CacheInvalidation
+            return CONTINUE; // an unsafe one drops what it changes, in the response phase
         }
         MultiMap headers = ex.request().headers();
         CacheControl directives = CacheControl.of(headers);
@@ -389,6 +392,9 @@ final class CacheFilter implements GatewayFilter {
         State state = ex.get(STATE);
         if (state == null || state.status == null) {
             return DONE;
+        }
+        if (state.key == null && state.url != null && invalidation != null) {
+            invalidation.apply(ex, state.url);
         }
         MultiMap headers = ex.response().headers();
         headers.set(X_CACHE_STATUS, state.status);

@@ -12,7 +12,8 @@ import java.util.function.Supplier;
 
 /**
  * {@code gatehouse_cache_lookups_total{route, result}} (hit, stale, miss, revalidate, bypass),
- * {@code gatehouse_cache_coalesced_total{route}}, {@code gatehouse_cache_invalidations_total{route}}, and the
+ * {@code gatehouse_cache_coalesced_total{route}}, {@code gatehouse_cache_invalidations_total} (successful unsafe
+ * requests on any route, each dropping what it changed), and the
  * store's {@code gatehouse_cache_entries}, {@code gatehouse_cache_bytes}, {@code gatehouse_cache_evictions_total}.
  * Labels are route ids and fixed words: bounded. Each route's counters are found once, when its filter is built.
  */
@@ -23,9 +24,14 @@ final class CacheMetrics {
 
     private final MeterRegistry registry;
     private final ConcurrentHashMap<String, Route> routes = new ConcurrentHashMap<>();
+    /** Successful unsafe requests, on any route, that dropped the stored responses of what they changed. */
+    final Counter invalidations;
 
     CacheMetrics(MeterRegistry registry, Supplier<CacheStore> store) {
         this.registry = registry;
+        this.invalidations = Counter.builder(INVALIDATIONS)
+                .description("Successful unsafe requests (any route) that dropped the stored responses of what they changed")
+                .register(registry);
         Gauge.builder("gatehouse.cache.entries", () -> store.get() == null ? 0 : store.get().entries())
                 .description("Keys held by the response cache's store").register(registry);
         Gauge.builder("gatehouse.cache.bytes", () -> store.get() == null ? 0 : store.get().bytes())
@@ -44,7 +50,6 @@ final class CacheMetrics {
         final Counter revalidate;
         final Counter bypass;
         final Counter coalesced;
-        final Counter invalidations;
 
         private Route(String route) {
             this.hit = lookup(route, "hit");
@@ -55,8 +60,6 @@ final class CacheMetrics {
             this.coalesced = Counter.builder(COALESCED).tag("route", route)
                     .description("Requests that waited for another request's upstream fetch of the same key")
                     .register(registry);
-            this.invalidations = Counter.builder(INVALIDATIONS).tag("route", route)
-                    .description("Successful unsafe requests that dropped stored responses").register(registry);
         }
 
         private Counter lookup(String route, String result) {

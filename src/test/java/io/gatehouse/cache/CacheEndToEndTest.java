@@ -308,8 +308,11 @@ class CacheEndToEndTest {
         get("/rel/list");
         assertStatus(get("/rel/list"), "HIT");
         origin().set("/rel/7", new CacheOrigin.Answer(204, "", 0, false));
+        String before = metrics();
         given().body("{}").put("/rel/7").then().statusCode(204);
         assertStatus(get("/rel/list"), "MISS");
+        assertEquals(1.0, value(metrics(), "gatehouse_cache_invalidations_total")
+                - Math.max(0, value(before, "gatehouse_cache_invalidations_total")));
     }
 
     @Test

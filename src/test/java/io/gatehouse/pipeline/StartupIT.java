@@ -40,6 +40,10 @@ class StartupIT {
             for (String path : new String[] {"/api/orders", "/api/products", "/api/stats"}) {
                 assertEquals(200, get(gw.url(path)).statusCode(), path);
             }
+            // the demo caches products: the second answer comes from the cache
+            HttpResponse<String> again = get(gw.url("/api/products"));
+            assertEquals("HIT", again.headers().firstValue("X-Cache-Status").orElse(null), again.headers().toString());
+            assertTrue(again.headers().firstValue("Age").isPresent());
             assertTrue(gw.output().contains("running the demo config"), gw.output());
         }
     }
