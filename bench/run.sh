@@ -15,6 +15,11 @@
 # BENCH_RATELIMIT=1 adds, on the same gateway and interleaved: no limiter, a local limit and a Redis limit that are
 # not reached, and a limit that refuses nearly everything (starts redis-server on 18096); BENCH_RL_HEADERS picks
 # rate-limits.defaults.headers (default both, the gateway's default).
+#
+# BENCH_CACHE=1 adds cache hits, interleaved: the same URL through nginx's proxy_cache (the config is below:
+# proxy_cache_valid 200 5m, keys in a 10 MB zone, the body in nginx's cache directory) and through Gatehouse's
+# local cache (a route with cache: {ttl: 5m}); both fill on the first request and answer every later one from
+# the cache (checked before the rounds: X-Cache-Status HIT on both).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -72,7 +77,11 @@ CONF
 nginx_conf origin1 $ORIGIN1 "server { listen 127.0.0.1:$ORIGIN1; location / { default_type application/json; return 200 '$BODY'; } }"
 nginx_conf origin2 $ORIGIN2 "server { listen 127.0.0.1:$ORIGIN2; location / { default_type application/json; return 200 '$BODY'; } }"
 nginx_conf proxy $NGINX "upstream origins { server 127.0.0.1:$ORIGIN1; server 127.0.0.1:$ORIGIN2; keepalive 64; }
-  server { listen 127.0.0.1:$NGINX; location / { proxy_pass http://origins; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
+  proxy_cache_path $OUT_ABS/nginx-cache levels=1:2 keys_zone=bench:10m max_size=100m inactive=10m use_temp_path=off;
+  server { listen 127.0.0.1:$NGINX;
+    location / { proxy_pass http://origins; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
+    location /cached/ { proxy_pass http://origins/; proxy_http_version 1.1; proxy_set_header Connection \"\";
+      proxy_cache bench; proxy_cache_valid 200 5m; add_header X-Cache-Status \$upstream_cache_status; } }"
 
 JWT_SECRET=bench-secret-bench-secret-bench-secret-0123456789
 b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
@@ -109,6 +118,11 @@ routes:
     upstream: origins
     strip-prefix: /rl-refused
     rate-limit: tight
+  - id: bench-cached
+    path: /cached/**
+    upstream: origins
+    strip-prefix: /cached
+    cache: {ttl: 5m}
   - id: bench-jwt
     path: /jwt/**
     upstream: origins
@@ -251,6 +265,30 @@ if [ "${BENCH_RATELIMIT:-}" = 1 ]; then
   echo "redis outages logged during the run: $(grep -c "Redis is unreachable" "$OUT/gatehouse.log" || true)"
 fi
 
+if [ "${BENCH_CACHE:-}" = 1 ]; then
+  # Cache hits: the same URL through nginx's proxy_cache and Gatehouse's cache, interleaved.
+  for port in $NGINX $GATEHOUSE; do
+    curl -sf -o /dev/null "http://127.0.0.1:$port/cached/bench"
+    curl -sfi "http://127.0.0.1:$port/cached/bench" | grep -qi '^X-Cache-Status: HIT' \
+      || { echo "no cache hit on port $port"; curl -si "http://127.0.0.1:$port/cached/bench"; exit 1; }
+  done
+  # shellcheck disable=SC2086
+  WRK_PATH=/cached/bench run_wrk warm-nginx-cache $NGINX 10 $NGINX_PIDS >/dev/null
+  WRK_PATH=/cached/bench run_wrk warm-gatehouse-cache $GATEHOUSE 10 "$GH_PID" >/dev/null
+  echo
+  printf "%-6s %-16s %12s %9s %9s %11s  %s\n" round cache-hits req/s p50-ms p99-ms cpu-us/req errors
+  declare -a C_NGINX C_GH C_NGINX_CPU C_GH_CPU
+  for r in $(seq 1 "$ROUNDS"); do
+    # shellcheck disable=SC2086
+    read -r rps p50 p99 cpu err <<<"$(WRK_PATH=/cached/bench run_wrk "cache-nginx-$r" $NGINX "$DURATION" $NGINX_PIDS)"
+    printf "%-6s %-16s %12s %9s %9s %11s  %s\n" "$r" nginx-proxy_cache "$rps" "$p50" "$p99" "$cpu" "${err:-}"
+    C_NGINX+=("$rps"); C_NGINX_CPU+=("$cpu")
+    read -r rps p50 p99 cpu err <<<"$(WRK_PATH=/cached/bench run_wrk "cache-gatehouse-$r" $GATEHOUSE "$DURATION" "$GH_PID")"
+    printf "%-6s %-16s %12s %9s %9s %11s  %s\n" "$r" gatehouse-cache "$rps" "$p50" "$p99" "$cpu" "${err:-}"
+    C_GH+=("$rps"); C_GH_CPU+=("$cpu")
+  done
+fi
+
 rss_mb=$(( $(ps -o rss= -p "$GH_PID") / 1024 ))
 sum() { local s=0; for x in "$@"; do s=$(awk -v a="$s" -v b="$x" 'BEGIN{print a+b}'); done; echo "$s"; }
 n_rps=$(sum "${N_RPS[@]}"); g_rps=$(sum "${G_RPS[@]}"); n_p99=$(sum "${N_P99[@]}"); g_p99=$(sum "${G_P99[@]}")
@@ -270,6 +308,10 @@ if [ "${BENCH_RATELIMIT:-}" = 1 ]; then
   awk -v n="$(sum "${RL_NONE[@]}")" -v l="$(sum "${RL_LOCAL[@]}")" -v r="$(sum "${RL_REDIS[@]}")" -v x="$(sum "${RL_REFUSED[@]}")" 'BEGIN {
     printf "ratio local limiter / no limiter: %.2fx (goal >= 0.95); redis limiter / no limiter: %.2fx (goal >= 0.7)\n", l/n, r/n
     printf "ratio refusals (429) / proxied without limiter: %.2fx (goal >= 1.5)\n", x/n }'
+fi
+if [ "${BENCH_CACHE:-}" = 1 ]; then
+  awk -v g="$(sum "${C_GH[@]}")" -v n="$(sum "${C_NGINX[@]}")" -v gc="$(sum "${C_GH_CPU[@]}")" -v nc="$(sum "${C_NGINX_CPU[@]}")" 'BEGIN {
+    printf "ratio cache hits gatehouse / nginx proxy_cache: throughput %.2fx (goal >= 1.0), CPU per request %.2fx\n", g/n, gc/nc }'
 fi
 echo "balancer: ${BENCH_BALANCER:-round-robin}; event loops (gatehouse and floor): $LOOPS"
 echo "command: bench/run.sh $DURATION $ROUNDS $CONNS (wrk -t$THREADS -c$CONNS -d${DURATION}s; java: $("$JAVA" -version 2>&1 | head -1); JAVA_OPTS='$JAVA_OPTS'); $(nproc) cores"

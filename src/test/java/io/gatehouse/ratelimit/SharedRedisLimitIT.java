@@ -64,8 +64,10 @@ class SharedRedisLimitIT {
                       fleet-fallback: {key: global, limits: [40/1d]}
                       defaults: {store: redis}
                     """.formatted(upstream.url()));
+            // a generous command timeout: this test is about sharing one limit, and on a loaded machine a 50 ms
+            // timeout (the default) would let a request fall back locally and pass beyond it
             String[] jvm = {"-Dquarkus.redis.hosts=" + redis.url(), "-Dgatehouse.redis.heartbeat-interval=200ms",
-                    "-Dgatehouse.redis.probe-interval=200ms"};
+                    "-Dgatehouse.redis.probe-interval=200ms", "-Dgatehouse.redis.timeout=2s"};
             try (GatewayProcess a = GatewayProcess.start("shared-redis-a", config, jvm);
                  GatewayProcess b = GatewayProcess.start("shared-redis-b", config, jvm)) {
                 a.awaitReady(Duration.ofSeconds(30));
