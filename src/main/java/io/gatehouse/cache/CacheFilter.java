@@ -148,12 +148,14 @@ final class CacheFilter implements GatewayFilter {
             return Future.succeededFuture(LocalReply.error(504, "not_cached",
                     "only-if-cached: no stored response for this request"));
         }
-        if (state.validating || state.stored == null) {
-            // a miss or a validation: the first goes upstream, the others on this key wait for what it brings
-            Coalescer.Fill running = fills.join(key);
-            if (running != null) {
-                return await(ex, state, running);
-            }
+        // a miss, a stale entry or a validation: the first goes upstream, the others on this key wait for what it
+        // brings (an entry expiring under load makes one upstream request, not one per client); a HEAD or a
+        // no-store request stores nothing, so it may wait but never leads
+        Coalescer.Fill running = fills.join(key);
+        if (running != null) {
+            return await(ex, state, running);
+        }
+        if (!head && !directives.noStore()) {
             state.fill = fills.lead(key);
         }
         if (state.status == null) {

@@ -405,6 +405,26 @@ class CacheEndToEndTest {
     }
 
     @Test
+    void anEntryThatExpiresUnderLoadMakesOneUpstreamRequest() throws Exception {
+        origin().set("/c/expiring", new CacheOrigin.Answer(200, "v", 300, false, "Cache-Control", "max-age=1"));
+        get("/c/expiring");
+        Thread.sleep(1100);
+        ExecutorService pool = Executors.newFixedThreadPool(20);
+        try {
+            List<Future<Response>> all = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                all.add(pool.submit(() -> get("/c/expiring")));
+            }
+            for (Future<Response> f : all) {
+                assertEquals(200, f.get().statusCode());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(2, origin().hits("/c/expiring"), "the fill, then one refresh for all twenty");
+    }
+
+    @Test
     void aResponseThatIsNotStorableReleasesTheWaitersAtOnce() throws Exception {
         origin().set("/c/slow-private", new CacheOrigin.Answer(200, "p", 300, false, "Cache-Control", "private"));
         ExecutorService pool = Executors.newFixedThreadPool(10);
