@@ -400,6 +400,7 @@ final class CacheFilter implements GatewayFilter {
         }
         MultiMap headers = ex.response().headers();
         headers.set(X_CACHE_STATUS, state.status);
+        ex.logField("cache", state.status);
         String own = NAME + "; " + state.detail;
         String upstream = headers.get(CACHE_STATUS);
         // RFC 9211: each cache appends its entry; the one nearest the client comes last

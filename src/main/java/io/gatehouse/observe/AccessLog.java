@@ -46,7 +46,13 @@ public class AccessLog {
                 .append(",\"upstreamMs\":").append(ex.upstreamNanos() < 0 ? "null" : String.valueOf(ex.upstreamNanos() / 100_000 / 10.0))
                 .append(",\"bytesOut\":").append(ex.response().bytesWritten())
                 .append(",\"error\":");
-        Json.quote(sb, ex.error()).append('}');
+        Json.quote(sb, ex.error());
+        java.util.List<String> fields = ex.logFields();
+        for (int i = 0; i < fields.size(); i += 2) {
+            Json.quote(sb.append(','), fields.get(i)).append(':');
+            Json.quote(sb, fields.get(i + 1));
+        }
+        sb.append('}');
         LOG.info(sb);
     }
 }

@@ -66,6 +66,8 @@ public final class Exchange {
     private long upstreamStartNanos;
     private long upstreamNanos = -1;
     private String error;
+    /** Fields filters add to the request's access-log line: name, value, name, value… */
+    private java.util.List<String> logFields;
     private boolean brokeOff;
     private boolean finished;
     private Handler<Exchange> onFinish;
@@ -347,6 +349,29 @@ public final class Exchange {
     /** Time from sending the request upstream to its response head, or -1 when there was none. */
     public long upstreamNanos() {
         return upstreamNanos;
+    }
+
+    /**
+     * Adds a field to this request's access-log line ({@code cache: HIT}, {@code rate_limit: limited}): how a
+     * filter reports what it did without the log knowing the filter. A name given twice keeps its last value.
+     */
+    public void logField(String name, String value) {
+        if (logFields == null) {
+            logFields = new java.util.ArrayList<>(4);
+        }
+        for (int i = 0; i < logFields.size(); i += 2) {
+            if (logFields.get(i).equals(name)) {
+                logFields.set(i + 1, value);
+                return;
+            }
+        }
+        logFields.add(name);
+        logFields.add(value);
+    }
+
+    /** The fields filters added for the access log (name, value…), or an empty list. */
+    public java.util.List<String> logFields() {
+        return logFields == null ? java.util.List.of() : logFields;
     }
 
     /** The error code of a gateway-made error response ("upstream_timeout"…), or null. */
