@@ -6,13 +6,16 @@ import io.gatehouse.config.ConfigNodes;
 import io.gatehouse.config.FeatureSettings;
 import io.gatehouse.config.GatehouseConfig;
 import io.gatehouse.config.RouteConfig;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /** The cache feature's part of the config file: the {@code cache} section and each route's {@code cache}. */
@@ -24,6 +27,13 @@ public class CacheConfigExtension implements ConfigExtension {
     private static final Set<String> SECTION_KEYS = Set.of("store", "max-bytes", "max-object-size", "lock-timeout");
     private static final Set<String> ROUTE_KEYS = Set.of("ttl", "vary", "max-object-size", "stale-if-error",
             "invalidate", "store-set-cookie");
+
+    private final boolean redisConfigured;
+
+    @Inject
+    public CacheConfigExtension(@ConfigProperty(name = "quarkus.redis.hosts") Optional<String> redisHosts) {
+        this.redisConfigured = redisHosts.filter(h -> !h.isBlank()).isPresent();
+    }
 
     @Override
     public Set<String> sections() {
@@ -50,8 +60,13 @@ public class CacheConfigExtension implements ConfigExtension {
         if (storeText != null) {
             switch (storeText) {
                 case "local" -> store = CacheSettings.Store.LOCAL;
-                case "redis" -> nodes.problem("cache.store",
-                        "'redis' is not available in this version of Gatehouse yet: use local");
+                case "redis" -> {
+                    if (redisConfigured) {
+                        store = CacheSettings.Store.REDIS;
+                    } else {
+                        nodes.problem("cache.store", "redis needs a Redis: set quarkus.redis.hosts");
+                    }
+                }
                 default -> nodes.problem("cache.store", "'" + storeText + "' must be local or redis");
             }
         }

@@ -2,6 +2,7 @@ package io.gatehouse.cache;
 
 import io.gatehouse.pipeline.AdminEndpoint;
 import io.gatehouse.pipeline.GatewaySnapshot;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
@@ -18,6 +19,7 @@ import java.util.function.Predicate;
 /** The cache's admin endpoints: {@code POST /admin/cache/purge} and {@code GET /admin/cache/stats}. */
 final class CacheEndpoints {
     private static final String THIS_REPLICA = "this replica only: the local store is per replica";
+    private static final String ALL_REPLICAS = "every replica: the redis store is shared";
 
     private CacheEndpoints() {
     }
@@ -114,20 +116,23 @@ final class CacheEndpoints {
                 bad(context, 400, "bad_request", "url, prefix and route are strings; all is true");
                 return;
             }
-            LocalCacheStore store = feature.store();
+            CacheStore store = feature.store();
             if (store == null) {
-                done(context, what, 0);
+                done(context, what, 0, THIS_REPLICA);
                 return;
             }
-            // a walk over every key: off the event loop
-            context.vertx().<Long>executeBlocking(() -> store.purge(which).result(), false)
-                    .onSuccess(n -> done(context, what, n))
-                    .onFailure(err -> bad(context, 500, "internal_error", "the purge failed: " + err.getMessage()));
+            Future<Long> purged = store instanceof LocalCacheStore local
+                    // a walk over every key of this process: off the event loop
+                    ? context.vertx().executeBlocking(() -> local.purge(which).result(), false)
+                    : store.purge(which); // Redis: a SCAN, page by page, without blocking
+            String scope = store instanceof LocalCacheStore ? THIS_REPLICA : ALL_REPLICAS;
+            purged.onSuccess(n -> done(context, what, n, scope))
+                    .onFailure(err -> bad(context, 503, "store_unavailable", "the purge failed: " + err.getMessage()));
         }
 
-        private static void done(RoutingContext context, String what, long purged) {
+        private static void done(RoutingContext context, String what, long purged, String scope) {
             context.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
-                    .end(new JsonObject().put("purged", purged).put("selected", what).put("replica", THIS_REPLICA).encode());
+                    .end(new JsonObject().put("purged", purged).put("selected", what).put("replica", scope).encode());
         }
     }
 
@@ -148,13 +153,18 @@ final class CacheEndpoints {
 
         @Override
         public void handle(RoutingContext context, GatewaySnapshot snapshot) {
-            LocalCacheStore store = feature.store();
-            JsonObject out = new JsonObject().put("store", "local").put("replica", THIS_REPLICA);
-            if (store == null) {
+            CacheStore current = feature.store();
+            if (!(current instanceof LocalCacheStore store)) {
+                JsonObject out = new JsonObject().put("store", current == null ? "none" : "redis")
+                        .put("fillsInProgress", feature.fillsInProgress());
+                if (current != null) {
+                    out.put("note", "the redis store's size is Redis' own: INFO keyspace, keys gatehouse:cache:*");
+                }
                 context.response().putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
-                        .end(out.put("entries", 0).put("bytes", 0).encode());
+                        .end(out.encode());
                 return;
             }
+            JsonObject out = new JsonObject().put("store", "local").put("replica", THIS_REPLICA);
             context.vertx().<JsonObject>executeBlocking(() -> {
                 Map<String, Integer> byRoute = new TreeMap<>();
                 store.forEach(r -> byRoute.merge(r.route(), 1, Integer::sum));

@@ -4,6 +4,7 @@ import io.gatehouse.config.GatehouseConfig;
 import io.gatehouse.config.RouteConfig;
 import io.gatehouse.pipeline.FilterFactory;
 import io.gatehouse.pipeline.GatewayFilter;
+import io.gatehouse.redis.RedisLink;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -25,17 +26,19 @@ import java.util.Set;
 @Singleton
 public class CacheFeature implements FilterFactory<Caches> {
     private final Vertx vertx;
+    private final RedisLink redis;
     private final CacheMetrics metrics;
     private final Coalescer fills = new Coalescer();
-    private volatile LocalCacheStore store;
+    private volatile CacheStore store;
 
     @Inject
-    public CacheFeature(Vertx vertx, MeterRegistry global, Instance<PrometheusMeterRegistry> prometheus) {
-        this(vertx, prometheus.isResolvable() ? prometheus.get() : global);
+    public CacheFeature(Vertx vertx, RedisLink redis, MeterRegistry global, Instance<PrometheusMeterRegistry> prometheus) {
+        this(vertx, redis, prometheus.isResolvable() ? prometheus.get() : global);
     }
 
-    CacheFeature(Vertx vertx, MeterRegistry registry) {
+    CacheFeature(Vertx vertx, RedisLink redis, MeterRegistry registry) {
         this.vertx = vertx;
+        this.redis = redis;
         this.metrics = new CacheMetrics(registry, () -> store);
     }
 
@@ -50,7 +53,7 @@ public class CacheFeature implements FilterFactory<Caches> {
         Map<String, GatewayFilter> routes = new HashMap<>();
         Set<String> cached = new HashSet<>();
         boolean anyCached = config.routes().stream().anyMatch(r -> CacheConfigExtension.of(r) != null);
-        LocalCacheStore store = anyCached ? store(settings) : this.store;
+        CacheStore store = anyCached ? store(settings) : this.store;
         for (RouteConfig route : config.routes()) {
             CacheSettings.Route options = CacheConfigExtension.of(route);
             CacheInvalidation invalidation = store == null || !CacheInvalidation.takesWrites(route.methods()) ? null
@@ -67,12 +70,19 @@ public class CacheFeature implements FilterFactory<Caches> {
         return new Caches(Map.copyOf(routes));
     }
 
-    /** The process's store, made on first use and resized to the config's bound. */
-    private synchronized LocalCacheStore store(CacheSettings settings) {
-        if (store == null) {
-            store = new LocalCacheStore(settings.maxBytes());
+    /**
+     * The process's store, made on first use: the local one resized to the config's bound, or the Redis one; a
+     * reload that switches stores starts the new one empty (the old one's entries expire with it).
+     */
+    private synchronized CacheStore store(CacheSettings settings) {
+        if (settings.store() == CacheSettings.Store.REDIS) {
+            if (!(store instanceof RedisCacheStore)) {
+                store = new RedisCacheStore(redis);
+            }
+        } else if (store instanceof LocalCacheStore local) {
+            local.resize(settings.maxBytes());
         } else {
-            store.resize(settings.maxBytes());
+            store = new LocalCacheStore(settings.maxBytes());
         }
         return store;
     }
@@ -82,7 +92,7 @@ public class CacheFeature implements FilterFactory<Caches> {
     }
 
     /** The store, or null while no route has ever cached. */
-    LocalCacheStore store() {
+    CacheStore store() {
         return store;
     }
 }

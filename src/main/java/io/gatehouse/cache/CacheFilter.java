@@ -50,7 +50,9 @@ final class CacheFilter implements GatewayFilter {
 
     private final String routeId;
     private final CacheSettings.Route route;
-    private final LocalCacheStore store;
+    private final CacheStore store;
+    /** The local store, for lookups without a future; null with the redis store. */
+    private final LocalCacheStore local;
     private final Coalescer fills;
     private final CacheMetrics.Route metrics;
     private final Vertx vertx;
@@ -58,11 +60,12 @@ final class CacheFilter implements GatewayFilter {
     /** Drops what this route's successful writes change; null when the route takes no unsafe methods. */
     private final CacheInvalidation invalidation;
 
-    CacheFilter(String routeId, CacheSettings.Route route, CacheSettings settings, LocalCacheStore store,
+    CacheFilter(String routeId, CacheSettings.Route route, CacheSettings settings, CacheStore store,
                 Coalescer fills, CacheMetrics.Route metrics, Vertx vertx, CacheInvalidation invalidation) {
         this.routeId = routeId;
         this.route = route;
         this.store = store;
+        this.local = store instanceof LocalCacheStore l ? l : null;
         this.fills = fills;
         this.metrics = metrics;
         this.vertx = vertx;
@@ -135,8 +138,20 @@ final class CacheFilter implements GatewayFilter {
             metrics.bypass.increment();
             return CONTINUE;
         }
+        if (local != null) {
+            return afterLookup(ex, state, lookupLocally(state, headers));
+        }
+        // the redis store: the chain goes on when Redis answered (or at once, a miss, while Redis is away)
+        Promise<LocalReply> answer = Promise.promise();
+        lookupRemotely(state, headers).onComplete(ar -> ex.resume(() ->
+                afterLookup(ex, state, ar.succeeded() ? ar.result() : null).onComplete(answer)));
+        return answer.future();
+    }
+
+    /** Serves what the lookup found when it may; else a miss or a validation goes upstream (coalesced). */
+    private Future<LocalReply> afterLookup(Exchange ex, State state, CachedResponse entry) {
         long now = System.currentTimeMillis();
-        CachedResponse entry = lookup(state, headers);
+        CacheControl directives = state.requestDirectives;
         if (entry != null) {
             Future<LocalReply> served = serve(ex, state, entry, now, null);
             if (served != null) {
@@ -151,12 +166,12 @@ final class CacheFilter implements GatewayFilter {
         // a miss, a stale entry or a validation: the first goes upstream, the others on this key wait for what it
         // brings (an entry expiring under load makes one upstream request, not one per client); a HEAD or a
         // no-store request stores nothing, so it may wait but never leads
-        Coalescer.Fill running = fills.join(key);
+        Coalescer.Fill running = fills.join(state.key);
         if (running != null) {
             return await(ex, state, running);
         }
-        if (!head && !directives.noStore()) {
-            state.fill = fills.lead(key);
+        if (!state.head && !directives.noStore()) {
+            state.fill = fills.lead(state.key);
         }
         if (state.status == null) {
             state.outcome("MISS", state.detail != null ? state.detail : state.stored == null ? "fwd=uri-miss" : "fwd=stale");
@@ -166,17 +181,37 @@ final class CacheFilter implements GatewayFilter {
     }
 
     /** The stored response this request may use (its own key first, then the one every caller shares), or null. */
-    private CachedResponse lookup(State state, MultiMap headers) {
-        Variants own = store.getNow(state.key);
+    private CachedResponse lookupLocally(State state, MultiMap headers) {
+        Variants own = local.getNow(state.key);
         CachedResponse entry = own == null ? null : own.match(headers);
         if (entry == null && state.key != state.sharedKey) {
-            Variants shared = store.getNow(state.sharedKey);
+            Variants shared = local.getNow(state.sharedKey);
             entry = shared == null ? null : shared.match(headers);
         }
         if (entry == null && own != null) {
             state.detail = "fwd=vary-miss";
         }
         return entry;
+    }
+
+    /** The same through a store that answers later. */
+    private Future<CachedResponse> lookupRemotely(State state, MultiMap headers) {
+        return store.get(state.key).compose(own -> {
+            CachedResponse entry = own == null ? null : own.match(headers);
+            if (entry != null || state.key == state.sharedKey) {
+                if (entry == null && own != null) {
+                    state.detail = "fwd=vary-miss";
+                }
+                return Future.succeededFuture(entry);
+            }
+            return store.get(state.sharedKey).map(shared -> {
+                CachedResponse e = shared == null ? null : shared.match(headers);
+                if (e == null && own != null) {
+                    state.detail = "fwd=vary-miss";
+                }
+                return e;
+            });
+        });
     }
 
     /**

@@ -25,11 +25,11 @@ import java.util.Set;
 final class CacheInvalidation implements GatewayFilter {
     private static final AttributeKey<String> UNSAFE = AttributeKey.of("cache invalidation");
 
-    private final LocalCacheStore store;
+    private final CacheStore store;
     private final List<String> related;
     private final Counter invalidations;
 
-    CacheInvalidation(LocalCacheStore store, List<String> related, Counter invalidations) {
+    CacheInvalidation(CacheStore store, List<String> related, Counter invalidations) {
         this.store = store;
         this.related = related;
         this.invalidations = invalidations;

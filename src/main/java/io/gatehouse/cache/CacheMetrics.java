@@ -32,14 +32,19 @@ final class CacheMetrics {
         this.invalidations = Counter.builder(INVALIDATIONS)
                 .description("Successful unsafe requests (any route) that dropped the stored responses of what they changed")
                 .register(registry);
-        Gauge.builder("gatehouse.cache.entries", () -> store.get() == null ? 0 : store.get().entries())
+        // the local store's own figures; the redis store's size is Redis' own (NaN here)
+        Gauge.builder("gatehouse.cache.entries", () -> known(store.get() == null ? 0 : store.get().entries()))
                 .description("Keys held by the response cache's store").register(registry);
-        Gauge.builder("gatehouse.cache.bytes", () -> store.get() == null ? 0 : store.get().bytes())
+        Gauge.builder("gatehouse.cache.bytes", () -> known(store.get() == null ? 0 : store.get().bytes()))
                 .description("Bytes held by the response cache's local store (bodies and headers)")
                 .baseUnit("bytes").register(registry);
         FunctionCounter.builder("gatehouse.cache.evictions", store,
-                        s -> s.get() == null ? 0 : s.get().evictions())
+                        s -> known(s.get() == null ? 0 : s.get().evictions()))
                 .description("Entries the local store evicted to stay within cache.max-bytes").register(registry);
+    }
+
+    private static double known(long value) {
+        return value < 0 ? Double.NaN : value;
     }
 
     /** One route's counters. */

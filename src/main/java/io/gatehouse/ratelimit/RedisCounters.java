@@ -10,12 +10,8 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -147,7 +143,7 @@ final class RedisCounters {
               out[base+1], out[base+2], out[base+3] = fit, banned, retry
             end
             return out""";
-    static final String SHA = sha1(SCRIPT);
+    static final String SHA = RedisLink.sha1(SCRIPT);
 
     /**
      * Each event loop's calls in flight, by what they decide (owner, counted key, windows): a request for the same
@@ -368,14 +364,6 @@ final class RedisCounters {
             this.inFlight = inFlight;
             this.context = context;
             this.loop = loop;
-        }
-    }
-
-    private static String sha1(String script) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

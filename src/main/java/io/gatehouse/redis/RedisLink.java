@@ -228,6 +228,16 @@ public class RedisLink implements ReadinessDetails {
         }
     }
 
+    /** A script's SHA-1, as EVALSHA names it. */
+    public static String sha1(String script) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
+                    .digest(script.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A script not in Redis' script cache yet (after a restart or a SCRIPT FLUSH): load it, do not fall back. */
     public static boolean isScriptMissing(Throwable err) {
         return err != null && err.getMessage() != null && err.getMessage().startsWith("NOSCRIPT");
