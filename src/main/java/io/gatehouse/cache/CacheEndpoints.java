@@ -20,6 +20,7 @@ import java.util.function.Predicate;
 final class CacheEndpoints {
     private static final String THIS_REPLICA = "this replica only: the local store is per replica";
     private static final String ALL_REPLICAS = "every replica: the redis store is shared";
+    private static final String BROADCAST = "this replica, and the others through Redis pub/sub (best effort)";
 
     private CacheEndpoints() {
     }
@@ -85,37 +86,18 @@ final class CacheEndpoints {
                 bad(context, 400, "bad_request", "the body must be a JSON object");
                 return;
             }
-            Predicate<CachedResponse> which;
-            String what;
             if (ask.size() != 1 || (ask.containsKey("url") || ask.containsKey("prefix") || ask.containsKey("route"))
                     && !(ask.getValue(ask.fieldNames().iterator().next()) instanceof String)) {
                 bad(context, 400, "bad_request", "name exactly one of url, prefix, route (a string each) or all: true");
                 return;
             }
-            try {
-                if (ask.containsKey("url")) {
-                    String url = ask.getString("url");
-                    which = url.startsWith("http://") ? r -> r.url().equalsIgnoreCase(url) : r -> pathOf(r.url()).equals(url);
-                    what = "url " + url;
-                } else if (ask.containsKey("prefix")) {
-                    String prefix = ask.getString("prefix");
-                    which = prefix.startsWith("http://") ? r -> r.url().startsWith(prefix) : r -> pathOf(r.url()).startsWith(prefix);
-                    what = "prefix " + prefix;
-                } else if (ask.containsKey("route")) {
-                    String route = ask.getString("route");
-                    which = r -> route.equals(r.route());
-                    what = "route " + route;
-                } else if (Boolean.TRUE.equals(ask.getValue("all"))) {
-                    which = r -> true;
-                    what = "everything";
-                } else {
-                    bad(context, 400, "bad_request", "name exactly one of url, prefix, route, all (all: true)");
-                    return;
-                }
-            } catch (ClassCastException e) {
-                bad(context, 400, "bad_request", "url, prefix and route are strings; all is true");
+            Predicate<CachedResponse> which = selector(ask);
+            if (which == null) {
+                bad(context, 400, "bad_request", "name exactly one of url, prefix, route, all (all: true)");
                 return;
             }
+            String what = ask.encode();
+            feature.broadcast().purged(ask);
             CacheStore store = feature.store();
             if (store == null) {
                 done(context, what, 0, THIS_REPLICA);
@@ -125,7 +107,8 @@ final class CacheEndpoints {
                     // a walk over every key of this process: off the event loop
                     ? context.vertx().executeBlocking(() -> local.purge(which).result(), false)
                     : store.purge(which); // Redis: a SCAN, page by page, without blocking
-            String scope = store instanceof LocalCacheStore ? THIS_REPLICA : ALL_REPLICAS;
+            String scope = !(store instanceof LocalCacheStore) ? ALL_REPLICAS
+                    : feature.broadcast().active() ? BROADCAST : THIS_REPLICA;
             purged.onSuccess(n -> done(context, what, n, scope))
                     .onFailure(err -> bad(context, 503, "store_unavailable", "the purge failed: " + err.getMessage()));
         }
@@ -176,6 +159,30 @@ final class CacheEndpoints {
             }, false).onSuccess(json -> context.response().putHeader("Content-Type", "application/json")
                     .putHeader("Cache-Control", "no-store").end(json.encode()));
         }
+    }
+
+    /**
+     * What a purge request selects: {@code url} (a path on any host, or a full {@code http://host/path}: every
+     * query string, variant and caller of it), {@code prefix}, {@code route} or {@code all: true}; null for anything
+     * else. Other replicas apply the same selection when it is broadcast.
+     */
+    static Predicate<CachedResponse> selector(JsonObject ask) {
+        if (ask.size() != 1) {
+            return null;
+        }
+        if (ask.getValue("url") instanceof String url) {
+            return url.startsWith("http://") ? r -> r.url().equalsIgnoreCase(url) : r -> pathOf(r.url()).equals(url);
+        }
+        if (ask.getValue("prefix") instanceof String prefix) {
+            return prefix.startsWith("http://") ? r -> r.url().startsWith(prefix) : r -> pathOf(r.url()).startsWith(prefix);
+        }
+        if (ask.getValue("route") instanceof String route) {
+            return r -> route.equals(r.route());
+        }
+        if (Boolean.TRUE.equals(ask.getValue("all"))) {
+            return r -> true;
+        }
+        return null;
     }
 
     private static String pathOf(String url) {

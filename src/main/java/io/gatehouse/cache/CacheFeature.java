@@ -29,6 +29,7 @@ public class CacheFeature implements FilterFactory<Caches> {
     private final RedisLink redis;
     private final CacheMetrics metrics;
     private final Coalescer fills = new Coalescer();
+    private final CacheBroadcast broadcast;
     private volatile CacheStore store;
 
     @Inject
@@ -40,6 +41,7 @@ public class CacheFeature implements FilterFactory<Caches> {
         this.vertx = vertx;
         this.redis = redis;
         this.metrics = new CacheMetrics(registry, () -> store);
+        this.broadcast = new CacheBroadcast(redis, () -> store);
     }
 
     @Override
@@ -54,10 +56,14 @@ public class CacheFeature implements FilterFactory<Caches> {
         Set<String> cached = new HashSet<>();
         boolean anyCached = config.routes().stream().anyMatch(r -> CacheConfigExtension.of(r) != null);
         CacheStore store = anyCached ? store(settings) : this.store;
+        if (anyCached) {
+            broadcast.start(); // with a Redis configured, drops reach the other replicas' local stores
+        }
         for (RouteConfig route : config.routes()) {
             CacheSettings.Route options = CacheConfigExtension.of(route);
             CacheInvalidation invalidation = store == null || !CacheInvalidation.takesWrites(route.methods()) ? null
-                    : new CacheInvalidation(store, options == null ? List.of() : options.invalidate(), metrics.invalidations);
+                    : new CacheInvalidation(store, options == null ? List.of() : options.invalidate(), metrics.invalidations,
+                    broadcast);
             if (options != null) {
                 cached.add(route.id());
                 routes.put(route.id(), new CacheFilter(route.id(), options, settings, store, fills,
@@ -85,6 +91,10 @@ public class CacheFeature implements FilterFactory<Caches> {
             store = new LocalCacheStore(settings.maxBytes());
         }
         return store;
+    }
+
+    CacheBroadcast broadcast() {
+        return broadcast;
     }
 
     int fillsInProgress() {

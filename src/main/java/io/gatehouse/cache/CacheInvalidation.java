@@ -28,11 +28,13 @@ final class CacheInvalidation implements GatewayFilter {
     private final CacheStore store;
     private final List<String> related;
     private final Counter invalidations;
+    private final CacheBroadcast broadcast;
 
-    CacheInvalidation(CacheStore store, List<String> related, Counter invalidations) {
+    CacheInvalidation(CacheStore store, List<String> related, Counter invalidations, CacheBroadcast broadcast) {
         this.store = store;
         this.related = related;
         this.invalidations = invalidations;
+        this.broadcast = broadcast;
     }
 
     /** Whether a route may see unsafe methods (it lists one, or lists none: every method). */
@@ -81,18 +83,24 @@ final class CacheInvalidation implements GatewayFilter {
             return; // refused here, failed, or answered by the gateway itself: the upstream changed nothing
         }
         invalidations.increment();
-        store.invalidate(url);
+        drop(url);
         String origin = url.substring(0, url.indexOf('/', "http://".length()));
         MultiMap headers = ex.response().headers();
         for (CharSequence name : new CharSequence[] {HttpHeaders.LOCATION, HttpHeaders.CONTENT_LOCATION}) {
             String value = headers.get(name);
             String other = value == null ? null : CacheFilter.sameOrigin(origin, value);
             if (other != null) {
-                store.invalidate(other);
+                drop(other);
             }
         }
         for (String path : related) {
-            store.invalidate(origin + path);
+            drop(origin + path);
         }
+    }
+
+    /** Here, and on the other replicas when their stores are their own. */
+    private void drop(String url) {
+        store.invalidate(url);
+        broadcast.invalidated(url);
     }
 }

@@ -69,6 +69,10 @@ public class RedisLink implements ReadinessDetails {
     /** The connections commands are pipelined on, or null while Redis is down or not reached yet. */
     private volatile RedisConnection[] connections;
     private final java.util.Set<String> scripts = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Channels kept subscribed, and what each message goes to. */
+    private final Map<String, java.util.function.Consumer<String>> subscriptions = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicBoolean subscribing = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile RedisConnection subscriber;
 
     private volatile Redis client;
     /** Up once a first PING was answered: until then features fall back, as during an outage. */
@@ -142,6 +146,7 @@ public class RedisLink implements ReadinessDetails {
             if (ar.succeeded()) {
                 up = true;
                 LOG.info("Redis answers: features that keep state there use it");
+                subscribeAll();
                 if (heartbeat) {
                     startBeating();
                 }
@@ -226,6 +231,90 @@ public class RedisLink implements ReadinessDetails {
             lastErrorLog = now;
             LOG.warnf("Redis answered a command with an error (%s): that request fell back; logged once a minute", message);
         }
+    }
+
+    /** Whether a Redis is configured at all ({@code quarkus.redis.hosts}). */
+    public boolean configured() {
+        return configured;
+    }
+
+    /** This replica's id (its heartbeat's member), so a replica can tell its own messages from others'. */
+    public String replicaId() {
+        return replicaId;
+    }
+
+    /**
+     * Keeps a subscription to {@code channel} while Redis is up (idempotent per channel): {@code handler} gets each
+     * message's payload, this replica's own included, on an event loop. The subscription is made again after an
+     * outage; messages published meanwhile are lost (pub/sub keeps nothing).
+     */
+    public void subscribe(String channel, java.util.function.Consumer<String> handler) {
+        if (!configured || subscriptions.putIfAbsent(channel, handler) != null) {
+            return;
+        }
+        connect();
+        if (up) {
+            subscribeAll();
+        }
+    }
+
+    /** Publishes {@code message} on {@code channel}, best effort (nothing is sent while Redis is away). */
+    public void publish(String channel, String message) {
+        if (up) {
+            send(Request.cmd(Command.PUBLISH).arg(channel).arg(message));
+        }
+    }
+
+    /** Opens the subscriber connection (one for every channel) unless it is open or opening. */
+    private void subscribeAll() {
+        if (subscriptions.isEmpty() || !subscribing.compareAndSet(false, true)) {
+            return;
+        }
+        Redis redis;
+        try {
+            redis = client();
+        } catch (RuntimeException e) {
+            subscribing.set(false);
+            return;
+        }
+        redis.connect().onComplete(ar -> {
+            if (ar.failed()) {
+                subscribing.set(false); // the next return of Redis tries again
+                return;
+            }
+            RedisConnection c = ar.result();
+            Runnable lost = () -> {
+                if (subscriber == c) {
+                    subscriber = null;
+                    subscribing.set(false);
+                    if (up) {
+                        vertx.setTimer(probeMillis, t -> subscribeAll()); // Redis is up: only this connection broke
+                    }
+                }
+            };
+            subscriber = c;
+            c.exceptionHandler(err -> lost.run());
+            c.endHandler(v -> lost.run());
+            c.handler(message -> {
+                // a pub/sub message: [message, channel, payload] (RESP2 array or RESP3 push)
+                if (message != null && message.size() == 3 && "message".equals(message.get(0).toString())) {
+                    java.util.function.Consumer<String> h = subscriptions.get(message.get(1).toString());
+                    if (h != null) {
+                        try {
+                            h.accept(message.get(2).toString());
+                        } catch (RuntimeException e) {
+                            LOG.warnf(e, "a subscriber of %s failed on a message", message.get(1));
+                        }
+                    }
+                }
+            });
+            Request subscribe = Request.cmd(Command.SUBSCRIBE);
+            subscriptions.keySet().forEach(subscribe::arg);
+            c.send(subscribe).onFailure(err -> {
+                c.close();
+                lost.run();
+            });
+        });
     }
 
     /** A script's SHA-1, as EVALSHA names it. */
@@ -463,6 +552,7 @@ public class RedisLink implements ReadinessDetails {
                     up = true;
                     lastError = null;
                     LOG.info("Redis answers again: features use it again");
+                    subscribeAll();
                     if (heartbeat) {
                         startBeating();
                     }

@@ -97,4 +97,46 @@ class SharedRedisCacheIT {
             vertx.close();
         }
     }
+
+    @Test
+    void withLocalStoresAWriteThroughOneReplicaDropsTheOthersCopyOverPubSub() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try (RedisServer redis = RedisServer.start(); CacheOrigin origin = CacheOrigin.start(vertx)) {
+            Path config = TempDirs.file("gatehouse-broadcast-cache", "gatehouse.yaml");
+            Files.writeString(config, """
+                    upstreams:
+                      origin: {targets: [{url: %s}]}
+                    routes:
+                      - {id: own, path: /own/**, upstream: origin, cache: true}
+                    cache: {store: local}
+                    """.formatted(origin.url()));
+            String[] jvm = {"-Dquarkus.redis.hosts=" + redis.url(), "-Dgatehouse.redis.timeout=2s"};
+            try (GatewayProcess a = GatewayProcess.start("broadcast-cache-a", config, jvm);
+                 GatewayProcess b = GatewayProcess.start("broadcast-cache-b", config, jvm)) {
+                a.awaitReady(Duration.ofSeconds(30));
+                b.awaitReady(Duration.ofSeconds(30));
+                awaitRedis(a);
+                awaitRedis(b);
+                origin.set("/own/page", "v1", "Cache-Control", "max-age=60");
+                send(a, "GET", "/own/page");
+                send(b, "GET", "/own/page");
+                assertEquals("HIT", cacheStatus(send(a, "GET", "/own/page")));
+                assertEquals("HIT", cacheStatus(send(b, "GET", "/own/page")));
+                assertEquals(2, origin.hits("/own/page"), "each replica stored its own copy");
+
+                origin.set("/own/page", new CacheOrigin.Answer(204, "", 0, false));
+                assertEquals(204, send(a, "PUT", "/own/page").status());
+                origin.set("/own/page", "v2", "Cache-Control", "max-age=60");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                RawHttp.Response fromB = send(b, "GET", "/own/page");
+                while (!"v2".equals(fromB.body()) && System.nanoTime() < deadline) {
+                    Thread.sleep(50); // the message travels through Redis: a moment, not a request
+                    fromB = send(b, "GET", "/own/page");
+                }
+                assertEquals("v2", fromB.body(), "b's copy was dropped by a's write");
+            }
+        } finally {
+            vertx.close();
+        }
+    }
 }
