@@ -4,6 +4,7 @@ import io.gatehouse.config.GatehouseConfig;
 import io.gatehouse.config.RouteConfig;
 import io.gatehouse.pipeline.FilterFactory;
 import io.gatehouse.pipeline.GatewayFilter;
+import io.gatehouse.pipeline.TrafficServer;
 import io.gatehouse.redis.RedisLink;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
@@ -30,16 +31,23 @@ public class CacheFeature implements FilterFactory<Caches> {
     private final CacheMetrics metrics;
     private final Coalescer fills = new Coalescer();
     private final CacheBroadcast broadcast;
+    private final CacheRefresher refresher;
+    /** A background refresh that takes longer is given up (the stale entry stays until its window ends). */
+    private static final long REFRESH_TIMEOUT_MILLIS = 60_000;
     private volatile CacheStore store;
 
     @Inject
-    public CacheFeature(Vertx vertx, RedisLink redis, MeterRegistry global, Instance<PrometheusMeterRegistry> prometheus) {
-        this(vertx, redis, prometheus.isResolvable() ? prometheus.get() : global);
+    public CacheFeature(Vertx vertx, RedisLink redis, MeterRegistry global, Instance<PrometheusMeterRegistry> prometheus,
+                        Instance<TrafficServer> traffic) {
+        // looked up when a refresh runs: the traffic server itself depends on the chain this feature builds
+        this(vertx, redis, prometheus.isResolvable() ? prometheus.get() : global,
+                () -> traffic.isResolvable() ? traffic.get() : null);
     }
 
-    CacheFeature(Vertx vertx, RedisLink redis, MeterRegistry registry) {
+    CacheFeature(Vertx vertx, RedisLink redis, MeterRegistry registry, java.util.function.Supplier<TrafficServer> traffic) {
         this.vertx = vertx;
         this.redis = redis;
+        this.refresher = new CacheRefresher(vertx, traffic, REFRESH_TIMEOUT_MILLIS);
         this.metrics = new CacheMetrics(registry, () -> store);
         this.broadcast = new CacheBroadcast(redis, () -> store);
     }
@@ -67,7 +75,7 @@ public class CacheFeature implements FilterFactory<Caches> {
             if (options != null) {
                 cached.add(route.id());
                 routes.put(route.id(), new CacheFilter(route.id(), options, settings, store, fills,
-                        metrics.forRoute(route.id()), vertx, invalidation));
+                        metrics.forRoute(route.id()), vertx, invalidation, refresher));
             } else if (invalidation != null) {
                 routes.put(route.id(), invalidation); // writes here may change what another route stored
             }

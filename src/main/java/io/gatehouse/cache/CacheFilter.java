@@ -59,9 +59,12 @@ final class CacheFilter implements GatewayFilter {
     private final long lockTimeoutMillis;
     /** Drops what this route's successful writes change; null when the route takes no unsafe methods. */
     private final CacheInvalidation invalidation;
+    /** stale-while-revalidate's background refresh; null where none can run (no traffic port). */
+    private final CacheRefresher refresher;
 
     CacheFilter(String routeId, CacheSettings.Route route, CacheSettings settings, CacheStore store,
-                Coalescer fills, CacheMetrics.Route metrics, Vertx vertx, CacheInvalidation invalidation) {
+                Coalescer fills, CacheMetrics.Route metrics, Vertx vertx, CacheInvalidation invalidation,
+                CacheRefresher refresher) {
         this.routeId = routeId;
         this.route = route;
         this.store = store;
@@ -71,6 +74,7 @@ final class CacheFilter implements GatewayFilter {
         this.vertx = vertx;
         this.lockTimeoutMillis = settings.lockTimeout().toMillis();
         this.invalidation = invalidation;
+        this.refresher = refresher;
     }
 
     /** What the cache did for one request, for the later phases. */
@@ -233,6 +237,15 @@ final class CacheFilter implements GatewayFilter {
                 && (rd.maxStale() == CacheControl.ANY || entry.staleness(now) <= rd.maxStale() * 1000)) {
             // the client accepts this much staleness (§4.2.4: never when the response says must-revalidate)
             state.outcome("STALE", "hit; ttl=" + (entry.freshMillis() - age) / 1000 + "; detail=max-stale");
+            metrics.stale.increment();
+            return Future.succeededFuture(reply(ex, state, entry, now));
+        }
+        if (mayUseWithoutValidation && !entry.fresh(now) && !entry.mustRevalidate() && refresher != null
+                && entry.staleness(now) <= entry.staleWhileRevalidateMillis()) {
+            // RFC 5861: this client gets the stale entry now, also while the refresh runs; one request refreshes it
+            // in the background (the refresher starts none while one of this key runs)
+            refresher.refresh(ex, state.key);
+            state.outcome("STALE", "hit; ttl=" + (entry.freshMillis() - age) / 1000 + "; detail=stale-while-revalidate");
             metrics.stale.increment();
             return Future.succeededFuture(reply(ex, state, entry, now));
         }

@@ -212,6 +212,15 @@ public class TrafficServer {
         }
     }
 
+    /**
+     * An address this process reaches its own traffic port on: the loopback address when the port listens on every
+     * address, else the one it listens on.
+     */
+    public String selfAddress() {
+        return host == null || host.isBlank() || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")
+                ? "127.0.0.1" : host;
+    }
+
     /** The port the traffic server listens on (useful when configured as 0). */
     public int port() {
         return actualPort.get();

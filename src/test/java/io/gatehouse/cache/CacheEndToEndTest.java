@@ -506,6 +506,37 @@ class CacheEndToEndTest {
     }
 
     @Test
+    void staleWhileRevalidateAnswersAtOnceAndRefreshesInTheBackgroundOnce() throws Exception {
+        origin().set("/c/swr", new CacheOrigin.Answer(200, "v1", 0, false,
+                "Cache-Control", "max-age=1, stale-while-revalidate=30", "ETag", "\"v1\""));
+        get("/c/swr");
+        Thread.sleep(1100);
+        // the origin is slow now and has a new version: the clients must not wait for it
+        origin().set("/c/swr", new CacheOrigin.Answer(200, "v2", 2000, false,
+                "Cache-Control", "max-age=60, stale-while-revalidate=30", "ETag", "\"v2\""));
+        for (int i = 0; i < 5; i++) {
+            long start = System.nanoTime();
+            Response stale = get("/c/swr");
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertEquals("v1", stale.asString(), stale.headers().toString());
+            assertStatus(stale, "STALE");
+            assertTrue(stale.header("Cache-Status").endsWith("detail=stale-while-revalidate"), stale.header("Cache-Status"));
+            assertTrue(ms < 1000, "answered without waiting for the 2 s origin: " + ms + " ms");
+        }
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        Response refreshed = get("/c/swr");
+        while (!"v2".equals(refreshed.asString()) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            refreshed = get("/c/swr");
+        }
+        assertEquals("v2", refreshed.asString());
+        assertStatus(refreshed, "HIT");
+        assertEquals(2, origin().hits("/c/swr"), "the fill, then one background refresh for the five stale answers");
+        assertEquals("1", origin().lastRequest("/c/swr").get("X-Gatehouse-Refresh"));
+        assertEquals("\"v1\"", origin().lastRequest("/c/swr").get("If-None-Match"), "validated with the stored ETag");
+    }
+
+    @Test
     void lookupsAreCountedByRouteAndResult() {
         origin().set("/c/metrics", "x", "Cache-Control", "max-age=60");
         String before = metrics();
