@@ -58,6 +58,9 @@ class RateLimitStage implements GatewayFilter {
         if (n == 0) {
             return CONTINUE;
         }
+        if (n == 1 && policies[0].config.store() == PolicyConfig.Store.LOCAL) {
+            return decideOneLocally(exchange, policies[0]);
+        }
         Decisions decisions = Decisions.of(exchange);
         Verdict[] verdicts = new Verdict[n];
         String[] keys = new String[n];
@@ -66,10 +69,7 @@ class RateLimitStage implements GatewayFilter {
             PolicyLimiter p = policies[i];
             Windows windows = p.windows(exchange);
             if (windows == null) {
-                String tier = p.tier(exchange.caller());
-                return Future.succeededFuture(LocalReply.error(403, "forbidden", tier == null
-                        ? "this route's rate limit '" + p.config.name() + "' has no limits for callers without a tier"
-                        : "this route's rate limit '" + p.config.name() + "' has no limits for tier '" + tier + "'"));
+                return noTier(p, exchange);
             }
             verdicts[i] = new Verdict(p.config, windows);
             keys[i] = p.countedKey(exchange);
@@ -122,6 +122,26 @@ class RateLimitStage implements GatewayFilter {
             done.complete(refusal(verdicts).result());
         });
         return done.future();
+    }
+
+    /** The most common stage, one policy in this process' memory: no grouping, no lists. */
+    private Future<LocalReply> decideOneLocally(Exchange exchange, PolicyLimiter p) {
+        Windows windows = p.windows(exchange);
+        if (windows == null) {
+            return noTier(p, exchange);
+        }
+        Verdict verdict = new Verdict(p.config, windows);
+        String key = p.countedKey(exchange);
+        p.local.decide(localKey(key, verdict), nowMicros(), 1, verdict);
+        Decisions.of(exchange).add(verdict, key);
+        return verdict.refuses() ? refusal(new Verdict[] {verdict}) : CONTINUE;
+    }
+
+    private static Future<LocalReply> noTier(PolicyLimiter p, Exchange exchange) {
+        String tier = p.tier(exchange.caller());
+        return Future.succeededFuture(LocalReply.error(403, "forbidden", tier == null
+                ? "this route's rate limit '" + p.config.name() + "' has no limits for callers without a tier"
+                : "this route's rate limit '" + p.config.name() + "' has no limits for tier '" + tier + "'"));
     }
 
     /** Decides the policies of this process's memory together; true when the request is refused. */
