@@ -181,11 +181,11 @@ to_ms() { # wrk latency like 812.00us / 1.20ms / 1.01s -> ms
   awk -v v="$1" 'BEGIN { n=v; sub(/[a-z]+$/,"",n); u=v; sub(/^[0-9.]+/,"",u);
     if (u=="us") n/=1000; else if (u=="s") n*=1000; printf "%.2f", n }'
 }
-cpu_ticks() { # total user+system clock ticks of the given pids
-  local t=0; for p in "$@"; do t=$(( t + $(awk '{print $14+$15}' "/proc/$p/stat") )); done; echo "$t"
+cpu_ticks() { # total user+system clock ticks of the given pids (a pid that is gone counts 0)
+  local t=0; for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$(( t + $(awk '{print $14+$15}' "/proc/$p/stat") )); done; echo "$t"
 }
 sys_ticks() { # system (kernel) clock ticks of the given pids
-  local t=0; for p in "$@"; do t=$(( t + $(awk '{print $15}' "/proc/$p/stat") )); done; echo "$t"
+  local t=0; for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$(( t + $(awk '{print $15}' "/proc/$p/stat") )); done; echo "$t"
 }
 run_wrk() { # label port seconds pids-to-measure...   (WRK_PATH and WRK_HEADER may change the request)
   local label=$1 port=$2 secs=$3; shift 3
@@ -204,7 +204,8 @@ run_wrk() { # label port seconds pids-to-measure...   (WRK_PATH and WRK_HEADER m
   echo "$rps $p50 $p99 $cpu_us ${errors:-}"
 }
 
-NGINX_PIDS=$(pgrep -P "$(cat "$OUT_ABS/proxy.pid")" | tr '\n' ' ')
+# the proxy's workers and its cache manager (the cache loader exits a minute after start: not measured)
+NGINX_PIDS=$(pgrep -P "$(cat "$OUT_ABS/proxy.pid")" -f "worker process|cache manager" | tr '\n' ' ')
 echo "warm-up: 10 s each"
 run_wrk warm-nginx $NGINX 10 $NGINX_PIDS >/dev/null
 run_wrk warm-gatehouse $GATEHOUSE 10 "$GH_PID" >/dev/null

@@ -21,11 +21,13 @@ record CacheControl(boolean noStore, boolean noCache, boolean noCacheQualified, 
     static final CacheControl NONE = new CacheControl(false, false, false, false, false, false, false, false, false,
             ABSENT, ABSENT, ABSENT, ABSENT, ABSENT, ABSENT);
 
+    private static final CharSequence CACHE_CONTROL = io.vertx.core.http.HttpHeaders.createOptimized("Cache-Control");
+
     static CacheControl of(MultiMap headers) {
-        List<String> lines = headers.getAll("Cache-Control");
-        if (lines.isEmpty()) {
-            return NONE;
+        if (headers.get(CACHE_CONTROL) == null) {
+            return NONE; // the common case, with no list made
         }
+        List<String> lines = headers.getAll(CACHE_CONTROL);
         return parse(lines.size() == 1 ? lines.get(0) : String.join(",", lines));
     }
 

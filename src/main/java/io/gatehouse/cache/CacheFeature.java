@@ -91,7 +91,7 @@ public class CacheFeature implements FilterFactory<Caches> {
     private synchronized CacheStore store(CacheSettings settings) {
         if (settings.store() == CacheSettings.Store.REDIS) {
             if (!(store instanceof RedisCacheStore)) {
-                store = new RedisCacheStore(redis);
+                store = new RedisCacheStore(redis, metrics.storeErrors);
             }
         } else if (store instanceof LocalCacheStore local) {
             local.resize(settings.maxBytes());

@@ -44,6 +44,11 @@ final class CacheFilter implements GatewayFilter {
     static final String NAME = "Gatehouse";
     private static final CharSequence X_CACHE_STATUS = HttpHeaders.createOptimized("X-Cache-Status");
     private static final CharSequence CACHE_STATUS = HttpHeaders.createOptimized("Cache-Status");
+    private static final CharSequence RANGE = HttpHeaders.createOptimized("Range");
+    /** X-Cache-Status values, encoded once. */
+    private static final Map<String, CharSequence> STATUS_VALUES = Map.of("HIT", HttpHeaders.createOptimized("HIT"),
+            "MISS", HttpHeaders.createOptimized("MISS"), "BYPASS", HttpHeaders.createOptimized("BYPASS"),
+            "STALE", HttpHeaders.createOptimized("STALE"), "REVALIDATED", HttpHeaders.createOptimized("REVALIDATED"));
     /** What a 304 carries of the stored response (RFC 9110 §15.4.5). */
     private static final Set<String> NOT_MODIFIED_FIELDS = Set.of("cache-control", "content-location", "date", "etag",
             "expires", "last-modified", "vary");
@@ -136,7 +141,7 @@ final class CacheFilter implements GatewayFilter {
         String key = caller == null ? sharedKey : key(url, query, caller.id(), headers);
         State state = new State(url, key, sharedKey, head, directives);
         ex.put(STATE, state);
-        if (headers.contains("Range")) {
+        if (headers.contains(RANGE)) {
             // partial content is not stored: a Range request goes upstream as sent (see the README)
             state.outcome("BYPASS", "fwd=request; detail=range");
             metrics.bypass.increment();
@@ -447,7 +452,7 @@ final class CacheFilter implements GatewayFilter {
             invalidation.apply(ex, state.url);
         }
         MultiMap headers = ex.response().headers();
-        headers.set(X_CACHE_STATUS, state.status);
+        headers.set(X_CACHE_STATUS, STATUS_VALUES.getOrDefault(state.status, state.status));
         ex.logField("cache", state.status);
         String own = NAME + "; " + state.detail;
         String upstream = headers.get(CACHE_STATUS);
@@ -474,9 +479,10 @@ final class CacheFilter implements GatewayFilter {
         LocalReply reply = LocalReply.of(notModified ? 304 : entry.status(), null,
                 notModified || state.head ? null : entry.body());
         String[] h = entry.headers();
+        CharSequence[] wire = entry.wire();
         for (int i = 0; i < h.length; i += 2) {
             if (!notModified || NOT_MODIFIED_FIELDS.contains(h[i].toLowerCase(Locale.ROOT))) {
-                reply.header(h[i], h[i + 1]);
+                reply.header(wire[i], wire[i + 1]);
             }
         }
         if (state.head && !notModified) {

@@ -12,7 +12,8 @@ import java.util.function.Supplier;
 
 /**
  * {@code gatehouse_cache_lookups_total{route, result}} (hit, stale, miss, revalidate, bypass),
- * {@code gatehouse_cache_coalesced_total{route}}, {@code gatehouse_cache_invalidations_total} (successful unsafe
+ * {@code gatehouse_cache_coalesced_total{route}}, {@code gatehouse_cache_store_errors_total},
+ * {@code gatehouse_cache_invalidations_total} (successful unsafe
  * requests on any route, each dropping what it changed), and the
  * store's {@code gatehouse_cache_entries}, {@code gatehouse_cache_bytes}, {@code gatehouse_cache_evictions_total}.
  * Labels are route ids and fixed words: bounded. Each route's counters are found once, when its filter is built.
@@ -26,6 +27,8 @@ final class CacheMetrics {
     private final ConcurrentHashMap<String, Route> routes = new ConcurrentHashMap<>();
     /** Successful unsafe requests, on any route, that dropped the stored responses of what they changed. */
     final Counter invalidations;
+    /** Lookups and stores the redis store could not make (the request passed through meanwhile). */
+    final Counter storeErrors;
 
     CacheMetrics(MeterRegistry registry, Supplier<CacheStore> store) {
         this.registry = registry;
@@ -33,6 +36,9 @@ final class CacheMetrics {
                 .description("Successful unsafe requests (any route) that dropped the stored responses of what they changed")
                 .register(registry);
         // the local store's own figures; the redis store's size is Redis' own (NaN here)
+        this.storeErrors = Counter.builder("gatehouse.cache.store.errors")
+                .description("Cache lookups and stores the redis store could not make (those requests passed through)")
+                .register(registry);
         Gauge.builder("gatehouse.cache.entries", () -> known(store.get() == null ? 0 : store.get().entries()))
                 .description("Keys held by the response cache's store").register(registry);
         Gauge.builder("gatehouse.cache.bytes", () -> known(store.get() == null ? 0 : store.get().bytes()))

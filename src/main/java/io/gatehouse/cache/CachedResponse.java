@@ -1,5 +1,6 @@
 package io.gatehouse.cache;
 
+import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 
@@ -12,23 +13,125 @@ import java.util.List;
  * (§4.2.3: the corrected initial age and the time it was received). Immutable; a {@code 304} that updates the
  * stored headers (§4.3.4) makes a new one. Serializes to bytes for the Redis store (binary-safe: the body is raw).
  *
- * @param url            the effective request URI it answers ({@code http://host/path?query}), for invalidation and purge
- * @param route          the route that stored it, for purge by route
- * @param varyNames      the request headers the upstream's {@code Vary} named (lowercase), plus the route's own
- * @param varyValues     the storing request's values of those headers (normalized; null where absent)
- * @param headers        name, value, name, value… as the client gets them (hop-by-hop and per-request ones removed)
- * @param initialAgeMillis the corrected initial age (§4.2.3), ms
- * @param receivedMillis when the response was received (response_time), ms since the epoch
- * @param freshMillis    the freshness lifetime (§4.2.1), ms
- * @param staleIfErrorMillis how long past freshness it may still answer when the upstream fails (0: not at all)
- * @param staleWhileRevalidateMillis how long past freshness it may answer while a refresh runs (0: not at all)
- * @param mustRevalidate never served stale (must-revalidate, proxy-revalidate, or s-maxage: §4.2.4)
- * @param noCache        always validated before use (response no-cache)
+ * <br>{@code url}: the effective request URI it answers ({@code http://host/path?query}), for invalidation and purge
+ * <br>{@code route}: the route that stored it, for purge by route
+ * <br>{@code varyNames}: the request headers the upstream's {@code Vary} named (lowercase), plus the route's own
+ * <br>{@code varyValues}: the storing request's values of those headers (normalized; null where absent)
+ * <br>{@code headers}: name, value, name, value… as the client gets them (hop-by-hop and per-request ones removed)
+ * <br>{@code initialAgeMillis}: the corrected initial age (§4.2.3), ms
+ * <br>{@code receivedMillis}: when the response was received (response_time), ms since the epoch
+ * <br>{@code freshMillis}: the freshness lifetime (§4.2.1), ms
+ * <br>{@code staleIfErrorMillis}: how long past freshness it may still answer when the upstream fails (0: not at all)
+ * <br>{@code staleWhileRevalidateMillis}: how long past freshness it may answer while a refresh runs (0: not at all)
+ * <br>{@code mustRevalidate}: never served stale (must-revalidate, proxy-revalidate, or s-maxage: §4.2.4)
+ * <br>{@code noCache}: always validated before use (response no-cache)
  */
-record CachedResponse(String url, String route, List<String> varyNames, List<String> varyValues, int status,
-                      String[] headers, Buffer body, long initialAgeMillis, long receivedMillis, long freshMillis,
-                      long staleIfErrorMillis, long staleWhileRevalidateMillis, boolean mustRevalidate,
-                      boolean noCache) {
+final class CachedResponse {
+    private final String url;
+    private final String route;
+    private final List<String> varyNames;
+    private final List<String> varyValues;
+    private final int status;
+    private final String[] headers;
+    private final Buffer body;
+    private final long initialAgeMillis;
+    private final long receivedMillis;
+    private final long freshMillis;
+    private final long staleIfErrorMillis;
+    private final long staleWhileRevalidateMillis;
+    private final boolean mustRevalidate;
+    private final boolean noCache;
+    /** The header lines as AsciiStrings, made on first use: checked and written as bytes on every hit. */
+    private volatile CharSequence[] wire;
+
+    CachedResponse(String url, String route, List<String> varyNames, List<String> varyValues, int status,
+                   String[] headers, Buffer body, long initialAgeMillis, long receivedMillis, long freshMillis,
+                   long staleIfErrorMillis, long staleWhileRevalidateMillis, boolean mustRevalidate, boolean noCache) {
+        this.url = url;
+        this.route = route;
+        this.varyNames = varyNames;
+        this.varyValues = varyValues;
+        this.status = status;
+        this.headers = headers;
+        this.body = body;
+        this.initialAgeMillis = initialAgeMillis;
+        this.receivedMillis = receivedMillis;
+        this.freshMillis = freshMillis;
+        this.staleIfErrorMillis = staleIfErrorMillis;
+        this.staleWhileRevalidateMillis = staleWhileRevalidateMillis;
+        this.mustRevalidate = mustRevalidate;
+        this.noCache = noCache;
+    }
+
+    String url() {
+        return url;
+    }
+
+    String route() {
+        return route;
+    }
+
+    List<String> varyNames() {
+        return varyNames;
+    }
+
+    List<String> varyValues() {
+        return varyValues;
+    }
+
+    int status() {
+        return status;
+    }
+
+    String[] headers() {
+        return headers;
+    }
+
+    Buffer body() {
+        return body;
+    }
+
+    long initialAgeMillis() {
+        return initialAgeMillis;
+    }
+
+    long receivedMillis() {
+        return receivedMillis;
+    }
+
+    long freshMillis() {
+        return freshMillis;
+    }
+
+    long staleIfErrorMillis() {
+        return staleIfErrorMillis;
+    }
+
+    long staleWhileRevalidateMillis() {
+        return staleWhileRevalidateMillis;
+    }
+
+    boolean mustRevalidate() {
+        return mustRevalidate;
+    }
+
+    boolean noCache() {
+        return noCache;
+    }
+
+    /** {@link #headers} as AsciiStrings (header values are Latin-1 on the wire, so nothing is lost). */
+    CharSequence[] wire() {
+        CharSequence[] w = wire;
+        if (w == null) {
+            w = new CharSequence[headers.length];
+            for (int i = 0; i < headers.length; i++) {
+                w[i] = new AsciiString(headers[i]);
+            }
+            wire = w; // a race makes the same array twice: harmless
+        }
+        return w;
+    }
+
     /** The current age (§4.2.3), ms. */
     long ageMillis(long now) {
         return initialAgeMillis + Math.max(0, now - receivedMillis);

@@ -44,9 +44,11 @@ final class RedisCacheStore implements CacheStore {
             return #keys""";
 
     private final RedisLink link;
+    private final io.micrometer.core.instrument.Counter errors;
 
-    RedisCacheStore(RedisLink link) {
+    RedisCacheStore(RedisLink link, io.micrometer.core.instrument.Counter errors) {
         this.link = link;
+        this.errors = errors;
         link.preload(PUT);
         link.preload(INVALIDATE);
         link.connect();
@@ -73,7 +75,10 @@ final class RedisCacheStore implements CacheStore {
         }
         String url = urlOfKey(key);
         return link.send(Request.cmd(Command.HVALS).arg(redisKey(key, url))).map(RedisCacheStore::variants)
-                .otherwise((Variants) null); // Redis failed this lookup: a miss (the link marks the outage)
+                .otherwise(err -> {
+                    errors.increment(); // Redis failed this lookup: a miss (the link marks the outage)
+                    return null;
+                });
     }
 
     private static Variants variants(Response values) {
@@ -103,13 +108,13 @@ final class RedisCacheStore implements CacheStore {
         }
         String url = response.url();
         run(PUT, List.of(redisKey(key, url), indexKey(url)), variantField(response), response.toBuffer(),
-                Long.toString(ttl), Integer.toString(Variants.MAX));
+                Long.toString(ttl), Integer.toString(Variants.MAX)).onFailure(err -> errors.increment());
     }
 
     @Override
     public void invalidate(String url) {
         if (link.available()) {
-            run(INVALIDATE, List.of(indexKey(url)));
+            run(INVALIDATE, List.of(indexKey(url))).onFailure(err -> errors.increment());
         }
     }
 

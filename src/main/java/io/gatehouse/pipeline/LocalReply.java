@@ -20,7 +20,8 @@ public final class LocalReply {
     private final String message;
     private final Buffer body;
     private final String contentType;
-    private List<String> headers;
+    /** Name, value, name, value…: CharSequences, so prebuilt ones (AsciiString) go out without re-encoding. */
+    private List<CharSequence> headers;
 
     private LocalReply(int status, String errorCode, String message, Buffer body, String contentType) {
         this.status = status;
@@ -42,10 +43,18 @@ public final class LocalReply {
 
     /** Adds a header line (several lines of one name are kept). */
     public LocalReply header(CharSequence name, String value) {
+        return header(name, (CharSequence) value);
+    }
+
+    /**
+     * Adds a header line given as CharSequences: an {@link io.netty.util.AsciiString} made once (a stored response's
+     * lines) is checked and written as bytes, with no per-answer conversion.
+     */
+    public LocalReply header(CharSequence name, CharSequence value) {
         if (headers == null) {
-            headers = new ArrayList<>(4);
+            headers = new ArrayList<>(8);
         }
-        headers.add(name.toString());
+        headers.add(name);
         headers.add(value);
         return this;
     }

@@ -269,6 +269,14 @@ class CacheEndToEndTest {
         assertTrue(Integer.parseInt(stale.header("Age")) >= 2);
         assertStatus(get("/c/stale", "Cache-Control", "max-stale=0"), "MISS");
         assertStatus(get("/c/must", "Cache-Control", "max-stale"), "REVALIDATED");
+        // proxy-revalidate and s-maxage say the same to a shared cache (§5.2.2.8, §5.2.2.10)
+        origin().set("/c/proxy-revalidate", "p", "Cache-Control", "max-age=1, proxy-revalidate");
+        origin().set("/c/s-maxage-stale", "q", "Cache-Control", "s-maxage=1");
+        get("/c/proxy-revalidate");
+        get("/c/s-maxage-stale");
+        Thread.sleep(1100);
+        assertStatus(get("/c/proxy-revalidate", "Cache-Control", "max-stale=60"), "MISS");
+        assertStatus(get("/c/s-maxage-stale", "Cache-Control", "max-stale=60"), "MISS");
     }
 
     // ---- §4.4 invalidation, methods, HEAD ------------------------------------------------------------------

@@ -101,6 +101,23 @@ class RedisCacheEndToEndTest {
     }
 
     @Test
+    void aLookupRedisAnswersWithAnErrorIsAMissAndIsCounted() throws Exception {
+        origin().set("/rc/wrongtype", "w", "Cache-Control", "max-age=60");
+        int port = io.restassured.RestAssured.port;
+        // something else wrote a string where the store keeps a hash of variants
+        redis(Request.cmd(Command.SET).arg("gatehouse:cache:{http://localhost:" + port + "/rc/wrongtype}\u0001").arg("x"));
+        String series = "gatehouse_cache_store_errors_total";
+        double before = io.gatehouse.testing.Scrape.value(io.gatehouse.testing.Scrape.metrics(), series);
+        Response r = given().get("/rc/wrongtype");
+        assertEquals(200, r.statusCode());
+        assertEquals("MISS", r.header("X-Cache-Status"));
+        double after = io.gatehouse.testing.Scrape.value(io.gatehouse.testing.Scrape.metrics(), series);
+        assertTrue(after - Math.max(0, before) >= 1, "counted: " + before + " -> " + after);
+        assertTrue(given().port(io.gatehouse.testing.Ports.management()).get("/q/health/ready").asString()
+                .contains("\"redis\": \"up\""), "an error reply is no outage");
+    }
+
+    @Test
     void whenRedisDiesTheCachePassesRequestsThroughAndComesBackByItself() throws Exception {
         origin().set("/rc/outage", "o", "Cache-Control", "max-age=60");
         given().get("/rc/outage");
