@@ -157,7 +157,8 @@ final class CacheEndpoints {
                         .put("evictions", store.evictions()).put("fillsInProgress", feature.fillsInProgress())
                         .put("keysByRoute", routes);
             }, false).onSuccess(json -> context.response().putHeader("Content-Type", "application/json")
-                    .putHeader("Cache-Control", "no-store").end(json.encode()));
+                    .putHeader("Cache-Control", "no-store").end(json.encode()))
+                    .onFailure(err -> bad(context, 500, "internal_error", "the stats failed: " + err.getMessage()));
         }
     }
 

@@ -138,7 +138,7 @@ final class CacheFilter implements GatewayFilter {
         Caller caller = ex.caller();
         String query = ex.request().query();
         String sharedKey = key(url, query, null, headers);
-        String key = caller == null ? sharedKey : key(url, query, caller.id(), headers);
+        String key = caller == null ? sharedKey : key(url, query, callerKey(caller), headers);
         State state = new State(url, key, sharedKey, head, directives);
         ex.put(STATE, state);
         if (headers.contains(RANGE)) {
@@ -152,8 +152,13 @@ final class CacheFilter implements GatewayFilter {
         }
         // the redis store: the chain goes on when Redis answered (or at once, a miss, while Redis is away)
         Promise<LocalReply> answer = Promise.promise();
-        lookupRemotely(state, headers).onComplete(ar -> ex.resume(() ->
-                afterLookup(ex, state, ar.succeeded() ? ar.result() : null).onComplete(answer)));
+        lookupRemotely(state, headers).onComplete(ar -> ex.resume(() -> {
+            if (ex.isFinished()) {
+                answer.complete(null); // the client left meanwhile: it must not lead a fill nobody would settle
+                return;
+            }
+            afterLookup(ex, state, ar.succeeded() ? ar.result() : null).onComplete(answer);
+        }));
         return answer.future();
     }
 
@@ -246,7 +251,7 @@ final class CacheFilter implements GatewayFilter {
             return Future.succeededFuture(reply(ex, state, entry, now));
         }
         if (mayUseWithoutValidation && !entry.fresh(now) && !entry.mustRevalidate() && refresher != null
-                && entry.staleness(now) <= entry.staleWhileRevalidateMillis()) {
+                && rd.minFresh() == CacheControl.ABSENT && entry.staleness(now) <= entry.staleWhileRevalidateMillis()) {
             // RFC 5861: this client gets the stale entry now, also while the refresh runs; one request refreshes it
             // in the background (the refresher starts none while one of this key runs)
             refresher.refresh(ex, state.key);
@@ -352,15 +357,21 @@ final class CacheFilter implements GatewayFilter {
         MultiMap headers = response.headers();
         CacheControl directives = CacheControl.of(headers);
         if (status == 304 && state.validating) {
+            // §4.3.4: the stored headers updated by the 304's; freshness and directives come from the result
             CachedResponse old = state.stored;
-            long fresh = HttpCaching.freshness(old.status(), merged(old, headers), directives, route.ttlMillis(), now);
+            MultiMap merged = merged(old, headers);
+            CacheControl now304 = CacheControl.of(merged);
+            long fresh = HttpCaching.freshness(old.status(), merged, now304, route.ttlMillis(), now);
             CachedResponse updated = old.updatedBy(headers, HttpCaching.initialAge(headers, state.requestMillis, now), now,
-                    fresh, staleIfErrorMillis(directives), directives.staleWhileRevalidate() * 1000,
-                    mustRevalidate(directives), directives.noCache());
-            if (!directives.noStore() && !state.requestDirectives.noStore()) {
-                store.put(keyFor(state, directives), updated);
+                    fresh, staleIfErrorMillis(now304), now304.staleWhileRevalidate() * 1000,
+                    mustRevalidate(now304), now304.noCache());
+            boolean authorization = ex.caller() == null && ex.request().headers().contains(HttpHeaders.AUTHORIZATION);
+            boolean storable = HttpCaching.notStorable(state.requestDirectives, authorization, old.status(), merged,
+                    now304, route.ttlMillis(), true) == null;
+            if (storable) {
+                store.put(keyFor(state, now304), updated, state.requestMillis);
             }
-            settle(state, updated);
+            settle(state, storable ? updated : null); // waiters never get what may not be stored
             state.outcome("REVALIDATED", "fwd=stale; fwd-status=304");
             response.replaceWith(reply(ex, state, updated, now));
             return DONE;
@@ -377,9 +388,8 @@ final class CacheFilter implements GatewayFilter {
             why = "too-large";
         }
         if (why != null) {
-            if (state.stored != null) {
-                store.invalidate(state.url); // what the upstream says now replaces what was stored
-            }
+            // the stored entry stays (stale, it is validated again next time): a request of its own making, such as
+            // one with a bad credential, must not drop what other clients get
             if (state.detail != null && !state.detail.contains("detail=")) {
                 state.detail += "; detail=" + why;
             }
@@ -425,7 +435,7 @@ final class CacheFilter implements GatewayFilter {
                     CachedResponse entry = new CachedResponse(state.url, routeId, varyNames, varyValues, status, kept,
                             body, initialAge, now, fresh, sie, swr, mustRevalidate, noCache);
                     if (fresh > 0 || entry.validator()) {
-                        store.put(storeKey, entry);
+                        store.put(storeKey, entry, state.requestMillis);
                         settle(state, entry);
                     } else {
                         settle(state, null);
@@ -509,8 +519,11 @@ final class CacheFilter implements GatewayFilter {
     }
 
     private boolean staleIfError(CachedResponse entry, State state, long now) {
-        if (entry.mustRevalidate() || entry.fresh(now) && !entry.noCache()) {
-            return entry.fresh(now) && !entry.noCache(); // a fresh entry (validated on request) may always answer
+        if (entry.noCache()) {
+            return false; // §4.2.4: never used without a successful validation
+        }
+        if (entry.mustRevalidate() || entry.fresh(now)) {
+            return entry.fresh(now); // a fresh entry (validated on the request's demand) may always answer
         }
         long allowed = entry.staleIfErrorMillis();
         if (state.requestDirectives.staleIfError() != CacheControl.ABSENT) {
@@ -576,13 +589,21 @@ final class CacheFilter implements GatewayFilter {
         return "http://" + (host == null ? "" : host.toLowerCase(Locale.ROOT)) + ex.path();
     }
 
-    /** The cache key: the URL with its query, the caller where keyed by principal, the route's vary values. */
+    /** A caller as the key holds it: an API key's id and a token's subject never meet, even when equal. */
+    private static String callerKey(Caller caller) {
+        String keyId = caller.apiKeyId();
+        return keyId != null ? "key:" + keyId : "sub:" + caller.id();
+    }
+
+    /** The cache key: the URL with its query, the route, the caller where keyed by principal, the route's vary values. */
     private String key(String url, String query, String callerId, MultiMap headers) {
         StringBuilder k = new StringBuilder(url.length() + 32).append(url);
         if (query != null) {
             k.append('?').append(query); // part of the key, not of the URL index
         }
-        k.append('\u0001').append(callerId == null ? "" : callerId);
+        // the route: routes on one path that differ by host or header conditions (another upstream, other
+        // authentication) never answer from each other's entries
+        k.append('\u0001').append(routeId).append('\u0001').append(callerId == null ? "" : callerId);
         for (String name : route.vary()) {
             String v = Variants.normalized(headers, name);
             k.append('\u0001').append(v == null ? "\u0000" : v);

@@ -22,8 +22,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * refetches the entry as for any request that asks for a fresh answer. One refresh per key at a time; a refresh
  * that fails leaves the stale entry in place, served until its stale-while-revalidate window ends.
  *
- * <p>Seen from the route, a refresh is a request from this process' own address ({@code 127.0.0.1} unless that is a
- * trusted proxy), logged and counted like any other, marked with {@code X-Gatehouse-Refresh: 1}.
+ * <p>Seen from the route, a refresh is a request from this process' own address, logged and counted like any other,
+ * marked with {@code X-Gatehouse-Refresh: 1}; the client's forwarding headers are not copied, so a spoofed one never
+ * reaches an upstream that builds URLs from it, even where this address is a trusted proxy.
  */
 final class CacheRefresher {
     static final String MARKER = "X-Gatehouse-Refresh";
@@ -32,7 +33,8 @@ final class CacheRefresher {
     private static final Set<String> NOT_COPIED = Set.of("connection", "keep-alive", "proxy-connection", "te", "upgrade",
             "transfer-encoding", "content-length", "expect", "host", "if-none-match", "if-modified-since", "if-match",
             "if-unmodified-since", "if-range", "range", "cache-control", "pragma", "x-request-id", "x-forwarded-for",
-            "forwarded", MARKER.toLowerCase(Locale.ROOT));
+            "forwarded", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-forwarded-prefix", "x-real-ip",
+            MARKER.toLowerCase(Locale.ROOT));
 
     private final Vertx vertx;
     private final java.util.function.Supplier<TrafficServer> traffic;
@@ -73,7 +75,10 @@ final class CacheRefresher {
                 .setPort(port).setURI(ex.request().uri()).setHeaders(headers).setTimeout(timeoutMillis);
         client().request(options)
                 .compose(request -> request.send())
-                .compose(response -> response.body().map(body -> response.statusCode()))
+                .compose(response -> {
+                    response.handler(chunk -> { }); // the cache took what it needed on the way: drop the rest
+                    return response.end().map(v -> response.statusCode());
+                })
                 .onComplete(ar -> {
                     running.remove(key);
                     if (ar.failed()) {

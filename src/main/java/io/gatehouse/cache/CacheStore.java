@@ -13,8 +13,12 @@ interface CacheStore {
     /** The stored variants under {@code key}, or null. */
     Future<Variants> get(String key);
 
-    /** Stores {@code response} under {@code key}, replacing the variant with the same Vary values. */
-    void put(String key, CachedResponse response);
+    /**
+     * Stores {@code response} under {@code key}, replacing the variant with the same Vary values; unless its URL was
+     * invalidated after {@code requestedMillis}, when the request that fetched it started (a write that raced the
+     * read must win).
+     */
+    void put(String key, CachedResponse response, long requestedMillis);
 
     /** Drops every key of {@code url} (invalidation, §4.4: all its variants, every caller's). */
     void invalidate(String url);

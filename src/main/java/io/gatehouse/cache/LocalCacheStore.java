@@ -6,6 +6,8 @@ import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.vertx.core.Future;
 
+import java.time.Duration;
+
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +26,9 @@ final class LocalCacheStore implements CacheStore {
     /** URL → its keys (every caller's, every route vary value), for invalidation. */
     private final Map<String, Set<String>> byUrl = new ConcurrentHashMap<>();
     private final LongAdder evictions = new LongAdder();
+    /** When each URL was last invalidated, for a while: a response fetched before that is not stored after it. */
+    private final Cache<String, Long> invalidated = Caffeine.newBuilder()
+            .maximumSize(100_000).expireAfterWrite(Duration.ofMinutes(10)).executor(Runnable::run).build();
 
     LocalCacheStore(long maxBytes) {
         this.keys = Caffeine.newBuilder()
@@ -52,12 +57,19 @@ final class LocalCacheStore implements CacheStore {
                     if (key != null && value != null && cause != RemovalCause.REPLACED) {
                         String url = value.responses().get(0).url();
                         byUrl.computeIfPresent(url, (u, set) -> {
-                            set.remove(key);
+                            // this listener runs later, on Caffeine's executor: a key stored again meanwhile stays
+                            if (!holds(key)) {
+                                set.remove(key);
+                            }
                             return set.isEmpty() ? null : set;
                         });
                     }
                 })
                 .build();
+    }
+
+    private boolean holds(String key) {
+        return keys.asMap().containsKey(key);
     }
 
     private static long untilUseless(Variants v) {
@@ -75,13 +87,21 @@ final class LocalCacheStore implements CacheStore {
     }
 
     @Override
-    public void put(String key, CachedResponse response) {
-        byUrl.computeIfAbsent(response.url(), u -> ConcurrentHashMap.newKeySet()).add(key);
-        keys.asMap().compute(key, (k, old) -> old == null ? new Variants(java.util.List.of(response)) : old.with(response));
+    public void put(String key, CachedResponse response, long requestedMillis) {
+        Long invalidatedAt = invalidated.getIfPresent(response.url());
+        if (invalidatedAt != null && invalidatedAt >= requestedMillis) {
+            return; // a write invalidated this URL while the request that fetched it was on its way
+        }
+        keys.asMap().compute(key, (k, old) -> {
+            // indexed inside the compute: a removal listener that looks at the map sees this key held
+            byUrl.computeIfAbsent(response.url(), u -> ConcurrentHashMap.newKeySet()).add(key);
+            return old == null ? new Variants(java.util.List.of(response)) : old.with(response);
+        });
     }
 
     @Override
     public void invalidate(String url) {
+        invalidated.put(url, System.currentTimeMillis());
         Set<String> of = byUrl.remove(url);
         if (of != null) {
             keys.invalidateAll(of);

@@ -15,20 +15,30 @@ import java.util.function.Predicate;
 /**
  * The {@code redis} store: entries shared by every replica, through the gateway's one Redis link (its short timeout,
  * its outage state). A key is a hash of its variants (field: the Vary values, value: the stored response's bytes,
- * raw), expiring on its own once none of them can be served even stale; a set per URL lists its keys, so an
- * invalidation drops them in one script. Both carry the URL as a Cluster hash tag, so one URL's keys share a slot.
+ * raw), expiring on its own once none of them can be served even stale; a sorted set per URL lists its live keys, so
+ * an invalidation drops them in one script. Both carry the URL as a Cluster hash tag, so one URL's keys share a slot.
  *
  * <p>While Redis is down or slow the store answers "nothing stored" at once and stores nothing: the cache passes
  * requests through, never fails them, never waits on Redis.
  */
 final class RedisCacheStore implements CacheStore {
     static final String PREFIX = "gatehouse:cache:";
-    /** HSET the variant, extend the key's and the index's expiry, bound the variants; one round trip. */
+    /**
+     * Stores a variant unless the URL was invalidated after the request that fetched it started (KEYS[3] holds when);
+     * extends the key's and the index's expiry; the index (a sorted set, each key scored by when it expires) drops
+     * the keys that expired meanwhile, so it holds the URL's live keys only; the variants stay bounded. One round trip.
+     * ARGV: field, bytes, ttl (ms), max variants, the request's start (ms, the gateway's clock).
+     */
     static final String PUT = """
             local call, ttl, max = redis.call, tonumber(ARGV[3]), tonumber(ARGV[4])
+            local invalidated = tonumber(call('GET', KEYS[3]) or '0')
+            if invalidated >= tonumber(ARGV[5]) then return 0 end
             call('HSET', KEYS[1], ARGV[1], ARGV[2])
             if call('PTTL', KEYS[1]) < ttl then call('PEXPIRE', KEYS[1], ttl) end
-            call('SADD', KEYS[2], KEYS[1])
+            local t = call('TIME')
+            local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+            call('ZADD', KEYS[2], now + call('PTTL', KEYS[1]), KEYS[1])
+            call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
             if call('PTTL', KEYS[2]) < ttl then call('PEXPIRE', KEYS[2], ttl) end
             if call('HLEN', KEYS[1]) > max then
               for _, f in ipairs(call('HKEYS', KEYS[1])) do
@@ -36,12 +46,21 @@ final class RedisCacheStore implements CacheStore {
               end
             end
             return 1""";
-    /** Every key of a URL, then its index. */
+    /**
+     * Every live key of a URL (in batches), then its index; and when it happened (ARGV[1], the gateway's clock, kept
+     * ARGV[2] ms), so a response fetched before it is not stored after it.
+     */
     static final String INVALIDATE = """
-            local keys = redis.call('SMEMBERS', KEYS[1])
-            for i = 1, #keys do redis.call('DEL', keys[i]) end
-            redis.call('DEL', KEYS[1])
+            local call = redis.call
+            local keys = call('ZRANGE', KEYS[1], 0, -1)
+            for i = 1, #keys, 500 do
+              call('DEL', unpack(keys, i, math.min(i + 499, #keys)))
+            end
+            call('DEL', KEYS[1])
+            call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
             return #keys""";
+    /** How long an invalidation's time is kept: longer than any upstream request a response could come from. */
+    static final long INVALIDATION_MEMORY_MILLIS = 10 * 60_000;
 
     private final RedisLink link;
     private final io.micrometer.core.instrument.Counter errors;
@@ -66,6 +85,10 @@ final class RedisCacheStore implements CacheStore {
 
     static String indexKey(String url) {
         return PREFIX + tag(url) + ":index";
+    }
+
+    static String invalidatedKey(String url) {
+        return PREFIX + tag(url) + ":invalidated";
     }
 
     @Override
@@ -101,20 +124,22 @@ final class RedisCacheStore implements CacheStore {
     }
 
     @Override
-    public void put(String key, CachedResponse response) {
+    public void put(String key, CachedResponse response, long requestedMillis) {
         long ttl = response.usefulUntil() - System.currentTimeMillis();
         if (ttl <= 0 || !link.available()) {
             return;
         }
         String url = response.url();
-        run(PUT, List.of(redisKey(key, url), indexKey(url)), variantField(response), response.toBuffer(),
-                Long.toString(ttl), Integer.toString(Variants.MAX)).onFailure(err -> errors.increment());
+        run(PUT, List.of(redisKey(key, url), indexKey(url), invalidatedKey(url)), variantField(response),
+                response.toBuffer(), Long.toString(ttl), Integer.toString(Variants.MAX), Long.toString(requestedMillis))
+                .onFailure(err -> errors.increment());
     }
 
     @Override
     public void invalidate(String url) {
         if (link.available()) {
-            run(INVALIDATE, List.of(indexKey(url))).onFailure(err -> errors.increment());
+            run(INVALIDATE, List.of(indexKey(url), invalidatedKey(url)), Long.toString(System.currentTimeMillis()),
+                    Long.toString(INVALIDATION_MEMORY_MILLIS)).onFailure(err -> errors.increment());
         }
     }
 
@@ -170,7 +195,7 @@ final class RedisCacheStore implements CacheStore {
                     List<Future<Long>> each = new ArrayList<>();
                     for (int i = 0; i < keys.size(); i++) {
                         String k = keys.get(i).toString();
-                        if (!k.endsWith("}:index")) {
+                        if (!k.endsWith("}:index") && !k.endsWith("}:invalidated")) {
                             each.add(purgeKey(k, which));
                         }
                     }

@@ -28,7 +28,8 @@ final class RedisCounters {
      * through (its fit), a policy's fit being its windows' least; the group lets through the least fit of its
      * enforcing policies, and each policy counts that many (a dry run no more than its own fit). So a refused request
      * counts nowhere, and n requests decided at once get exactly what n requests decided one after the other would.
-     * A policy that refuses any of them with {@code ban-for} starts its ban. {@code n = 0} is a peek: what one more
+     * A policy that refuses any of them (its fit is below n and at most what the group let through) starts its
+     * {@code ban-for}. {@code n = 0} is a peek: what one more
      * request would get, counting nothing. Each redis.call costs about 2 µs inside Redis and the script's own work
      * about as much again, once per batch.
      *
@@ -136,7 +137,7 @@ final class RedisCounters {
                 out[o+1], out[o+2], out[o+3] = count, rem, reset
                 o = o + 3
               end
-              if n > 0 and ttl <= 0 and fit < m and banFor > 0 then
+              if n > 0 and ttl <= 0 and fit < m and fit <= all and banFor > 0 then
                 call('SET', banKey, '1', 'PX', ceil(banFor / 1000))
                 banned, retry = 1, banFor
               end
@@ -296,7 +297,9 @@ final class RedisCounters {
             boolean banned = response.get(at++).toLong() == 1;
             long retry = response.get(at++).toLong();
             long counted = n == 0 ? 0 : Math.min(all, fit);
-            v.allowed = index < fit;
+            // one by one, a policy whose fit exceeds what the group let through never runs out: it allows them all
+            // (the others refuse the rest); one at or below it refuses from its fit on
+            v.allowed = fit > all || index < fit;
             v.banned = banned && !v.allowed;
             v.retryAfterMicros = v.allowed ? 0 : retry;
             for (int i = 0; i < v.limit.length; i++) {

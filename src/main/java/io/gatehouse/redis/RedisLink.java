@@ -253,7 +253,10 @@ public class RedisLink implements ReadinessDetails {
             return;
         }
         connect();
-        if (up) {
+        RedisConnection open = subscriber;
+        if (open != null) {
+            open.send(Request.cmd(Command.SUBSCRIBE).arg(channel)); // the connection in place takes one more channel
+        } else if (up) {
             subscribeAll();
         }
     }

@@ -130,16 +130,22 @@ class HttpCachingTest {
     void theLocalStoreStaysWithinItsBytesAndInvalidatesEveryKeyOfAUrl() {
         LocalCacheStore store = new LocalCacheStore(1 << 20);
         for (int i = 0; i < 200; i++) {
-            store.put("http://h/big" + i + "\u0001", bodyOf("http://h/big" + i, 64 * 1024));
+            store.put("http://h/big" + i + "\u0001", bodyOf("http://h/big" + i, 64 * 1024), System.currentTimeMillis());
         }
         store.cleanUp();
         assertTrue(store.bytes() <= 1 << 20, "bytes " + store.bytes());
         assertTrue(store.evictions() > 0);
-        store.put("http://h/u?x=1\u0001alice", bodyOf("http://h/u", 10));
-        store.put("http://h/u?x=2\u0001bob", bodyOf("http://h/u", 10));
+        long started = System.currentTimeMillis();
+        store.put("http://h/u?x=1\u0001alice", bodyOf("http://h/u", 10), started);
+        store.put("http://h/u?x=2\u0001bob", bodyOf("http://h/u", 10), started);
         store.invalidate("http://h/u");
         assertNull(store.getNow("http://h/u?x=1\u0001alice"));
         assertNull(store.getNow("http://h/u?x=2\u0001bob"));
+        // a read that started before the write finishes after it: what it fetched is not stored
+        store.put("http://h/u?x=1\u0001alice", bodyOf("http://h/u", 10), started);
+        assertNull(store.getNow("http://h/u?x=1\u0001alice"));
+        store.put("http://h/u?x=1\u0001alice", bodyOf("http://h/u", 10), System.currentTimeMillis() + 1);
+        assertTrue(store.getNow("http://h/u?x=1\u0001alice") != null, "a read that started after the write is stored");
     }
 
     private static CachedResponse bodyOf(String url, int size) {

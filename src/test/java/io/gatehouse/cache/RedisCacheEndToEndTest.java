@@ -105,7 +105,7 @@ class RedisCacheEndToEndTest {
         origin().set("/rc/wrongtype", "w", "Cache-Control", "max-age=60");
         int port = io.restassured.RestAssured.port;
         // something else wrote a string where the store keeps a hash of variants
-        redis(Request.cmd(Command.SET).arg("gatehouse:cache:{http://localhost:" + port + "/rc/wrongtype}\u0001").arg("x"));
+        redis(Request.cmd(Command.SET).arg("gatehouse:cache:{http://localhost:" + port + "/rc/wrongtype}\u0001rc\u0001").arg("x"));
         String series = "gatehouse_cache_store_errors_total";
         double before = io.gatehouse.testing.Scrape.value(io.gatehouse.testing.Scrape.metrics(), series);
         Response r = given().get("/rc/wrongtype");

@@ -156,6 +156,23 @@ class RedisCountersTest {
         }
     }
 
+    @Test
+    void inABatchAPolicyThatNeverRanOutNeitherRefusesNorBans() throws Exception {
+        PolicyConfig narrow = policy("batch-narrow", PolicyConfig.Algorithm.SLIDING_WINDOW, 0, null, false, "2/1d");
+        PolicyConfig banning = policy("batch-banning", PolicyConfig.Algorithm.SLIDING_WINDOW, 0, Duration.ofMinutes(10),
+                false, "5/1d");
+        List<Verdict[]> verdicts = onOneEventLoop(10, () -> new Verdict[] {new Verdict(narrow, narrow.limits()),
+                new Verdict(banning, banning.limits())}, "ip:10.0.1.3");
+        for (int i = 0; i < 10; i++) {
+            assertEquals(i < 2, verdicts.get(i)[0].allowed, "narrow, request " + i);
+            assertTrue(verdicts.get(i)[1].allowed, "one by one, 'batch-banning' counts 2 and allows every request: " + i);
+            assertFalse(verdicts.get(i)[1].banned);
+        }
+        Verdict later = decide("ip:10.0.1.3", banning)[0];
+        assertTrue(later.allowed && !later.banned, "no ban was started");
+        assertEquals(2, later.remaining[0], "5 less the 2 the group passed and this one");
+    }
+
     /** Sends {@code n} decisions from one event loop in one go, so all but the first queue behind it. */
     private static List<Verdict[]> onOneEventLoop(int n, java.util.function.Supplier<Verdict[]> verdicts, String key)
             throws Exception {
