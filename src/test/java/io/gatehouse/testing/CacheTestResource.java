@@ -55,13 +55,7 @@ public class CacheTestResource extends UpstreamsTestResource {
     }
 
     private static String adminTokenFile() {
-        try {
-            java.nio.file.Path file = TempDirs.file("gatehouse-cache-admin", "token");
-            java.nio.file.Files.writeString(file, adminToken());
-            return file.toString();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return TempDirs.fileWith("gatehouse-cache-admin", "token", adminToken());
     }
 
     @Override

@@ -90,13 +90,7 @@ public class RateLimitTestResource extends UpstreamsTestResource {
     }
 
     private static String adminTokenFile() {
-        try {
-            java.nio.file.Path file = TempDirs.file("gatehouse-rl-admin", "token");
-            java.nio.file.Files.writeString(file, adminToken());
-            return file.toString();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return TempDirs.fileWith("gatehouse-rl-admin", "token", adminToken());
     }
 
     private static int deadPort() {

@@ -48,4 +48,15 @@ public final class TempDirs {
             // already gone
         }
     }
+
+    /** A file holding {@code text} (an admin token, a secret) in a new temporary directory; its path. */
+    public static String fileWith(String prefix, String name, String text) {
+        try {
+            Path file = file(prefix, name);
+            java.nio.file.Files.writeString(file, text);
+            return file.toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }
