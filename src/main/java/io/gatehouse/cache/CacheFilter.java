@@ -210,7 +210,7 @@ final class CacheFilter implements GatewayFilter {
 
     /** The same through a store that answers later. */
     private Future<CachedResponse> lookupRemotely(State state, MultiMap headers) {
-        return store.get(state.key).compose(own -> {
+        return store.get(state.key, headers).compose(own -> {
             CachedResponse entry = own == null ? null : own.match(headers);
             if (entry != null || state.key == state.sharedKey) {
                 if (entry == null && own != null) {
@@ -218,7 +218,7 @@ final class CacheFilter implements GatewayFilter {
                 }
                 return Future.succeededFuture(entry);
             }
-            return store.get(state.sharedKey).map(shared -> {
+            return store.get(state.sharedKey, headers).map(shared -> {
                 CachedResponse e = shared == null ? null : shared.match(headers);
                 if (e == null && own != null) {
                     state.detail = "fwd=vary-miss";

@@ -10,8 +10,11 @@ import java.util.function.Predicate;
  * {@code Vary} headers it matches (RFC 9111 §4.1). Never fails a request: a store that cannot answer answers "none".
  */
 interface CacheStore {
-    /** The stored variants under {@code key}, or null. */
-    Future<Variants> get(String key);
+    /**
+     * The stored variants under {@code key} that a request with these headers may match (a store may hand back
+     * only the one its Vary values select), or null.
+     */
+    Future<Variants> get(String key, io.vertx.core.MultiMap requestHeaders);
 
     /**
      * Stores {@code response} under {@code key}, replacing the variant with the same Vary values; unless its URL was

@@ -77,7 +77,7 @@ final class LocalCacheStore implements CacheStore {
     }
 
     @Override
-    public Future<Variants> get(String key) {
+    public Future<Variants> get(String key, io.vertx.core.MultiMap requestHeaders) {
         return Future.succeededFuture(keys.getIfPresent(key));
     }
 

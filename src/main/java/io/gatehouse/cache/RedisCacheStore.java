@@ -2,13 +2,13 @@ package io.gatehouse.cache;
 
 import io.gatehouse.redis.RedisLink;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.Predicate;
 
@@ -27,22 +27,24 @@ final class RedisCacheStore implements CacheStore {
      * Stores a variant unless the URL was invalidated after the request that fetched it started (KEYS[3] holds when);
      * extends the key's and the index's expiry; the index (a sorted set, each key scored by when it expires) drops
      * the keys that expired meanwhile, so it holds the URL's live keys only; the variants stay bounded. One round trip.
-     * ARGV: field, bytes, ttl (ms), max variants, the request's start (ms, the gateway's clock).
+     * ARGV: field, bytes, ttl (ms), max variants, the request's start (ms, the gateway's clock), the Vary names (kept
+     * in the field {@code ~vary}, so a lookup knows which variant field to read).
      */
     static final String PUT = """
             local call, ttl, max = redis.call, tonumber(ARGV[3]), tonumber(ARGV[4])
             local invalidated = tonumber(call('GET', KEYS[3]) or '0')
             if invalidated >= tonumber(ARGV[5]) then return 0 end
             call('HSET', KEYS[1], ARGV[1], ARGV[2])
+            if ARGV[6] == '' then call('HDEL', KEYS[1], '~vary') else call('HSET', KEYS[1], '~vary', ARGV[6]) end
             if call('PTTL', KEYS[1]) < ttl then call('PEXPIRE', KEYS[1], ttl) end
             local t = call('TIME')
             local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
             call('ZADD', KEYS[2], now + call('PTTL', KEYS[1]), KEYS[1])
             call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
             if call('PTTL', KEYS[2]) < ttl then call('PEXPIRE', KEYS[2], ttl) end
-            if call('HLEN', KEYS[1]) > max then
+            if call('HLEN', KEYS[1]) > max + 1 then
               for _, f in ipairs(call('HKEYS', KEYS[1])) do
-                if f ~= ARGV[1] then call('HDEL', KEYS[1], f) break end
+                if f ~= ARGV[1] and f ~= '~vary' then call('HDEL', KEYS[1], f) break end
               end
             end
             return 1""";
@@ -91,36 +93,54 @@ final class RedisCacheStore implements CacheStore {
         return PREFIX + tag(url) + ":invalidated";
     }
 
+    /**
+     * One round trip for a key without Vary: the names field and the one variant at once ({@code HMGET}); a key with
+     * Vary takes a second ({@code HGET} of the variant this request's values select). Only one body ever travels, so
+     * a lookup stays small on the connections the rate limiter shares.
+     */
     @Override
-    public Future<Variants> get(String key) {
+    public Future<Variants> get(String key, MultiMap requestHeaders) {
         if (!link.available()) {
             return Future.succeededFuture(null);
         }
-        String url = urlOfKey(key);
-        return link.send(Request.cmd(Command.HVALS).arg(redisKey(key, url))).map(RedisCacheStore::variants)
+        String redisKey = redisKey(key, urlOfKey(key));
+        return link.send(Request.cmd(Command.HMGET).arg(redisKey).arg(VARY_FIELD).arg(""))
+                .compose(both -> {
+                    Response names = both.get(0);
+                    if (names == null) {
+                        return Future.succeededFuture(variant(both.get(1)));
+                    }
+                    String field = fieldFor(names.toString(), requestHeaders);
+                    return link.send(Request.cmd(Command.HGET).arg(redisKey).arg(field)).map(RedisCacheStore::variant);
+                })
                 .otherwise(err -> {
                     errors.increment(); // Redis failed this lookup: a miss (the link marks the outage)
                     return null;
                 });
     }
 
-    private static Variants variants(Response values) {
-        if (values == null || values.size() == 0) {
+    /** The field holding the Vary names of a key's newest response ({@code accept-language,accept-encoding}). */
+    static final String VARY_FIELD = "~vary";
+
+    private static Variants variant(Response value) {
+        if (value == null) {
             return null;
         }
-        long now = System.currentTimeMillis();
-        List<CachedResponse> held = new ArrayList<>(values.size());
-        for (int i = 0; i < values.size(); i++) {
-            CachedResponse r = CachedResponse.fromBuffer(values.get(i).toBuffer());
-            if (r != null && r.usefulUntil() > now) {
-                held.add(r);
+        CachedResponse r = CachedResponse.fromBuffer(value.toBuffer());
+        return r == null || r.usefulUntil() <= System.currentTimeMillis() ? null : new Variants(List.of(r));
+    }
+
+    /** The variant field this request's values of {@code names} select: as {@link #variantField} writes it. */
+    static String fieldFor(String names, MultiMap requestHeaders) {
+        StringBuilder f = new StringBuilder(32);
+        for (String name : names.split(",")) {
+            if (name.isEmpty()) {
+                continue;
             }
+            String v = Variants.normalized(requestHeaders, name);
+            f.append(name).append('=').append(v == null ? "\u0000" : v).append('\u0001');
         }
-        if (held.isEmpty()) {
-            return null;
-        }
-        held.sort(Comparator.comparingLong(CachedResponse::receivedMillis).reversed()); // the newest first
-        return new Variants(List.copyOf(held));
+        return f.toString();
     }
 
     @Override
@@ -131,7 +151,8 @@ final class RedisCacheStore implements CacheStore {
         }
         String url = response.url();
         run(PUT, List.of(redisKey(key, url), indexKey(url), invalidatedKey(url)), variantField(response),
-                response.toBuffer(), Long.toString(ttl), Integer.toString(Variants.MAX), Long.toString(requestedMillis))
+                response.toBuffer(), Long.toString(ttl), Integer.toString(Variants.MAX), Long.toString(requestedMillis),
+                String.join(",", response.varyNames()))
                 .onFailure(err -> errors.increment());
     }
 

@@ -88,6 +88,18 @@ class RedisCacheEndToEndTest {
     }
 
     @Test
+    void variantsLiveInRedisAndALookupFetchesOnlyItsOwn() throws Exception {
+        origin().set("/rc/vary", "x", "Cache-Control", "max-age=60", "Vary", "Accept-Language");
+        given().header("Accept-Language", "en").get("/rc/vary");
+        given().header("Accept-Language", "fr").get("/rc/vary");
+        assertEquals("HIT", given().header("Accept-Language", "en").get("/rc/vary").header("X-Cache-Status"));
+        assertEquals("HIT", given().header("Accept-Language", "fr").get("/rc/vary").header("X-Cache-Status"));
+        assertEquals("MISS", given().header("Accept-Language", "de").get("/rc/vary").header("X-Cache-Status"));
+        assertEquals("MISS", given().get("/rc/vary").header("X-Cache-Status"), "no Accept-Language is a variant of its own");
+        assertEquals(4, origin().hits("/rc/vary"));
+    }
+
+    @Test
     void aWriteInvalidatesTheEntriesInRedis() {
         origin().set("/rc/item", "x", "Cache-Control", "max-age=60");
         given().get("/rc/item?a=1");
