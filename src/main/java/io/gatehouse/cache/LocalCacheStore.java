@@ -89,7 +89,8 @@ final class LocalCacheStore implements CacheStore {
     @Override
     public void put(String key, CachedResponse response, long requestedMillis) {
         Long invalidatedAt = invalidated.getIfPresent(response.url());
-        if (invalidatedAt != null && invalidatedAt >= requestedMillis) {
+        // strictly later: a read that starts in the very millisecond its write was answered is the client's next read
+        if (invalidatedAt != null && invalidatedAt > requestedMillis) {
             return; // a write invalidated this URL while the request that fetched it was on its way
         }
         keys.asMap().compute(key, (k, old) -> {

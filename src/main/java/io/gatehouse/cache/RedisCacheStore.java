@@ -33,7 +33,7 @@ final class RedisCacheStore implements CacheStore {
     static final String PUT = """
             local call, ttl, max = redis.call, tonumber(ARGV[3]), tonumber(ARGV[4])
             local invalidated = tonumber(call('GET', KEYS[3]) or '0')
-            if invalidated >= tonumber(ARGV[5]) then return 0 end
+            if invalidated > tonumber(ARGV[5]) then return 0 end
             call('HSET', KEYS[1], ARGV[1], ARGV[2])
             if ARGV[6] == '' then call('HDEL', KEYS[1], '~vary') else call('HSET', KEYS[1], '~vary', ARGV[6]) end
             if call('PTTL', KEYS[1]) < ttl then call('PEXPIRE', KEYS[1], ttl) end
