@@ -545,6 +545,21 @@ class CacheEndToEndTest {
     }
 
     @Test
+    void aHitIsStillCountedByTheRoutesRateLimitAndCarriesItsHeaders() {
+        origin().set("/limited/page", "x", "Cache-Control", "max-age=60");
+        Response miss = get("/limited/page");
+        assertStatus(miss, "MISS");
+        assertEquals("2", miss.header("RateLimit-Remaining"));
+        Response hit = get("/limited/page");
+        assertStatus(hit, "HIT");
+        assertEquals("1", hit.header("RateLimit-Remaining"), "the hit was counted");
+        assertStatus(get("/limited/page"), "HIT");
+        Response refused = get("/limited/page");
+        assertEquals(429, refused.statusCode(), "a stored response never gets past the limit");
+        assertEquals(1, origin().hits("/limited/page"));
+    }
+
+    @Test
     void lookupsAreCountedByRouteAndResult() {
         origin().set("/c/metrics", "x", "Cache-Control", "max-age=60");
         String before = metrics();

@@ -36,6 +36,9 @@ public class CacheTestResource extends UpstreamsTestResource {
                   - {id: cookie, path: /cookie/**, upstream: origin, cache: {store-set-cookie: true}}
                   - {id: rel, path: /rel/**, upstream: origin, cache: {invalidate: [/rel/list]}}
                   - {id: writes, path: /w/**, upstream: origin, methods: [POST, PUT, DELETE]}
+                  - {id: limited, path: /limited/**, upstream: origin, cache: true, rate-limit: cache-per-ip}
+                rate-limits:
+                  cache-per-ip: {key: ip, limits: [3/1h]}
                 cache:
                   max-bytes: 16MB
                   lock-timeout: 3s
