@@ -293,14 +293,22 @@ final class CacheFilter implements GatewayFilter {
             if (filled != null && Variants.matches(filled, ex.request().headers())) {
                 State fresh = new State(state.url, state.key, state.sharedKey, state.head, state.requestDirectives);
                 Future<LocalReply> served = serve(ex, fresh, filled, now, "coalesced");
-                if (served != null) {
-                    ex.resume(() -> {
+                ex.resume(() -> {
+                    if (served != null) {
                         state.outcome(fresh.status, fresh.detail);
                         state.answeredFrom = fresh.answeredFrom;
                         answer.complete(served.result());
-                    });
-                    return;
-                }
+                        return;
+                    }
+                    // what the fill brought may not answer this request as it is (stale already, or the request
+                    // asks for validation): it validates upstream itself, with the fill's validators
+                    state.stored = fresh.stored;
+                    state.validating = fresh.validating;
+                    state.outcome("MISS", fresh.detail + "; detail=coalesced");
+                    (state.validating ? metrics.revalidate : metrics.miss).increment();
+                    answer.complete(null);
+                });
+                return;
             }
             // nothing stored that this request may use: it goes upstream itself, at once
             ex.resume(() -> {

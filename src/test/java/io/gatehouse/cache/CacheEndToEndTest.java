@@ -433,6 +433,28 @@ class CacheEndToEndTest {
     }
 
     @Test
+    void waitersOnAFillThatIsStaleAtOnceValidateWithItsValidators() throws Exception {
+        origin().set("/c/stale-fill", new CacheOrigin.Answer(200, "v", 300, false,
+                "Cache-Control", "max-age=0", "ETag", "\"sf\""));
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        try {
+            List<Future<Response>> all = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                all.add(pool.submit(() -> get("/c/stale-fill")));
+            }
+            for (Future<Response> f : all) {
+                Response r = f.get();
+                assertEquals("v", r.asString());
+                assertTrue(List.of("MISS", "REVALIDATED").contains(r.header("X-Cache-Status")), r.headers().toString());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(origin().hits("/c/stale-fill") - 1, origin().notModified("/c/stale-fill"),
+                "every request after the first asked with the stored ETag (max-age=0 needs validation every time)");
+    }
+
+    @Test
     void aResponseThatIsNotStorableReleasesTheWaitersAtOnce() throws Exception {
         origin().set("/c/slow-private", new CacheOrigin.Answer(200, "p", 300, false, "Cache-Control", "private"));
         ExecutorService pool = Executors.newFixedThreadPool(10);
