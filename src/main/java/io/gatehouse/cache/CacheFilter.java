@@ -171,18 +171,17 @@ final class CacheFilter implements GatewayFilter {
             if (served != null) {
                 return served;
             }
-        } else if (directives.onlyIfCached()) {
-            state.outcome("MISS", "fwd=miss; detail=only-if-cached");
-            metrics.miss.increment();
-            return Future.succeededFuture(LocalReply.error(504, "not_cached",
-                    "only-if-cached: no stored response for this request"));
         }
         // a miss, a stale entry or a validation: the first goes upstream, the others on this key wait for what it
         // brings (an entry expiring under load makes one upstream request, not one per client); a HEAD or a
-        // no-store request stores nothing, so it may wait but never leads
+        // no-store request stores nothing, so it may wait but never leads; only-if-cached waits too (a fill on its
+        // way is the cache's, not this request's doing)
         Coalescer.Fill running = fills.join(state.key);
         if (running != null) {
             return await(ex, state, running);
+        }
+        if (entry == null && directives.onlyIfCached()) {
+            return notCached(state);
         }
         if (!state.head && !directives.noStore()) {
             state.fill = fills.lead(state.key);
@@ -192,6 +191,14 @@ final class CacheFilter implements GatewayFilter {
         }
         (state.validating ? metrics.revalidate : metrics.miss).increment();
         return CONTINUE;
+    }
+
+    /** RFC 9111 §5.2.1.7: nothing stored may answer, and the request forbids going upstream. */
+    private Future<LocalReply> notCached(State state) {
+        state.outcome("MISS", "fwd=miss; detail=only-if-cached");
+        metrics.miss.increment();
+        return Future.succeededFuture(LocalReply.error(504, "not_cached",
+                "only-if-cached: no stored response for this request"));
     }
 
     /** The stored response this request may use (its own key first, then the one every caller shares), or null. */
@@ -278,6 +285,10 @@ final class CacheFilter implements GatewayFilter {
         AtomicBoolean decided = new AtomicBoolean();
         long timer = vertx.setTimer(lockTimeoutMillis, t -> {
             if (decided.compareAndSet(false, true)) {
+                if (state.requestDirectives.onlyIfCached()) {
+                    notCached(state).onComplete(answer);
+                    return;
+                }
                 state.outcome("MISS", "fwd=miss; detail=lock-timeout");
                 metrics.miss.increment();
                 answer.complete(null);
@@ -310,8 +321,12 @@ final class CacheFilter implements GatewayFilter {
                 });
                 return;
             }
-            // nothing stored that this request may use: it goes upstream itself, at once
+            // nothing stored that this request may use: it goes upstream itself, at once (only-if-cached: never)
             ex.resume(() -> {
+                if (state.requestDirectives.onlyIfCached()) {
+                    notCached(state).onComplete(answer);
+                    return;
+                }
                 state.outcome("MISS", "fwd=miss; detail=coalesced");
                 metrics.miss.increment();
                 answer.complete(null);
@@ -422,16 +437,22 @@ final class CacheFilter implements GatewayFilter {
         response.observeBody(new BodyFilter() {
             private Buffer body = Buffer.buffer((int) Math.min(Math.max(length, 256), max));
             private boolean over;
+            private boolean stored;
 
             @Override
             public Buffer onChunk(Buffer chunk) {
-                if (!over) {
+                if (!over && !stored) {
                     if (body.length() + chunk.length() > max) {
                         over = true; // streams on to the client; nothing is stored
                         body = null;
                         settle(state, null);
                     } else {
                         body.appendBuffer(chunk);
+                        if (length >= 0 && body.length() == length) {
+                            // the whole body by its Content-Length: stored before its last bytes go to the client, so
+                            // the client's next request (on any replica, with the redis store) finds it
+                            store();
+                        }
                     }
                 }
                 return chunk;
@@ -439,22 +460,29 @@ final class CacheFilter implements GatewayFilter {
 
             @Override
             public Buffer onEnd() {
-                if (!over) {
-                    CachedResponse entry = new CachedResponse(state.url, routeId, varyNames, varyValues, status, kept,
-                            body, initialAge, now, fresh, sie, swr, mustRevalidate, noCache);
-                    if (fresh > 0 || entry.validator()) {
-                        store.put(storeKey, entry, state.requestMillis);
-                        settle(state, entry);
-                    } else {
-                        settle(state, null);
-                    }
+                if (!over && !stored) {
+                    store();
                 }
                 return null;
             }
 
+            private void store() {
+                stored = true;
+                CachedResponse entry = new CachedResponse(state.url, routeId, varyNames, varyValues, status, kept,
+                        body, initialAge, now, fresh, sie, swr, mustRevalidate, noCache);
+                if (fresh > 0 || entry.validator()) {
+                    store.put(storeKey, entry, state.requestMillis);
+                    settle(state, entry);
+                } else {
+                    settle(state, null);
+                }
+            }
+
             @Override
             public void onAbort() {
-                settle(state, null); // an incomplete body is never stored
+                if (!stored) {
+                    settle(state, null); // an incomplete body is never stored
+                }
             }
         });
         return DONE;
