@@ -59,39 +59,30 @@ class SharedRedisCacheIT {
         }
     }
 
-    @Test
-    void whatOneReplicaStoredTheOtherServesAndAWriteThroughEitherDropsIt() throws Exception {
+    private interface Fleet {
+        void run(CacheOrigin origin, GatewayProcess a, GatewayProcess b) throws Exception;
+    }
+
+    /** Two packaged gateways with one cached route on a real Redis, both ready and on Redis, in front of an origin. */
+    private static void fleet(String name, String route, String store, Fleet test) throws Exception {
         Vertx vertx = Vertx.vertx();
         try (RedisServer redis = RedisServer.start(); CacheOrigin origin = CacheOrigin.start(vertx)) {
-            Path config = TempDirs.file("gatehouse-shared-cache", "gatehouse.yaml");
+            Path config = TempDirs.file("gatehouse-" + name, "gatehouse.yaml");
             Files.writeString(config, """
                     upstreams:
                       origin: {targets: [{url: %s}]}
                     routes:
-                      - {id: shared, path: /shared/**, upstream: origin, cache: true}
-                    cache: {store: redis}
-                    """.formatted(origin.url()));
+                      - {id: %s, path: /%s/**, upstream: origin, cache: true}
+                    cache: {store: %s}
+                    """.formatted(origin.url(), route, route, store));
             String[] jvm = {"-Dquarkus.redis.hosts=" + redis.url(), "-Dgatehouse.redis.timeout=2s"};
-            try (GatewayProcess a = GatewayProcess.start("shared-cache-a", config, jvm);
-                 GatewayProcess b = GatewayProcess.start("shared-cache-b", config, jvm)) {
+            try (GatewayProcess a = GatewayProcess.start(name + "-a", config, jvm);
+                 GatewayProcess b = GatewayProcess.start(name + "-b", config, jvm)) {
                 a.awaitReady(Duration.ofSeconds(30));
                 b.awaitReady(Duration.ofSeconds(30));
                 awaitRedis(a);
                 awaitRedis(b);
-                origin.set("/shared/page", "stored by a", "Cache-Control", "max-age=60");
-                assertEquals("MISS", cacheStatus(send(a, "GET", "/shared/page")));
-                RawHttp.Response fromB = send(b, "GET", "/shared/page");
-                assertEquals("HIT", cacheStatus(fromB), "b serves what a stored");
-                assertEquals("stored by a", fromB.body());
-                assertEquals(1, origin.hits("/shared/page"));
-
-                origin.set("/shared/page", new CacheOrigin.Answer(204, "", 0, false));
-                assertEquals(204, send(b, "PUT", "/shared/page").status());
-                origin.set("/shared/page", "after the write", "Cache-Control", "max-age=60");
-                RawHttp.Response afterWrite = send(a, "GET", "/shared/page");
-                assertEquals("MISS", cacheStatus(afterWrite), "the write through b dropped it for a too");
-                assertEquals("after the write", afterWrite.body());
-                assertEquals("HIT", cacheStatus(send(b, "GET", "/shared/page")));
+                test.run(origin, a, b);
             }
         } finally {
             vertx.close();
@@ -99,44 +90,45 @@ class SharedRedisCacheIT {
     }
 
     @Test
-    void withLocalStoresAWriteThroughOneReplicaDropsTheOthersCopyOverPubSub() throws Exception {
-        Vertx vertx = Vertx.vertx();
-        try (RedisServer redis = RedisServer.start(); CacheOrigin origin = CacheOrigin.start(vertx)) {
-            Path config = TempDirs.file("gatehouse-broadcast-cache", "gatehouse.yaml");
-            Files.writeString(config, """
-                    upstreams:
-                      origin: {targets: [{url: %s}]}
-                    routes:
-                      - {id: own, path: /own/**, upstream: origin, cache: true}
-                    cache: {store: local}
-                    """.formatted(origin.url()));
-            String[] jvm = {"-Dquarkus.redis.hosts=" + redis.url(), "-Dgatehouse.redis.timeout=2s"};
-            try (GatewayProcess a = GatewayProcess.start("broadcast-cache-a", config, jvm);
-                 GatewayProcess b = GatewayProcess.start("broadcast-cache-b", config, jvm)) {
-                a.awaitReady(Duration.ofSeconds(30));
-                b.awaitReady(Duration.ofSeconds(30));
-                awaitRedis(a);
-                awaitRedis(b);
-                origin.set("/own/page", "v1", "Cache-Control", "max-age=60");
-                send(a, "GET", "/own/page");
-                send(b, "GET", "/own/page");
-                assertEquals("HIT", cacheStatus(send(a, "GET", "/own/page")));
-                assertEquals("HIT", cacheStatus(send(b, "GET", "/own/page")));
-                assertEquals(2, origin.hits("/own/page"), "each replica stored its own copy");
+    void whatOneReplicaStoredTheOtherServesAndAWriteThroughEitherDropsIt() throws Exception {
+        fleet("shared-cache", "shared", "redis", (origin, a, b) -> {
+            origin.set("/shared/page", "stored by a", "Cache-Control", "max-age=60");
+            assertEquals("MISS", cacheStatus(send(a, "GET", "/shared/page")));
+            RawHttp.Response fromB = send(b, "GET", "/shared/page");
+            assertEquals("HIT", cacheStatus(fromB), "b serves what a stored");
+            assertEquals("stored by a", fromB.body());
+            assertEquals(1, origin.hits("/shared/page"));
 
-                origin.set("/own/page", new CacheOrigin.Answer(204, "", 0, false));
-                assertEquals(204, send(a, "PUT", "/own/page").status());
-                origin.set("/own/page", "v2", "Cache-Control", "max-age=60");
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-                RawHttp.Response fromB = send(b, "GET", "/own/page");
-                while (!"v2".equals(fromB.body()) && System.nanoTime() < deadline) {
-                    Thread.sleep(50); // the message travels through Redis: a moment, not a request
-                    fromB = send(b, "GET", "/own/page");
-                }
-                assertEquals("v2", fromB.body(), "b's copy was dropped by a's write");
+            origin.set("/shared/page", new CacheOrigin.Answer(204, "", 0, false));
+            assertEquals(204, send(b, "PUT", "/shared/page").status());
+            origin.set("/shared/page", "after the write", "Cache-Control", "max-age=60");
+            RawHttp.Response afterWrite = send(a, "GET", "/shared/page");
+            assertEquals("MISS", cacheStatus(afterWrite), "the write through b dropped it for a too");
+            assertEquals("after the write", afterWrite.body());
+            assertEquals("HIT", cacheStatus(send(b, "GET", "/shared/page")));
+        });
+    }
+
+    @Test
+    void withLocalStoresAWriteThroughOneReplicaDropsTheOthersCopyOverPubSub() throws Exception {
+        fleet("broadcast-cache", "own", "local", (origin, a, b) -> {
+            origin.set("/own/page", "v1", "Cache-Control", "max-age=60");
+            send(a, "GET", "/own/page");
+            send(b, "GET", "/own/page");
+            assertEquals("HIT", cacheStatus(send(a, "GET", "/own/page")));
+            assertEquals("HIT", cacheStatus(send(b, "GET", "/own/page")));
+            assertEquals(2, origin.hits("/own/page"), "each replica stored its own copy");
+
+            origin.set("/own/page", new CacheOrigin.Answer(204, "", 0, false));
+            assertEquals(204, send(a, "PUT", "/own/page").status());
+            origin.set("/own/page", "v2", "Cache-Control", "max-age=60");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            RawHttp.Response fromB = send(b, "GET", "/own/page");
+            while (!"v2".equals(fromB.body()) && System.nanoTime() < deadline) {
+                Thread.sleep(50); // the message travels through Redis: a moment, not a request
+                fromB = send(b, "GET", "/own/page");
             }
-        } finally {
-            vertx.close();
-        }
+            assertEquals("v2", fromB.body(), "b's copy was dropped by a's write");
+        });
     }
 }
