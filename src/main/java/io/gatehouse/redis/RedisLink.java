@@ -117,14 +117,18 @@ public class RedisLink implements ReadinessDetails {
         this.errors = Counter.builder("gatehouse.redis.errors")
                 .description("Redis commands that failed or took longer than gatehouse.redis.timeout")
                 .register(registry);
-        Gauge.builder("gatehouse.redis.up", this, link -> link.configured && link.up ? 1 : 0)
+        Gauge.builder("gatehouse.redis.up", this, link -> link.configured && link.available() ? 1 : 0)
                 .description("1 while Redis answers, 0 while features fall back (or no Redis is configured)")
                 .register(registry);
     }
 
-    /** Whether commands may be sent: Redis is configured, was reached, and is not known to be down. */
+    /**
+     * Whether commands may be sent: Redis is configured, was reached, and is not known to be down. A broken shared
+     * connection clears {@code connections} before the outage is marked ({@link #lost}), and a command sent in
+     * between fails at once: whoever saw it fail must not still read "up" here.
+     */
     public boolean available() {
-        return up;
+        return up && connections != null;
     }
 
     /**
