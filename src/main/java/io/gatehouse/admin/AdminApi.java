@@ -25,14 +25,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
- * {@code /admin/*} on the management port: one credential (a bearer token read from {@code admin.token-file}) in
- * front of every {@link AdminEndpoint} bean, whichever feature contributed it. Without {@code admin.token-file}
+ * {@code /admin/*} on the management port: one credential (a token read from {@code admin.token-file}, sent as
+ * {@code Bearer <token>} or, from a browser, as HTTP Basic with the token as the password) in front of every
+ * {@link AdminEndpoint} bean, whichever feature contributed it. An endpoint's path may have parameters
+ * ({@link AdminPath}). Without {@code admin.token-file}
  * the whole path answers 404, as if it did not exist. Order of checks: off → 404; no or wrong token → 401 (before
  * anything about the endpoints is revealed); no config yet → 503; unknown path → 404; wrong method → 405.
  *
@@ -43,6 +48,8 @@ import java.util.stream.Collectors;
 @Singleton
 public class AdminApi {
     static final String PREFIX = "/admin/";
+    static final String BASIC_CHALLENGE = "Basic realm=\"gatehouse-admin\", charset=\"UTF-8\"";
+    private static final String PARAM = "gatehouse.admin.param.";
     private static final Logger LOG = Logger.getLogger(AdminApi.class);
 
     @Inject
@@ -56,6 +63,8 @@ public class AdminApi {
     Duration checkInterval;
 
     private volatile Map<String, AdminEndpoint> endpoints = Map.of();
+    /** Endpoints whose path has parameters ({@code upstreams/{upstream}/targets/{target+}/drain}), in a fixed order. */
+    private volatile List<AdminPath> patterns = List.of();
     private volatile AdminToken token;
     private Path tokenFile;
     private FileTime tokenStamp;
@@ -63,14 +72,21 @@ public class AdminApi {
 
     void routes(@Observes ManagementInterface management) {
         Map<String, AdminEndpoint> byPath = new HashMap<>();
+        List<AdminPath> withParams = new ArrayList<>();
         for (AdminEndpoint endpoint : endpointBeans) {
+            if (AdminPath.hasParameters(endpoint.path())) {
+                withParams.add(AdminPath.of(endpoint));
+                continue;
+            }
             AdminEndpoint twin = byPath.put(endpoint.path(), endpoint);
             if (twin != null) {
                 throw new IllegalStateException("two admin endpoints at /admin/" + endpoint.path() + ": "
                         + twin.getClass().getName() + " and " + endpoint.getClass().getName());
             }
         }
+        withParams.sort(Comparator.comparing(AdminPath::pattern)); // a stable order, whatever the beans' order
         endpoints = Map.copyOf(byPath);
+        patterns = List.copyOf(withParams);
         management.router().route("/admin").handler(this::handle);
         management.router().route(PREFIX + "*").handler(this::handle);
         long interval = Math.max(100, checkInterval.toMillis());
@@ -139,8 +155,11 @@ public class AdminApi {
             return;
         }
         if (!current.admits(ctx.request().getHeader(HttpHeaders.AUTHORIZATION))) {
-            ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"gatehouse-admin\"");
-            error(ctx, 401, "unauthorized", "the admin API needs the admin bearer token");
+            // Basic too, so that a browser asks for the token (as the password, any user name) on the status page
+            ctx.response().putHeader("WWW-Authenticate", ctx.request().path().startsWith(PREFIX + StatusPage.PATH)
+                    ? BASIC_CHALLENGE : "Bearer realm=\"gatehouse-admin\", " + BASIC_CHALLENGE);
+            error(ctx, 401, "unauthorized", "the admin API needs the admin token (Authorization: Bearer <token>, "
+                    + "or Basic with the token as the password)");
             return;
         }
         GatewaySnapshot snapshot = state.current();
@@ -155,8 +174,24 @@ public class AdminApi {
         }
         AdminEndpoint endpoint = endpoints.get(name);
         if (endpoint == null) {
+            try {
+                for (AdminPath pattern : patterns) {
+                    Map<String, String> params = pattern.match(name);
+                    if (params != null) {
+                        endpoint = pattern.endpoint();
+                        params.forEach((key, value) -> ctx.put(PARAM + key, value));
+                        break;
+                    }
+                }
+            } catch (IllegalArgumentException badEncoding) {
+                error(ctx, 400, "bad_request", "the path is not validly percent-encoded");
+                return;
+            }
+        }
+        if (endpoint == null) {
             error(ctx, 404, "no_endpoint", "no admin endpoint at " + path + "; there are: "
-                    + endpoints.keySet().stream().sorted().map(p -> PREFIX + p).collect(Collectors.joining(", ")));
+                    + java.util.stream.Stream.concat(endpoints.keySet().stream(), patterns.stream().map(AdminPath::pattern))
+                    .sorted().map(p -> PREFIX + p).collect(Collectors.joining(", ")));
             return;
         }
         if (!endpoint.methods().contains(ctx.request().method())) {
@@ -173,6 +208,11 @@ public class AdminApi {
                 error(ctx, 500, "internal_error", "the admin endpoint failed");
             }
         }
+    }
+
+    /** A path parameter of the endpoint answering ({@code {target}} of its path), percent-decoded; null if none. */
+    public static String param(RoutingContext ctx, String name) {
+        return ctx.get(PARAM + name);
     }
 
     static void error(RoutingContext ctx, int status, String code, String message) {

@@ -29,6 +29,9 @@ final class AdminEndpoints {
     /** {@code GET /admin/upstreams}. */
     @Singleton
     static class Upstreams implements AdminEndpoint {
+        @Inject
+        MetricsSampler sampler;
+
         @Override
         public String path() {
             return "upstreams";
@@ -36,7 +39,7 @@ final class AdminEndpoints {
 
         @Override
         public void handle(RoutingContext context, GatewaySnapshot snapshot) {
-            AdminViews.json(context, AdminViews.upstreams(snapshot));
+            AdminViews.json(context, AdminViews.upstreams(snapshot, sampler));
         }
     }
 

@@ -5,8 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.Base64;
 
-/** The admin bearer token, as read from its file; compared in constant time. */
+/** The admin token, as read from its file; compared in constant time. */
 final class AdminToken {
     /** Shorter tokens are refused: an admin API guarded by a guessable secret is not guarded. */
     static final int MIN_LENGTH = 16;
@@ -35,12 +37,41 @@ final class AdminToken {
         }
     }
 
-    /** Whether {@code authorization} is {@code Bearer <this token>}. */
+    /**
+     * Whether {@code authorization} is {@code Bearer <this token>}, or {@code Basic base64(<any user>:<this token>)}
+     * (what a browser sends once the person typed the token as the password).
+     */
     boolean admits(String authorization) {
-        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        if (authorization == null) {
             return false;
         }
-        byte[] presented = authorization.substring(7).trim().getBytes(StandardCharsets.US_ASCII);
+        byte[] presented;
+        if (authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            presented = authorization.substring(7).trim().getBytes(StandardCharsets.US_ASCII);
+        } else if (authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+            byte[] pair;
+            try {
+                pair = Base64.getDecoder().decode(authorization.substring(6).trim());
+            } catch (IllegalArgumentException notBase64) {
+                return false;
+            }
+            int colon = indexOf(pair, (byte) ':');
+            if (colon < 0) {
+                return false;
+            }
+            presented = Arrays.copyOfRange(pair, colon + 1, pair.length);
+        } else {
+            return false;
+        }
         return MessageDigest.isEqual(token, presented);
+    }
+
+    private static int indexOf(byte[] bytes, byte b) {
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == b) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

@@ -13,16 +13,19 @@ public class GatewayState implements LiveSnapshot {
     private final SnapshotCompiler compiler;
     private final UpstreamRegistry upstreams;
     private final jakarta.enterprise.event.Event<SnapshotInstalled> installed;
+    private final jakarta.enterprise.event.Event<ReloadRefused> refused;
     private volatile GatewaySnapshot current;
     private volatile String lastError;
     private long versions;
 
     @Inject
     public GatewayState(SnapshotCompiler compiler, UpstreamRegistry upstreams,
-                        jakarta.enterprise.event.Event<SnapshotInstalled> installed) {
+                        jakarta.enterprise.event.Event<SnapshotInstalled> installed,
+                        jakarta.enterprise.event.Event<ReloadRefused> refused) {
         this.compiler = compiler;
         this.upstreams = upstreams;
         this.installed = installed;
+        this.refused = refused;
     }
 
     @Override
@@ -57,6 +60,7 @@ public class GatewayState implements LiveSnapshot {
     /** Records why the latest reload was refused (shown by health and admin). */
     public void reloadRefused(String error) {
         lastError = error;
+        refused.fire(new ReloadRefused(error));
     }
 
     @Override

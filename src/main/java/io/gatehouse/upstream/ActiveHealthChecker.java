@@ -7,6 +7,11 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import org.jboss.logging.Logger;
 
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -54,8 +59,24 @@ final class ActiveHealthChecker {
         }
     }
 
-    private void check(Target target) {
+    String upstream() {
+        return upstream;
+    }
+
+    /** One round now, besides the scheduled ones (the admin API's {@code POST /admin/health/check}). */
+    Future<List<HealthCheckResult>> checkNow() {
+        List<Future<HealthCheckResult>> rounds = new ArrayList<>(targets.size());
+        for (Target target : targets) {
+            rounds.add(check(target));
+        }
+        return Future.join(rounds).transform(ar -> Future.succeededFuture(rounds.stream().map(Future::result).toList()));
+    }
+
+    /** Checks one target and counts the result; never fails, and completes within the check's timeout (+ slack). */
+    private Future<HealthCheckResult> check(Target target) {
         long timeout = config.timeout().toMillis();
+        long started = System.nanoTime();
+        Promise<HealthCheckResult> done = Promise.promise();
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.GET)
                 .setHost(target.host())
@@ -66,22 +87,41 @@ final class ActiveHealthChecker {
                 .setIdleTimeout(timeout)
                 .putHeader("Host", target.authority())
                 .putHeader("User-Agent", "gatehouse-health-check");
+        // a body that trickles in resets the idle timeout: the whole check is bounded here as well
+        long guard = vertx.setTimer(timeout + 50, id -> done.tryComplete(
+                result(target, false, 0, "timed out after " + timeout + " ms", started)));
         client.request(options)
                 .compose(req -> req.send())
                 .compose(resp -> resp.body().map(body -> resp.statusCode()))
                 .onComplete(ar -> {
-                    if (stopped) {
-                        return;
-                    }
+                    vertx.cancelTimer(guard);
                     boolean ok = ar.succeeded() && ar.result() >= 200 && ar.result() < 400;
-                    if (target.state().checkResult(ok, config.unhealthyAfter(), config.healthyAfter())) {
-                        if (ok) {
-                            LOG.infof("upstream %s: target %s is healthy again", upstream, target);
-                        } else {
-                            LOG.warnf("upstream %s: target %s is unhealthy (%s)", upstream, target,
-                                    ar.failed() ? ar.cause().toString() : "status " + ar.result());
-                        }
-                    }
+                    done.tryComplete(result(target, ok, ar.succeeded() ? ar.result() : 0,
+                            ar.failed() ? describe(ar.cause()) : null, started));
                 });
+        return done.future();
+    }
+
+    private HealthCheckResult result(Target target, boolean ok, int status, String error, long started) {
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        if (!stopped && target.state().checkResult(ok, config.unhealthyAfter(), config.healthyAfter())) {
+            if (ok) {
+                LOG.infof("upstream %s: target %s is healthy again", upstream, target);
+            } else {
+                LOG.warnf("upstream %s: target %s is unhealthy (%s)", upstream, target,
+                        error != null ? error : "status " + status);
+            }
+        }
+        HealthCheckResult result = new HealthCheckResult(target.url(), ok, status, error, millis, Instant.now(),
+                target.state().activeHealthy());
+        if (!stopped) {
+            target.state().lastCheck(result);
+        }
+        return result;
+    }
+
+    private static String describe(Throwable cause) {
+        String message = cause.getMessage();
+        return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
     }
 }

@@ -59,6 +59,12 @@ public final class Target {
         return state.breaker;
     }
 
+    /** The circuit breaker's state for people: {@code none} (no breaker), {@code closed}, {@code open}, {@code half-open}. */
+    public String circuitState() {
+        TargetBreaker breaker = state.breaker;
+        return breaker == null ? "none" : breaker.describe(state.breakerOpen());
+    }
+
     /**
      * Whether balancers may choose this target: healthy by the active checks and not ejected by the passive
      * ones. Read on every pick, so it is a plain volatile read.

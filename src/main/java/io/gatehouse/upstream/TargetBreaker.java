@@ -29,6 +29,8 @@ public final class TargetBreaker {
 
     final CircuitBreakerConfig config;
     private final Guard guard;
+    /** The breaker's latest state as SmallRye reported it (for the admin view; never read on the hot path). */
+    private volatile CircuitBreakerState lastState = CircuitBreakerState.CLOSED;
 
     TargetBreaker(CircuitBreakerConfig config, TargetState state, Vertx vertx, String description) {
         this.config = config;
@@ -43,6 +45,7 @@ public final class TargetBreaker {
                     if (state.breaker != null && state.breaker != this) {
                         return; // a breaker replaced by a reload: its late transitions no longer speak for the target
                     }
+                    lastState = s;
                     // Half-open (SmallRye moves there by itself once the delay is over) offers the target again:
                     // the next request is the trial, and requests the breaker refuses meanwhile go elsewhere.
                     state.breakerOpen(s == CircuitBreakerState.OPEN);
@@ -56,6 +59,17 @@ public final class TargetBreaker {
                 })
                 .done()
                 .build();
+    }
+
+    /**
+     * {@code closed}, {@code open} (the target is out of rotation), or {@code half-open} (the delay is over: the
+     * next request is the trial that closes or reopens it).
+     */
+    public String describe(boolean heldOpen) {
+        if (heldOpen) {
+            return "open";
+        }
+        return lastState == CircuitBreakerState.CLOSED ? "closed" : "half-open";
     }
 
     /**

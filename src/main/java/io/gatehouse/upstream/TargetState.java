@@ -13,6 +13,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class TargetState {
     final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean available = true;
+    /** An operator's maintenance override (admin API): no new requests while set; in-flight ones finish. */
+    private boolean drained;
+    /** The latest active check of this target, or null before the first. */
+    private volatile HealthCheckResult lastCheck;
+    private long ejectedUntilMillis;
 
     // active checks (updated by the checker of this target's upstream)
     private boolean activeHealthy = true;
@@ -47,7 +52,7 @@ public final class TargetState {
     }
 
     private void recompute() {
-        available = activeHealthy && !ejected && !breakerOpen;
+        available = activeHealthy && !ejected && !breakerOpen && !drained;
     }
 
     /** @return true when this check changed the target's active health */
@@ -94,8 +99,40 @@ public final class TargetState {
         long duration = baseMillis * (1L << Math.min(ejections, 4));
         ejections++;
         ejected = true;
+        ejectedUntilMillis = nowMillis + duration;
         recompute();
         return duration;
+    }
+
+    /**
+     * Drains the target (true: balancers no longer choose it; requests already sent to it finish) or enables it
+     * again (false). Kept across reloads with the rest of the state while the target stays in its upstream.
+     */
+    public synchronized void drained(boolean drain) {
+        drained = drain;
+        recompute();
+    }
+
+    public synchronized boolean drained() {
+        return drained;
+    }
+
+    /** When the running ejection ends (epoch millis), or 0 when the target is not ejected. */
+    public synchronized long ejectedUntilMillis() {
+        return ejected ? ejectedUntilMillis : 0;
+    }
+
+    /** Ejections counted towards the next one's length (reset once the target behaved for a full period). */
+    public synchronized int ejections() {
+        return ejections;
+    }
+
+    public HealthCheckResult lastCheck() {
+        return lastCheck;
+    }
+
+    void lastCheck(HealthCheckResult result) {
+        lastCheck = result;
     }
 
     synchronized void breakerOpen(boolean open) {

@@ -2,6 +2,7 @@ package io.gatehouse.upstream;
 
 import io.gatehouse.config.GatehouseConfig;
 import io.gatehouse.config.UpstreamConfig;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -102,6 +103,27 @@ public class UpstreamRegistry {
                 return true;
             }
             return false;
+        });
+    }
+
+    /**
+     * Runs the active health checks now, outside their schedule: of every upstream that has them, or of the one
+     * named. Each result counts like a scheduled check's. Completes when every check has (each within its timeout).
+     *
+     * @return the results by upstream name (in config order); empty when no upstream (or not the one named) has checks
+     */
+    public Future<Map<String, List<HealthCheckResult>>> checkNow(String upstreamOrNull) {
+        List<ActiveHealthChecker> chosen;
+        synchronized (this) {
+            chosen = checkers.stream().filter(c -> upstreamOrNull == null || c.upstream().equals(upstreamOrNull)).toList();
+        }
+        List<Future<List<HealthCheckResult>>> rounds = chosen.stream().map(ActiveHealthChecker::checkNow).toList();
+        return Future.join(rounds).map(v -> {
+            Map<String, List<HealthCheckResult>> byUpstream = new LinkedHashMap<>();
+            for (int i = 0; i < chosen.size(); i++) {
+                byUpstream.put(chosen.get(i).upstream(), rounds.get(i).result());
+            }
+            return byUpstream;
         });
     }
 
