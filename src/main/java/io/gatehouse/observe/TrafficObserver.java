@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Request metrics and the access log, as the outermost filters: one in the global stage, whose completion phase
+ * Request metrics and the access log (each route's {@code access-log} sampling), as the outermost filters: one in the global stage, whose completion phase
  * records every request (routed, refused before routing, or answered by a global filter under its own label), and
  * one first in each route's chain, which counts the route's requests in flight.
  */
@@ -43,12 +43,14 @@ public class TrafficObserver implements FilterFactory<TrafficObserver.Filters> {
         Map<String, InFlight> routes = new HashMap<>();
         // by the route's position in the file, which is its CompiledRoute.index(): no map lookup per request
         RouteMetrics[] byIndex = new RouteMetrics[config.routes().size()];
+        AccessLogConfigExtension.Sampling[] sampling = new AccessLogConfigExtension.Sampling[byIndex.length];
         for (int i = 0; i < byIndex.length; i++) {
             RouteConfig route = config.routes().get(i);
             byIndex[i] = metrics.forRoute(route.id());
+            sampling[i] = AccessLogConfigExtension.of(route);
             routes.put(route.id(), new InFlight(byIndex[i]));
         }
-        return new Filters(new Recorder(metrics, accessLog, metrics.unmatched(), byIndex), routes);
+        return new Filters(new Recorder(metrics, accessLog, metrics.unmatched(), byIndex, sampling), routes);
     }
 
     /** The observer of one snapshot. */
@@ -90,12 +92,15 @@ public class TrafficObserver implements FilterFactory<TrafficObserver.Filters> {
         private final AccessLog accessLog;
         private final RouteMetrics unmatched;
         private final RouteMetrics[] byIndex;
+        private final AccessLogConfigExtension.Sampling[] sampling;
 
-        Recorder(GatewayMetrics metrics, AccessLog accessLog, RouteMetrics unmatched, RouteMetrics[] byIndex) {
+        Recorder(GatewayMetrics metrics, AccessLog accessLog, RouteMetrics unmatched, RouteMetrics[] byIndex,
+                 AccessLogConfigExtension.Sampling[] sampling) {
             this.metrics = metrics;
             this.accessLog = accessLog;
             this.unmatched = unmatched;
             this.byIndex = byIndex;
+            this.sampling = sampling;
         }
 
         @Override
@@ -123,7 +128,13 @@ public class TrafficObserver implements FilterFactory<TrafficObserver.Filters> {
             } else {
                 routeMetrics.finished(status, duration, ex.upstreamNanos(), started);
             }
-            accessLog.log(ex, routeMetrics.routeId(), status, duration);
+            // requests no route took (refused before routing, not found) are always logged
+            AccessLogConfigExtension.Sampling sample = route == null ? AccessLogConfigExtension.Sampling.ALL
+                    : sampling[route.index()];
+            if (sample == AccessLogConfigExtension.Sampling.ALL
+                    || sample.logs(status, java.util.concurrent.ThreadLocalRandom.current().nextDouble())) {
+                accessLog.log(ex, routeMetrics.routeId(), status, duration);
+            }
         }
     }
 }

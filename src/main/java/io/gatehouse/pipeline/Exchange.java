@@ -66,6 +66,8 @@ public final class Exchange {
     private long upstreamStartNanos;
     private long upstreamNanos = -1;
     private String error;
+    /** The trace the request belongs to (tracing's, or the client's {@code traceparent}); "" once looked for in vain. */
+    private String traceId;
     /** Fields filters add to the request's access-log line: name, value, name, value… */
     private java.util.List<String> logFields;
     private boolean brokeOff;
@@ -270,6 +272,24 @@ public final class Exchange {
         return requestId;
     }
 
+    /**
+     * The W3C trace id (32 hex digits) of the request's trace, for logs and error bodies: the one tracing gave it, or
+     * else the one in the client's {@code traceparent} (a correlation id the client chose, even with tracing off),
+     * or null.
+     */
+    public String traceId() {
+        if (traceId == null) {
+            String fromClient = TraceParent.traceId(request.getHeader(TraceParent.HEADER));
+            traceId = fromClient == null ? "" : fromClient;
+        }
+        return traceId.isEmpty() ? null : traceId;
+    }
+
+    /** Set by tracing when it starts or continues the request's trace. */
+    public void traceId(String traceId) {
+        this.traceId = traceId;
+    }
+
     public long startNanos() {
         return startNanos;
     }
@@ -429,7 +449,7 @@ public final class Exchange {
             cutOff();
             return;
         }
-        Buffer body = reply.body(requestId);
+        Buffer body = reply.body(requestId, traceId());
         boolean http1 = request.version() != io.vertx.core.http.HttpVersion.HTTP_2;
         if (http1 && ((hasBody && !request.isEnded()) || request.headers().contains(HttpHeaders.TRANSFER_ENCODING))) {
             // The client is still sending a body we will not read, or a Transfer-Encoding makes the framing of what

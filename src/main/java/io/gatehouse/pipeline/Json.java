@@ -32,10 +32,19 @@ public final class Json {
 
     /** The body of every error Gatehouse answers itself: {"status":…,"error":…,"message":…,"requestId":…}. */
     public static String error(int status, String code, String message, String requestId) {
-        StringBuilder sb = new StringBuilder(160);
+        return error(status, code, message, requestId, null);
+    }
+
+    /** A JSON error body; {@code traceId} (the request's W3C trace id) is left out when null. */
+    public static String error(int status, String code, String message, String requestId, String traceId) {
+        StringBuilder sb = new StringBuilder(200);
         sb.append("{\"status\":").append(status).append(",\"error\":");
         quote(sb, code).append(",\"message\":");
         quote(sb, message).append(",\"requestId\":");
-        return quote(sb, requestId).append('}').toString();
+        quote(sb, requestId);
+        if (traceId != null) {
+            quote(sb.append(",\"traceId\":"), traceId);
+        }
+        return sb.append('}').toString();
     }
 }

@@ -73,9 +73,9 @@ public final class LocalReply {
     }
 
     /** The body as sent, for the request it answers. */
-    Buffer body(String requestId) {
+    Buffer body(String requestId, String traceId) {
         if (errorCode != null) {
-            return Buffer.buffer(Json.error(status, errorCode, message, requestId));
+            return Buffer.buffer(Json.error(status, errorCode, message, requestId, traceId));
         }
         return body;
     }

@@ -63,8 +63,23 @@ final class RateLimitGlobal extends RateLimitStage {
         Decisions decisions = exchange.get(Decisions.KEY);
         if (decisions != null) {
             RateLimitHeaders.write(exchange.response().headers(), decisions.verdicts, headers);
+            exchange.logField("rate_limit", outcome(decisions));
         }
         return DONE;
+    }
+
+    /** The access log's {@code rate_limit}: {@code banned}, {@code limited}, {@code dry_run_limited} or {@code allowed}. */
+    static String outcome(Decisions decisions) {
+        String outcome = "allowed";
+        for (Verdict v : decisions.verdicts) {
+            if (v.refuses()) {
+                return v.banned ? "banned" : "limited";
+            }
+            if (!v.allowed) {
+                outcome = "dry_run_limited";
+            }
+        }
+        return outcome;
     }
 
     @Override

@@ -45,6 +45,9 @@ public class RateLimitTestResource extends UpstreamsTestResource {
                   - {id: down, path: /down/**, upstream: dead, rate-limit: per-ip}
                   - {id: free, path: /free/**, upstream: echo, strip-prefix: /free}
                   - {id: either, path: /either/**, upstream: echo, strip-prefix: /either, auth: any, rate-limit: per-key}
+                  - {id: quiet, path: /quiet/**, upstream: echo, strip-prefix: /quiet, access-log: false}
+                  - {id: sampled, path: /sampled/**, upstream: echo, strip-prefix: /sampled, access-log: {sample: 0}}
+                  - {id: sampled-down, path: /sampled-down/**, upstream: dead, access-log: {sample: "0%%"}}
                 rate-limits:
                   per-ip: {key: ip, limits: [5/1m]}
                   per-ip-wide: {key: ip, limits: [100/1m]}

@@ -1,0 +1,132 @@
+package io.gatehouse.observe;
+
+import io.micrometer.core.instrument.Counter;
+import io.netty.util.internal.PlatformDependent;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Queue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Writes access-log lines off the event loops. An event loop only offers the line to a bounded lock-free queue
+ * (Netty's JCTools MPSC array, the queue its own event loops use); one daemon thread drains it to the output. A full
+ * queue, an output that fails, or one too slow to keep up drops lines, counted in
+ * {@code gatehouse_access_log_dropped_total}: a stalled log pipe must never slow or stop the traffic it logs.
+ *
+ * <p>Lines go out in writes of at most {@value #CHUNK} bytes that end at a line's end: on Linux a write to a pipe up
+ * to PIPE_BUF (4096) bytes is never interleaved with another writer's (the console log writes to the same stdout).
+ */
+final class AccessLogWriter {
+    private static final Logger LOG = Logger.getLogger(AccessLogWriter.class);
+    static final int CHUNK = 4096;
+
+    private final Queue<String> queue;
+    private final OutputStream out;
+    private final Counter dropped;
+    private final Thread thread;
+    private final byte[] chunk = new byte[CHUNK];
+    private int filled;
+    private int linesInChunk;
+    private long lastErrorLog;
+    private volatile boolean sleeping;
+    private volatile boolean closing;
+
+    AccessLogWriter(OutputStream out, int capacity, Counter dropped) {
+        this.queue = PlatformDependent.newFixedMpscQueue(capacity);
+        this.out = out;
+        this.dropped = dropped;
+        this.thread = new Thread(this::drain, "gatehouse-access-log");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Queues a line (without its newline); false when it was dropped because the queue is full. Never blocks. */
+    boolean offer(String line) {
+        if (closing || !queue.offer(line)) {
+            dropped.increment();
+            return false;
+        }
+        if (sleeping) {
+            LockSupport.unpark(thread);
+        }
+        return true;
+    }
+
+    /** Writes what is queued and stops the thread, waiting at most {@code millis}. */
+    void close(long millis) {
+        closing = true;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void drain() {
+        while (true) {
+            String line = queue.poll();
+            if (line != null) {
+                append(line.getBytes(StandardCharsets.UTF_8));
+                continue;
+            }
+            flush();
+            if (closing) {
+                if (queue.isEmpty()) {
+                    return;
+                }
+                continue;
+            }
+            // park until an offer wakes us; the flag is set before the last look, so no offer can slip in between
+            sleeping = true;
+            if (queue.isEmpty()) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+            }
+            sleeping = false;
+        }
+    }
+
+    private void append(byte[] line) {
+        int size = line.length + 1;
+        if (filled + size > CHUNK) {
+            flush();
+        }
+        if (size > CHUNK) {
+            byte[] whole = java.util.Arrays.copyOf(line, size); // a line longer than a chunk goes out in one write
+            whole[line.length] = '\n';
+            write(whole, whole.length, 1);
+            return;
+        }
+        System.arraycopy(line, 0, chunk, filled, line.length);
+        filled += line.length;
+        chunk[filled++] = '\n';
+        linesInChunk++;
+    }
+
+    private void flush() {
+        if (filled > 0) {
+            write(chunk, filled, linesInChunk);
+            filled = 0;
+            linesInChunk = 0;
+        }
+    }
+
+    private void write(byte[] bytes, int length, int lines) {
+        try {
+            out.write(bytes, 0, length);
+            out.flush();
+        } catch (IOException | RuntimeException e) {
+            dropped.increment(lines);
+            long now = System.nanoTime();
+            if (lastErrorLog == 0 || now - lastErrorLog > 60_000_000_000L) {
+                lastErrorLog = now;
+                LOG.warnf("the access log cannot be written (%s): its lines are dropped and counted in "
+                        + "gatehouse_access_log_dropped_total; logged once a minute", e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package io.gatehouse.observe;
+
+import io.gatehouse.testing.AccessLogFile;
+import io.gatehouse.testing.Ports;
+import io.gatehouse.testing.RateLimitTestResource;
+import io.gatehouse.testing.RawHttp;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Set;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The access log as written by the running gateway (to a file under the test profile, by the same writer thread
+ * that writes stdout in production): every field of the schema for a proxied request, a local reply and a request
+ * refused before routing, and each route's {@code access-log} setting.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = RateLimitTestResource.class, restrictToAnnotatedClass = true)
+class AccessLogEndToEndTest {
+    private static final Set<String> SCHEMA = Set.of("timestamp", "level", "request_id", "trace_id", "method", "path",
+            "status", "duration_ms", "client_ip", "user_id", "user_agent", "bytes_received", "bytes_sent", "route",
+            "upstream_service", "upstream_target", "upstream_duration_ms", "attempts", "cache", "rate_limit", "error");
+    private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+    private static void assertSchema(JsonObject line) {
+        assertTrue(line.fieldNames().containsAll(SCHEMA), "missing fields: " + line);
+        assertTrue(line.getString("timestamp").matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"), line.encode());
+        assertTrue(line.getDouble("duration_ms") > 0, line.encode());
+    }
+
+    @Test
+    void aProxiedRequestHasEveryField() throws Exception {
+        Response r = given().header("X-Forwarded-For", "203.0.113.60").header("User-Agent", "access-log-test/1.0")
+                .header("traceparent", "00-" + TRACE + "-00f067aa0ba902b7-01")
+                .body("twelve bytes").post("/open/echo");
+        assertEquals(200, r.statusCode());
+        JsonObject line = AccessLogFile.line(r.header("X-Request-ID"));
+        assertSchema(line);
+        assertEquals("INFO", line.getString("level"));
+        assertEquals("POST", line.getString("method"));
+        assertEquals("/open/echo", line.getString("path"));
+        assertEquals(200, line.getInteger("status"));
+        assertEquals("203.0.113.60", line.getString("client_ip"));
+        assertEquals("access-log-test/1.0", line.getString("user_agent"));
+        assertEquals(TRACE, line.getString("trace_id"));
+        assertEquals(12, line.getLong("bytes_received"));
+        assertTrue(line.getLong("bytes_sent") >= r.asByteArray().length, line.encode());
+        assertEquals("open", line.getString("route"));
+        assertEquals("echo", line.getString("upstream_service"));
+        assertEquals(Ports.upstream("rl"), line.getString("upstream_target"));
+        assertTrue(line.getDouble("upstream_duration_ms") > 0
+                && line.getDouble("upstream_duration_ms") <= line.getDouble("duration_ms"), line.encode());
+        assertEquals(1, line.getInteger("attempts"));
+        assertEquals("allowed", line.getString("rate_limit"));
+        assertNull(line.getString("cache"));
+        assertNull(line.getString("error"));
+        assertNull(line.getString("user_id"));
+    }
+
+    @Test
+    void aLocalReplyHasTheCallerOrTheErrorAndNoUpstream() throws Exception {
+        Response refused = given().header("X-Forwarded-For", "203.0.113.61").get("/keyed/echo");
+        assertEquals(401, refused.statusCode());
+        JsonObject line = AccessLogFile.line(refused.header("X-Request-ID"));
+        assertSchema(line);
+        assertEquals("WARN", line.getString("level"));
+        assertEquals("keyed", line.getString("route"));
+        assertEquals("unauthorized", line.getString("error"));
+        assertEquals(0, line.getInteger("attempts"));
+        assertNull(line.getString("upstream_target"));
+        assertNull(line.getValue("upstream_duration_ms"));
+
+        Response passed = given().header("X-Forwarded-For", "203.0.113.61")
+                .header("X-API-Key", RateLimitTestResource.PLAIN_KEY).get("/keyed/echo");
+        assertEquals(200, passed.statusCode());
+        assertEquals("plain-app", AccessLogFile.line(passed.header("X-Request-ID")).getString("user_id"));
+    }
+
+    @Test
+    void aRateLimitRefusalSaysSo() throws Exception {
+        Response last = null;
+        for (int i = 0; i < 6; i++) {
+            last = given().header("X-Forwarded-For", "203.0.113.62").get("/open-too/echo");
+        }
+        assertEquals(429, last.statusCode());
+        JsonObject line = AccessLogFile.line(last.header("X-Request-ID"));
+        assertEquals("limited", line.getString("rate_limit"));
+        assertEquals("rate_limited", line.getString("error"));
+        assertEquals(0, line.getInteger("attempts"));
+    }
+
+    @Test
+    void requestsNoRouteTookAreLoggedAndErrorBodiesCarryTheTraceId() throws Exception {
+        RawHttp.Response bad = RawHttp.send(Ports.traffic(), List.of("GET /open/a%2Fb HTTP/1.1", "Host: localhost",
+                "X-Request-ID: refused-before-routing-1", "X-Forwarded-For: 203.0.113.63"), null);
+        assertEquals(400, bad.status());
+        JsonObject line = AccessLogFile.line("refused-before-routing-1");
+        assertSchema(line);
+        assertEquals(400, line.getInteger("status"));
+        assertNull(line.getString("upstream_service"));
+        assertEquals("203.0.113.63", line.getString("client_ip"));
+
+        Response notFound = given().header("X-Forwarded-For", "203.0.113.63")
+                .header("traceparent", "00-" + TRACE + "-00f067aa0ba902b7-00").get("/nowhere");
+        assertEquals(404, notFound.statusCode());
+        assertEquals(TRACE, notFound.jsonPath().getString("traceId"), notFound.asString());
+        JsonObject missed = AccessLogFile.line(notFound.header("X-Request-ID"));
+        assertEquals(404, missed.getInteger("status"));
+        assertEquals(TRACE, missed.getString("trace_id"));
+        // a malformed traceparent is no trace id
+        Response bogus = given().header("X-Forwarded-For", "203.0.113.63")
+                .header("traceparent", "00-" + TRACE.toUpperCase() + "-00f067aa0ba902b7-00").get("/nowhere");
+        assertNull(bogus.jsonPath().getString("traceId"), bogus.asString());
+    }
+
+    @Test
+    void aRouteTurnsItsLinesOffOrSamplesThemButAlwaysLogsItsServerErrors() throws Exception {
+        String quiet = given().header("X-Forwarded-For", "203.0.113.64").get("/quiet/echo").header("X-Request-ID");
+        String sampledOut = given().header("X-Forwarded-For", "203.0.113.64").get("/sampled/echo").header("X-Request-ID");
+        Response down = given().header("X-Forwarded-For", "203.0.113.64").get("/sampled-down/x");
+        assertEquals(502, down.statusCode());
+        JsonObject error = AccessLogFile.line(down.header("X-Request-ID"));
+        assertEquals("ERROR", error.getString("level"));
+        assertEquals("sampled-down", error.getString("route"));
+        // one writer thread, lines in the order requests finished: the two before it would be there by now
+        assertNull(AccessLogFile.find(quiet), "access-log: false");
+        assertNull(AccessLogFile.find(sampledOut), "sample: 0 logs no 2xx");
+    }
+}
