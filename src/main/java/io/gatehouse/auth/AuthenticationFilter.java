@@ -31,6 +31,11 @@ import java.util.List;
  * would read it); with {@code forward-credentials: false}, none does.
  */
 final class AuthenticationFilter implements GatewayFilter {
+    @Override
+    public String spanName() {
+        return "authenticate";
+    }
+
     static final String WWW_AUTHENTICATE = "WWW-Authenticate";
     static final String BEARER_CHALLENGE = "Bearer realm=\"gatehouse\"";
     private static final String BEARER = "Bearer ";

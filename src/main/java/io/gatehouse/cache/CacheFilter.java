@@ -40,6 +40,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * </ul>
  */
 final class CacheFilter implements GatewayFilter {
+    @Override
+    public String spanName() {
+        return "cache lookup";
+    }
+
     static final AttributeKey<State> STATE = AttributeKey.of("cache");
     static final String NAME = "Gatehouse";
     private static final CharSequence X_CACHE_STATUS = HttpHeaders.createOptimized("X-Cache-Status");

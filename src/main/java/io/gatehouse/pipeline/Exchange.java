@@ -68,6 +68,7 @@ public final class Exchange {
     private String error;
     /** The trace the request belongs to (tracing's, or the client's {@code traceparent}); "" once looked for in vain. */
     private String traceId;
+    private RequestTrace trace;
     /** Fields filters add to the request's access-log line: name, value, name, value… */
     private java.util.List<String> logFields;
     private boolean brokeOff;
@@ -288,6 +289,16 @@ public final class Exchange {
     /** Set by tracing when it starts or continues the request's trace. */
     public void traceId(String traceId) {
         this.traceId = traceId;
+    }
+
+    /** The request's trace for spans of its steps, or null while tracing is off. */
+    public RequestTrace trace() {
+        return trace;
+    }
+
+    /** Set by tracing when the request's server span starts. */
+    public void trace(RequestTrace trace) {
+        this.trace = trace;
     }
 
     public long startNanos() {

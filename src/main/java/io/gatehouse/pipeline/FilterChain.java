@@ -46,6 +46,8 @@ public final class FilterChain {
         }
         while (ex.entered < chain.length) {
             GatewayFilter filter = chain[ex.entered++];
+            RequestTrace.Step span = ex.trace() == null || filter.spanName() == null ? null
+                    : ex.trace().phase(filter.spanName());
             Future<LocalReply> step;
             try {
                 step = filter.onRequest(ex);
@@ -54,17 +56,26 @@ public final class FilterChain {
             }
             if (!step.isComplete()) {
                 step.onComplete(ar -> ex.resume(() -> {
+                    endSpan(span, ar.cause(), ar.result());
                     if (goesOn(ex, filter, ar.cause(), ar.result())) {
                         request(ex, next);
                     }
                 }));
                 return;
             }
+            endSpan(span, step.cause(), step.result());
             if (!goesOn(ex, filter, step.cause(), step.result())) {
                 return;
             }
         }
         next.handle(ex);
+    }
+
+    private static void endSpan(RequestTrace.Step span, Throwable failure, LocalReply reply) {
+        if (span != null) {
+            span.end(failure != null ? 500 : reply != null ? reply.status() : 0,
+                    failure != null ? failure.toString() : reply != null ? reply.errorCode() : null);
+        }
     }
 
     private static boolean goesOn(Exchange ex, GatewayFilter filter, Throwable failure, LocalReply reply) {

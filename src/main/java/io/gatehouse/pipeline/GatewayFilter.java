@@ -44,6 +44,14 @@ public interface GatewayFilter {
         return java.util.EnumSet.allOf(Phase.class);
     }
 
+    /**
+     * The name of the span that covers this filter's request phase when the request is traced ({@code authenticate},
+     * {@code rate limit}, {@code cache lookup}), or null for none: most filters are too quick to be worth one.
+     */
+    default String spanName() {
+        return null;
+    }
+
     /** The request phase's "go on" (no local reply), completed and shared. */
     Future<LocalReply> CONTINUE = Future.succeededFuture();
     /** A phase done at once, completed and shared. */

@@ -81,7 +81,10 @@ public class TrafficServer {
         refuseTrafficTls();
         boolean test = LaunchMode.current() == LaunchMode.TEST;
         int wanted = test ? testPort : port;
+        // Vert.x' own tracer (Quarkus installs one when tracing is on) stays out: observe/'s server span is the
+        // request's only one, named and attributed from the route, and sampled under the gateway's own rules
         HttpServerOptions options = new HttpServerOptions()
+                .setTracingPolicy(io.vertx.core.tracing.TracingPolicy.IGNORE)
                 .setHost(host)
                 // Port 0 asks for a free port: -1 makes Vert.x bind one and share it among all the instances
                 .setPort(wanted == 0 ? -1 : wanted)

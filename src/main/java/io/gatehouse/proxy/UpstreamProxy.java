@@ -201,6 +201,10 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
                 upstream.config().sendTimeout().toMillis(), ex.snapshot().config().server().clientBodyTimeout().toMillis(),
                 call.headDeadline);
         watch.breakerOutcome = breakerOutcome;
+        if (ex.trace() != null) {
+            watch.span = ex.trace().attempt(call.retries + 1, upstream.name(), target, req.method().name(),
+                    ex.upstreamUri());
+        }
         client.request(options, ar -> {
             if (ar.failed()) {
                 failedBeforeHead(call, watch, ar.cause()); // reports the outcome first, then releases
@@ -234,6 +238,9 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
                     req.connection().isSsl() ? "https" : "http",
                     clientHost, route.config().preserveHost() && clientHost != null ? clientHost : watch.target.authority(),
                     ex.requestId());
+            if (watch.span != null) {
+                ex.trace().propagate(watch.span, upstreamRequest.headers());
+            }
             if (ex.isFinished() || ex.answering()) {
                 // the client left, or was answered (a timeout), while we waited for a connection
                 upstreamRequest.reset();
@@ -358,6 +365,7 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
             return;
         }
         int status = upstreamResponse.statusCode();
+        watch.upstreamStatus = status;
         if (call.retry != null && call.retry.onStatus().contains(status)) {
             long retryAfter = retryAfterMillis(upstreamResponse.getHeader(HttpHeaders.RETRY_AFTER));
             if (retryAfter <= MAX_RETRY_AFTER_WAIT_MILLIS && call.mayRetryAgain()) {
@@ -506,6 +514,9 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
         if (watch.ended) {
             return; // settled already (the failure is our own reset of an attempt given up on)
         }
+        if (watch.spanError == null) {
+            watch.spanError = cause.getClass().getSimpleName();
+        }
         Exchange ex = call.exchange;
         if (!watch.verdictGiven && !ex.isFinished() && !(cause instanceof ConnectionPoolTooBusyException)) {
             // (when finished: answered already by a timeout, or the client left; a full wait queue is the
@@ -590,6 +601,9 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
         }
         watch.target.requestEnded();
         watch.exchange.route().upstream().client().requestEnded();
+        if (watch.span != null) {
+            watch.span.end(watch.upstreamStatus, watch.spanError);
+        }
     }
 
     private static void fail(Exchange ex, Throwable cause) {

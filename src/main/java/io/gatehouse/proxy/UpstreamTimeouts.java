@@ -76,6 +76,11 @@ final class UpstreamTimeouts {
         }
         long lastBytes;
         int index = -1;
+        /** The attempt's client span when the request is traced, else null; ended with the attempt. */
+        io.gatehouse.pipeline.RequestTrace.Step span;
+        /** The upstream's status for the span (0 before a head), and what went wrong, if anything. */
+        int upstreamStatus;
+        String spanError;
 
         Watch(Exchange exchange, Target target, long headTimeoutMillis, long bodyTimeoutMillis, long sendTimeoutMillis,
               long clientBodyTimeoutMillis, HeadDeadline deadline) {
@@ -257,6 +262,7 @@ final class UpstreamTimeouts {
                     w.since = now;
                 } else if (now - w.since > w.bodyTimeoutNanos) {
                     remove(w);
+                    w.spanError = "body_timeout";
                     // The pipe to the client then fails, and the proxy resets the client's side too.
                     w.upstreamRequest.reset();
                 }
@@ -266,6 +272,7 @@ final class UpstreamTimeouts {
         /** The upstream stopped reading the request body. */
         private static void sendTimedOut(Watch w) {
             Exchange ex = w.exchange;
+            w.spanError = "send_timeout";
             w.report(false);
             ex.failUpstream(io.gatehouse.pipeline.LocalReply.error(504, "upstream_timeout",
                     "upstream '" + ex.route().upstream().name() + "' stopped reading the request body"));
@@ -283,6 +290,7 @@ final class UpstreamTimeouts {
 
         private static void headTimedOut(Watch w) {
             Exchange ex = w.exchange;
+            w.spanError = "timeout";
             w.report(false);
             ex.failUpstream(io.gatehouse.pipeline.LocalReply.error(504, "upstream_timeout",
                     "upstream '" + ex.route().upstream().name() + "' did not answer in time"));

@@ -25,6 +25,11 @@ import java.util.Set;
  * follows its {@code on-store-failure} at once, without waiting on Redis.
  */
 class RateLimitStage implements GatewayFilter {
+    @Override
+    public String spanName() {
+        return "rate limit";
+    }
+
     /** Anchors the monotonic clock to the wall clock once: windows line up with the clock, time never goes back. */
     private static final long ORIGIN_NANOS = System.nanoTime();
     private static final long ORIGIN_MICROS = System.currentTimeMillis() * 1000;

@@ -48,7 +48,9 @@ public final class UpstreamClient {
                 .setMaxInitialLineLength(16 * 1024)
                 .setDecompressionSupported(false)
                 .setTryUseCompression(false)
-                .setVerifyHost(true);
+                .setVerifyHost(true)
+                // the proxy makes each attempt's client span and sends its traceparent itself (RequestTrace)
+                .setTracingPolicy(io.vertx.core.tracing.TracingPolicy.IGNORE);
         this.perThread = new AtomicReferenceArray<>(eventLoops * 2 + 4);
         int perLoop = Math.max(1, (settings.maxConnections() + eventLoops - 1) / eventLoops);
         this.poolOptions = new PoolOptions()
