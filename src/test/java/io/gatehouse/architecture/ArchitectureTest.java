@@ -34,7 +34,9 @@ class ArchitectureTest {
             .layer("Stores").definedBy("io.gatehouse.redis..")
             .layer("Features").definedBy("io.gatehouse.auth..", "io.gatehouse.observe..", "io.gatehouse.proxy..",
                     "io.gatehouse.admin..", "io.gatehouse.ratelimit..", "io.gatehouse.cache..")
-            .whereLayer("Features").mayNotBeAccessedByAnyLayer()
+            .layer("Commands").definedBy("io.gatehouse.cli..")
+            .whereLayer("Commands").mayNotBeAccessedByAnyLayer()
+            .whereLayer("Features").mayOnlyBeAccessedByLayers("Commands")
             .whereLayer("Stores").mayOnlyBeAccessedByLayers("Features")
             .whereLayer("Pipeline").mayOnlyBeAccessedByLayers("Stores", "Features")
             .whereLayer("Upstream").mayOnlyBeAccessedByLayers("Pipeline", "Features");
