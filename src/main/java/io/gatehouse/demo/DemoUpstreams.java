@@ -26,6 +26,7 @@ public class DemoUpstreams {
     private final Map<String, String> urls = new LinkedHashMap<>();
     private final List<HttpServer> servers = new ArrayList<>();
     private final AtomicLong served = new AtomicLong();
+    private String token;
 
     @Inject
     public DemoUpstreams(Vertx vertx) {
@@ -41,6 +42,32 @@ public class DemoUpstreams {
         listen("orders", this::orders);
         listen("products", this::products);
         listen("stats", this::stats);
+        adminToken();
+    }
+
+    /**
+     * The demo's admin credential: a random token in a file of its own, so the admin API and the status page work
+     * out of the box without a token anyone could guess ({@code ${demo.admin-token-file}}; the token is logged).
+     */
+    private void adminToken() {
+        byte[] random = new byte[18];
+        new java.security.SecureRandom().nextBytes(random);
+        token = "demo-" + java.util.HexFormat.of().formatHex(random);
+        try {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("gatehouse-demo-admin");
+            java.nio.file.Path file = dir.resolve("token");
+            java.nio.file.Files.writeString(file, token);
+            dir.toFile().deleteOnExit();
+            file.toFile().deleteOnExit();
+            urls.put("admin-token-file", file.toString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("demo admin token file could not be written", e);
+        }
+    }
+
+    /** The demo's admin token (logged at start so the status page can be opened). */
+    public String adminTokenValue() {
+        return token;
     }
 
     /** The URL of a demo service by variable name ({@code demo.users-1}), for the demo config. */
@@ -49,7 +76,9 @@ public class DemoUpstreams {
     }
 
     public String describe() {
-        return urls.toString();
+        Map<String, String> services = new LinkedHashMap<>(urls);
+        services.remove("admin-token-file");
+        return services.toString();
     }
 
     private void listen(String name, io.vertx.core.Handler<HttpServerRequest> handler) {

@@ -93,7 +93,7 @@ public class GatewayMetrics {
                                 .distributionStatisticBufferLength(1)
                                 .register(registry));
                 Gauge.builder("gatehouse.upstream.target.available", state, s -> s.available() ? 1 : 0)
-                        .description("1 while balancers may choose the target (healthy, not ejected, breaker not open)")
+                        .description("1 while balancers may choose the target (healthy, not ejected, breaker not open, not drained)")
                         .tags("upstream", u.name(), "target", t.url())
                         .strongReference(true)
                         .register(registry);

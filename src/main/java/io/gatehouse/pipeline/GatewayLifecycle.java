@@ -109,6 +109,8 @@ public class GatewayLifecycle {
             GatehouseConfig config = ConfigParser.parse("demo", text, demo::variable, extensions());
             state.install("demo", config);
             LOG.infof("no gatehouse.config given: running the demo config with in-process upstreams (%s)", demo.describe());
+            LOG.infof("demo admin API and status page: http://localhost:9000/admin/status (any user name, password %s)",
+                    demo.adminTokenValue());
         } catch (IOException | ConfigException e) {
             throw new IllegalStateException("the bundled demo config is broken", e);
         }

@@ -30,22 +30,25 @@ class ValidateConfigTest {
     }
 
     @Test
-    void theDemoConfigIsValidOnceItsVariablesAreSet() {
+    void theDemoConfigIsValidOnceItsVariablesAreSet(@TempDir Path dir) throws Exception {
         // the demo's addresses are variables its in-process upstreams set when they start: unset, they are errors
         assertEquals(1, run("src/main/resources/gatehouse-demo.yaml"));
         assertTrue(err.toString().contains("variable ${demo.users-1} is not set"), err.toString());
         out.reset();
         err.reset();
         String[] names = {"demo.orders", "demo.products", "demo.stats", "demo.users-1", "demo.users-2"};
+        Path token = Files.writeString(dir.resolve("token"), "a-demo-token-of-some-length");
         try {
             for (String name : names) {
                 System.setProperty(name, "http://127.0.0.1:9");
             }
+            System.setProperty("demo.admin-token-file", token.toString());
             assertEquals(0, run("src/main/resources/gatehouse-demo.yaml"), err.toString());
         } finally {
             for (String name : names) {
                 System.clearProperty(name);
             }
+            System.clearProperty("demo.admin-token-file");
         }
         assertTrue(out.toString().startsWith("src/main/resources/gatehouse-demo.yaml: ok ("), out.toString());
     }

@@ -45,6 +45,19 @@ class StartupIT {
             assertEquals("HIT", again.headers().firstValue("X-Cache-Status").orElse(null), again.headers().toString());
             assertTrue(again.headers().firstValue("Age").isPresent());
             assertTrue(gw.output().contains("running the demo config"), gw.output());
+            // the access log: one JSON line per request on stdout
+            assertTrue(gw.output().lines().anyMatch(l -> l.startsWith("{\"timestamp\":") && l.contains("\"route\":\"products\"")
+                    && l.contains("\"cache\":\"HIT\"")), gw.output());
+            // the admin API and status page, with the random token the demo logs
+            java.util.regex.Matcher token = java.util.regex.Pattern.compile("password (demo-[0-9a-f]+)").matcher(gw.output());
+            assertTrue(token.find(), gw.output());
+            String basic = "Basic " + java.util.Base64.getEncoder().encodeToString(("me:" + token.group(1)).getBytes());
+            String status = "http://127.0.0.1:" + gw.managementPort() + "/admin/status";
+            HttpResponse<String> page = HTTP.send(HttpRequest.newBuilder(URI.create(status)).header("Authorization", basic)
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, page.statusCode(), page.body());
+            assertTrue(page.body().contains("Gatehouse"), page.body());
+            assertEquals(401, get(status).statusCode(), "the page needs the token");
         }
     }
 
