@@ -20,6 +20,11 @@
 # proxy_cache_valid 200 5m, keys in a 10 MB zone, the body in nginx's cache directory) and through Gatehouse's
 # local cache (a route with cache: {ttl: 5m}); both fill on the first request and answer every later one from
 # the cache (checked before the rounds: X-Cache-Status HIT on both).
+#
+# BENCH_OBSERVE=1 measures observability, interleaved: the main gateway then runs with its access log on (the
+# default; the bench otherwise turns it off), to stdout redirected to a file as a container runtime would, on a
+# route that logs and one with access-log: false; and a second gateway with tracing on (10% parent-based sampling,
+# the default ratio, exporting OTLP/HTTP to the nginx proxy, which answers 200) on the route without the log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +35,7 @@ THREADS=${BENCH_THREADS:-1}
 JAVA_OPTS=${BENCH_JAVA_OPTS:-}
 JAVA=${BENCH_JAVA:-java}
 OUT=bench/out
-ORIGIN1=18081 ORIGIN2=18082 NGINX=18080 GATEHOUSE=18090 GATEHOUSE_MGMT=18091 FLOOR=18095 REDIS=18096
+ORIGIN1=18081 ORIGIN2=18082 NGINX=18080 GATEHOUSE=18090 GATEHOUSE_MGMT=18091 FLOOR=18095 REDIS=18096 TRACED=18092 TRACED_MGMT=18093
 LOOPS=${BENCH_LOOPS:-$(( 2 * $(nproc) ))}
 JAVA_OPTS="$JAVA_OPTS -Dquarkus.vertx.event-loops-size=$LOOPS"
 
@@ -81,7 +86,8 @@ nginx_conf proxy $NGINX "upstream origins { server 127.0.0.1:$ORIGIN1; server 12
   server { listen 127.0.0.1:$NGINX;
     location / { proxy_pass http://origins; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
     location /cached/ { proxy_pass http://origins/; proxy_http_version 1.1; proxy_set_header Connection \"\";
-      proxy_cache bench; proxy_cache_valid 200 5m; add_header X-Cache-Status \$upstream_cache_status; } }"
+      proxy_cache bench; proxy_cache_valid 200 5m; add_header X-Cache-Status \$upstream_cache_status; }
+    location = /v1/traces { client_max_body_size 16m; return 200; } }"
 
 JWT_SECRET=bench-secret-bench-secret-bench-secret-0123456789
 b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
@@ -128,6 +134,11 @@ routes:
     upstream: origins
     strip-prefix: /jwt
     auth: jwt
+  - id: bench-nolog
+    path: /nolog/**
+    upstream: origins
+    strip-prefix: /nolog
+    access-log: false
   - id: bench
     path: /**
     upstream: origins
@@ -162,7 +173,10 @@ wait_until_serving() { # pid port log: until the proxy answers a proxied 200; it
 
 start_ns=$(date +%s%N)
 # shellcheck disable=SC2086
-"$JAVA" $JAVA_OPTS $REDIS_OPTS -Dgatehouse.config="$OUT/gatehouse.yaml" -Dgatehouse.access-log.enabled=false \
+ACCESS_LOG_OPT=-Dgatehouse.access-log.enabled=false
+[ "${BENCH_OBSERVE:-}" = 1 ] && ACCESS_LOG_OPT=""  # the default: on, to stdout
+# shellcheck disable=SC2086
+"$JAVA" $JAVA_OPTS $REDIS_OPTS -Dgatehouse.config="$OUT/gatehouse.yaml" $ACCESS_LOG_OPT \
   -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$GATEHOUSE -Dquarkus.management.port=$GATEHOUSE_MGMT \
   -jar target/quarkus-app/quarkus-run.jar > "$OUT/gatehouse.log" 2>&1 &
 GH_PID=$!
@@ -170,6 +184,18 @@ PIDS+=("$GH_PID")
 wait_until_serving "$GH_PID" $GATEHOUSE "$OUT/gatehouse.log"
 startup_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 curl -sf -o /dev/null "http://127.0.0.1:$NGINX/bench"
+
+if [ "${BENCH_OBSERVE:-}" = 1 ]; then
+  # shellcheck disable=SC2086
+  "$JAVA" $JAVA_OPTS $REDIS_OPTS -Dgatehouse.config="$OUT/gatehouse.yaml" \
+    -Dquarkus.otel.sdk.disabled=false -Dquarkus.otel.exporter.otlp.traces.protocol=http/protobuf \
+    -Dquarkus.otel.exporter.otlp.traces.endpoint=http://127.0.0.1:$NGINX \
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$TRACED -Dquarkus.management.port=$TRACED_MGMT \
+    -jar target/quarkus-app/quarkus-run.jar > "$OUT/traced.log" 2>&1 &
+  TRACED_PID=$!
+  PIDS+=("$TRACED_PID")
+  wait_until_serving "$TRACED_PID" $TRACED "$OUT/traced.log"
+fi
 
 "$JAVA" -cp 'target/quarkus-app/lib/main/*' bench/floor/PlainVertxProxy.java $FLOOR "$LOOPS" $ORIGIN1 $ORIGIN2 \
   > "$OUT/floor.log" 2>&1 &
@@ -290,6 +316,27 @@ if [ "${BENCH_CACHE:-}" = 1 ]; then
   done
 fi
 
+if [ "${BENCH_OBSERVE:-}" = 1 ]; then
+  # Access log on and off on the same gateway; tracing at 10% on a second one, on the route without the log.
+  WRK_PATH=/nolog/bench run_wrk warm-nolog $GATEHOUSE 10 "$GH_PID" >/dev/null
+  WRK_PATH=/nolog/bench run_wrk warm-traced $TRACED 20 "$TRACED_PID" >/dev/null
+  echo
+  printf "%-6s %-16s %12s %9s %9s %11s  %s\n" round observe req/s p50-ms p99-ms cpu-us/req errors
+  declare -a O_LOG O_NOLOG O_TRACED O_LOG_CPU O_NOLOG_CPU O_TRACED_CPU
+  for r in $(seq 1 "$ROUNDS"); do
+    read -r rps p50 p99 cpu err <<<"$(run_wrk "access-log-$r" $GATEHOUSE "$DURATION" "$GH_PID")"
+    printf "%-6s %-16s %12s %9s %9s %11s  %s\n" "$r" access-log "$rps" "$p50" "$p99" "$cpu" "${err:-}"
+    O_LOG+=("$rps"); O_LOG_CPU+=("$cpu")
+    read -r rps p50 p99 cpu err <<<"$(WRK_PATH=/nolog/bench run_wrk "no-log-$r" $GATEHOUSE "$DURATION" "$GH_PID")"
+    printf "%-6s %-16s %12s %9s %9s %11s  %s\n" "$r" no-log "$rps" "$p50" "$p99" "$cpu" "${err:-}"
+    O_NOLOG+=("$rps"); O_NOLOG_CPU+=("$cpu")
+    read -r rps p50 p99 cpu err <<<"$(WRK_PATH=/nolog/bench run_wrk "traced-$r" $TRACED "$DURATION" "$TRACED_PID")"
+    printf "%-6s %-16s %12s %9s %9s %11s  %s\n" "$r" traced-10% "$rps" "$p50" "$p99" "$cpu" "${err:-}"
+    O_TRACED+=("$rps"); O_TRACED_CPU+=("$cpu")
+  done
+  echo "access-log lines dropped: $(curl -s "http://127.0.0.1:$GATEHOUSE_MGMT/q/metrics" | awk '/^gatehouse_access_log_dropped_total/ {print $2}')"
+fi
+
 rss_mb=$(( $(ps -o rss= -p "$GH_PID") / 1024 ))
 sum() { local s=0; for x in "$@"; do s=$(awk -v a="$s" -v b="$x" 'BEGIN{print a+b}'); done; echo "$s"; }
 n_rps=$(sum "${N_RPS[@]}"); g_rps=$(sum "${G_RPS[@]}"); n_p99=$(sum "${N_P99[@]}"); g_p99=$(sum "${G_P99[@]}")
@@ -313,6 +360,12 @@ fi
 if [ "${BENCH_CACHE:-}" = 1 ]; then
   awk -v g="$(sum "${C_GH[@]}")" -v n="$(sum "${C_NGINX[@]}")" -v gc="$(sum "${C_GH_CPU[@]}")" -v nc="$(sum "${C_NGINX_CPU[@]}")" 'BEGIN {
     printf "ratio cache hits gatehouse / nginx proxy_cache: throughput %.2fx (goal >= 1.0), CPU per request %.2fx\n", g/n, gc/nc }'
+fi
+if [ "${BENCH_OBSERVE:-}" = 1 ]; then
+  awk -v l="$(sum "${O_LOG[@]}")" -v n="$(sum "${O_NOLOG[@]}")" -v t="$(sum "${O_TRACED[@]}")" \
+      -v lc="$(sum "${O_LOG_CPU[@]}")" -v nc="$(sum "${O_NOLOG_CPU[@]}")" -v tc="$(sum "${O_TRACED_CPU[@]}")" 'BEGIN {
+    printf "ratio access log on / off: throughput %.2fx (goal >= 0.95), CPU per request %.2fx\n", l/n, lc/nc
+    printf "ratio tracing 10%% / off: throughput %.2fx (goal >= 0.9), CPU per request %.2fx\n", t/n, tc/nc }'
 fi
 echo "balancer: ${BENCH_BALANCER:-round-robin}; event loops (gatehouse and floor): $LOOPS"
 echo "command: bench/run.sh $DURATION $ROUNDS $CONNS (wrk -t$THREADS -c$CONNS -d${DURATION}s; java: $("$JAVA" -version 2>&1 | head -1); JAVA_OPTS='$JAVA_OPTS'); $(nproc) cores"

@@ -147,6 +147,9 @@ final class AdminViews {
                 .put("routes", snapshot.config().routes().size())
                 .put("upstreams", snapshot.config().upstreams().size())
                 .put("inFlight", snapshot.usage().inFlight())
-                .put("lastReloadError", state.lastError());
+                .put("lastReloadError", state.lastError())
+                .put("sha256", snapshot.config().document().sha256())
+                // the file as loaded, secrets redacted; ${VAR} references as written, never resolved
+                .put("config", new JsonObject(snapshot.config().document().redacted()));
     }
 }

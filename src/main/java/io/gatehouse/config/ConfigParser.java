@@ -95,14 +95,14 @@ public final class ConfigParser {
         } catch (YAMLException e) {
             throw new ConfigException(source, List.of("not valid YAML: " + e.getMessage()));
         }
-        GatehouseConfig config = parser.root(root);
+        GatehouseConfig config = parser.root(root, yaml);
         if (!parser.nodes.problems().isEmpty()) {
             throw new ConfigException(source, parser.nodes.problems());
         }
         return config;
     }
 
-    private GatehouseConfig root(Object root) {
+    private GatehouseConfig root(Object root, String yaml) {
         if (root == null) {
             nodes.problem("(file)", "the file is empty; it needs at least 'upstreams' and 'routes'");
             return null;
@@ -129,7 +129,7 @@ public final class ConfigParser {
         FeatureSettings built = sections.build();
         List<RouteConfig> routes = new RoutesParser(nodes, extensions).routes(map.get("routes"), upstreams, built, map);
         ServerConfig server = new ServerParser(nodes).server(map.get("server"));
-        return nodes.problems().isEmpty() ? new GatehouseConfig(Map.copyOf(upstreams), List.copyOf(routes), server, built)
-                : null;
+        return nodes.problems().isEmpty() ? new GatehouseConfig(Map.copyOf(upstreams), List.copyOf(routes), server, built,
+                ConfigDocument.of(yaml, map)) : null;
     }
 }
