@@ -148,6 +148,33 @@ public class AdminApi {
         }
     }
 
+    /**
+     * Cross-site request forgery: a browser that holds the token as Basic credentials (the status page) sends them
+     * with any request to this origin, including a form another site posts. So a request that is not a read must
+     * carry the token as Bearer (which no browser adds by itself), and a browser's own word that it comes from
+     * elsewhere ({@code Sec-Fetch-Site}, {@code Origin}) refuses it too.
+     */
+    static boolean crossSiteWrite(RoutingContext ctx) {
+        io.vertx.core.http.HttpMethod method = ctx.request().method();
+        if (method == io.vertx.core.http.HttpMethod.GET || method == io.vertx.core.http.HttpMethod.HEAD) {
+            return false;
+        }
+        String authorization = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return true;
+        }
+        String site = ctx.request().getHeader("Sec-Fetch-Site");
+        if (site != null && !site.equals("same-origin") && !site.equals("none")) {
+            return true;
+        }
+        String origin = ctx.request().getHeader(HttpHeaders.ORIGIN);
+        if (origin != null) {
+            String host = ctx.request().getHeader(HttpHeaders.HOST);
+            return host == null || !(origin.equals("http://" + host) || origin.equals("https://" + host));
+        }
+        return false;
+    }
+
     private void handle(RoutingContext ctx) {
         AdminToken current = token;
         if (current == null) {
@@ -160,6 +187,11 @@ public class AdminApi {
                     ? BASIC_CHALLENGE : "Bearer realm=\"gatehouse-admin\", " + BASIC_CHALLENGE);
             error(ctx, 401, "unauthorized", "the admin API needs the admin token (Authorization: Bearer <token>, "
                     + "or Basic with the token as the password)");
+            return;
+        }
+        if (crossSiteWrite(ctx)) {
+            error(ctx, 403, "forbidden", "admin requests that change something take the token as "
+                    + "Authorization: Bearer, and never come from another site");
             return;
         }
         GatewaySnapshot snapshot = state.current();

@@ -19,7 +19,16 @@ import java.util.Base64;
 @Singleton
 class StatusPage implements AdminEndpoint {
     static final String PATH = "status";
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /** DRBG: seeded once, then no file read per nonce (the default NativePRNG reads /dev/urandom on an event loop). */
+    private static final SecureRandom RANDOM = drbg();
+
+    private static SecureRandom drbg() {
+        try {
+            return SecureRandom.getInstance("DRBG");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            return new SecureRandom();
+        }
+    }
 
     @Override
     public String path() {

@@ -65,6 +65,14 @@ final class AccessLogWriter {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        if (!thread.isAlive()) {
+            // an offer that passed the closing check as the thread finished: counted, not silently lost
+            long left = 0;
+            while (queue.poll() != null) {
+                left++;
+            }
+            dropped.increment(left);
+        }
     }
 
     private void drain() {

@@ -97,6 +97,11 @@ public class GatewayMetrics {
                         .tags("upstream", u.name(), "target", t.url())
                         .strongReference(true)
                         .register(registry);
+                Gauge.builder("gatehouse.upstream.target.drained", state, s -> s.drained() ? 1 : 0)
+                        .description("1 while an operator keeps the target out of rotation (POST /admin/.../drain)")
+                        .tags("upstream", u.name(), "target", t.url())
+                        .strongReference(true)
+                        .register(registry);
                 Gauge.builder("gatehouse.upstream.target.circuit.open", state, s -> s.breakerOpen() ? 1 : 0)
                         .description("1 while the target's circuit breaker is open")
                         .tags("upstream", u.name(), "target", t.url())

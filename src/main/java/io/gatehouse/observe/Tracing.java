@@ -6,8 +6,8 @@ import io.gatehouse.pipeline.Exchange;
 import io.gatehouse.pipeline.FilterFactory;
 import io.gatehouse.pipeline.FilterSet;
 import io.gatehouse.pipeline.GatewayFilter;
-import io.gatehouse.pipeline.LocalReply;
 import io.gatehouse.pipeline.RequestTrace;
+import io.gatehouse.pipeline.RequestTracer;
 import io.gatehouse.upstream.Target;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -21,7 +21,6 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.context.propagation.TextMapSetter;
-import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.enterprise.inject.Instance;
@@ -32,7 +31,6 @@ import org.jboss.logging.Logger;
 
 import java.util.EnumSet;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Traces with OpenTelemetry (off unless the SDK is enabled: {@code quarkus.otel.sdk.disabled=false} and an OTLP
@@ -45,7 +43,7 @@ import java.util.concurrent.TimeUnit;
  * not a trusted proxy starts a new trace (linked to the client's), so a client cannot choose to be sampled.
  */
 @Singleton
-public class Tracing implements FilterFactory<FilterSet> {
+public class Tracing implements FilterFactory<FilterSet>, RequestTracer {
     private static final Logger LOG = Logger.getLogger(Tracing.class);
     static final String INSTRUMENTATION = "io.gatehouse";
 
@@ -88,9 +86,14 @@ public class Tracing implements FilterFactory<FilterSet> {
         LOG.infof("tracing on (untrusted parents: %s)", untrusted);
     }
 
-    /** Whether requests are traced at all. */
-    boolean enabled() {
+    @Override
+    public boolean enabled() {
         return stage != null;
+    }
+
+    @Override
+    public void start(Exchange exchange) {
+        stage.start(exchange);
     }
 
     @Override
@@ -107,7 +110,10 @@ public class Tracing implements FilterFactory<FilterSet> {
         return stage != null ? stage : OFF;
     }
 
-    /** The global stage's tracing filter: starts each request's server span and ends it once the request is over. */
+    /**
+     * The global stage's tracing filter: ends each request's server span once the request is over (the span starts
+     * when the exchange is made, {@link #start}, so that even a request refused as malformed has its trace id).
+     */
     static final class Stage implements FilterSet, GatewayFilter {
         private final Tracer tracer;
         private final TextMapPropagator propagator;
@@ -126,22 +132,13 @@ public class Tracing implements FilterFactory<FilterSet> {
 
         @Override
         public Set<Phase> phases() {
-            return EnumSet.of(Phase.REQUEST, Phase.COMPLETE);
+            return EnumSet.of(Phase.COMPLETE);
         }
 
-        @Override
-        public Future<LocalReply> onRequest(Exchange ex) {
-            start(ex, 0);
-            return CONTINUE;
-        }
-
-        private Trace start(Exchange ex, long startEpochNanos) {
+        void start(Exchange ex) {
             HttpServerRequest req = ex.request();
             String method = req.method().name();
             SpanBuilder builder = tracer.spanBuilder(method).setSpanKind(SpanKind.SERVER);
-            if (startEpochNanos > 0) {
-                builder.setStartTimestamp(startEpochNanos, TimeUnit.NANOSECONDS);
-            }
             Context extracted = propagator.extract(Context.root(), req.headers(), HEADERS);
             SpanContext remote = Span.fromContext(extracted).getSpanContext();
             if (!remote.isValid()) {
@@ -168,21 +165,16 @@ public class Tracing implements FilterFactory<FilterSet> {
                 }
                 span.setAttribute(REQUEST_ID, ex.requestId());
             }
-            Trace trace = new Trace(tracer, propagator, span);
-            ex.trace(trace);
+            ex.trace(new Trace(tracer, propagator, span));
             if (span.getSpanContext().isValid()) {
                 ex.traceId(span.getSpanContext().getTraceId());
             }
-            return trace;
         }
 
         @Override
         public void onComplete(Exchange ex) {
-            Trace trace = ex.trace() instanceof Trace t ? t : null;
-            if (trace == null) {
-                // refused before the request phase (not valid HTTP, a bad path): its span is made now, from the start
-                long startedAgoNanos = System.nanoTime() - ex.startNanos();
-                trace = start(ex, TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis()) - startedAgoNanos);
+            if (!(ex.trace() instanceof Trace trace)) {
+                return; // (an exchange made before tracing was on)
             }
             Span span = trace.server;
             if (span.isRecording()) {
@@ -196,10 +188,10 @@ public class Tracing implements FilterFactory<FilterSet> {
                 } else if (ex.label() != null) {
                     span.updateName(method + " " + ex.label());
                 }
-                if (status > 0) {
-                    span.setAttribute(STATUS, (long) status);
+                if (status > 0 && ex.outcome() != Exchange.Outcome.CLIENT_LEFT) {
+                    span.setAttribute(STATUS, (long) status); // (499 is a log convention, not a status sent)
                 }
-                if (status >= 500) {
+                if (status >= 500 && ex.outcome() != Exchange.Outcome.CLIENT_LEFT) {
                     // a 5xx is the server's failure; a 4xx is the client's, and not an error of this span
                     span.setAttribute(ERROR_TYPE, ex.error() != null ? ex.error() : Integer.toString(status));
                     span.setStatus(StatusCode.ERROR);
@@ -243,7 +235,9 @@ public class Tracing implements FilterFactory<FilterSet> {
             span.setAttribute(METHOD, method);
             span.setAttribute(SERVER_ADDRESS, target.host());
             span.setAttribute(SERVER_PORT, (long) target.port());
-            span.setAttribute(URL_FULL, target.url() + uri);
+            // without the query: it may carry credentials (?api_key=…), and spans go to another system
+            int query = uri.indexOf('?');
+            span.setAttribute(URL_FULL, target.url() + (query < 0 ? uri : uri.substring(0, query)));
             span.setAttribute(UPSTREAM, upstream);
             span.setAttribute(ATTEMPT, (long) number);
             if (number > 1) {
@@ -297,10 +291,8 @@ public class Tracing implements FilterFactory<FilterSet> {
             } else if (status > 0) {
                 // a filter answered the request itself (401, 429, a cache hit): an error of this step only when 5xx
                 span.setAttribute(REPLY_STATUS, (long) status);
-                if (error != null) {
-                    span.setAttribute(ERROR_TYPE, error);
-                }
                 if (status >= 500) {
+                    span.setAttribute(ERROR_TYPE, error != null ? error : Integer.toString(status));
                     span.setStatus(StatusCode.ERROR);
                 }
             }

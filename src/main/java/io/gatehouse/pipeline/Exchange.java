@@ -66,7 +66,7 @@ public final class Exchange {
     private long upstreamStartNanos;
     private long upstreamNanos = -1;
     private String error;
-    /** The trace the request belongs to (tracing's, or the client's {@code traceparent}); "" once looked for in vain. */
+    /** The trace the request belongs to (tracing's, the client's {@code traceparent}, or one made here). */
     private String traceId;
     private RequestTrace trace;
     /** Fields filters add to the request's access-log line: name, value, name, value… */
@@ -274,16 +274,16 @@ public final class Exchange {
     }
 
     /**
-     * The W3C trace id (32 hex digits) of the request's trace, for logs and error bodies: the one tracing gave it, or
-     * else the one in the client's {@code traceparent} (a correlation id the client chose, even with tracing off),
-     * or null.
+     * The W3C trace id (32 hex digits) of the request's trace, for logs, error bodies and the upstream's
+     * {@code traceparent}: the one tracing gave it; with tracing off, the one in the client's {@code traceparent},
+     * or else a new one made here (so that every request can be followed from the gateway's log to the upstream's).
      */
     public String traceId() {
         if (traceId == null) {
             String fromClient = TraceParent.traceId(request.getHeader(TraceParent.HEADER));
-            traceId = fromClient == null ? "" : fromClient;
+            traceId = fromClient != null ? fromClient : TraceParent.newTraceId();
         }
-        return traceId.isEmpty() ? null : traceId;
+        return traceId;
     }
 
     /** Set by tracing when it starts or continues the request's trace. */

@@ -74,7 +74,7 @@ public final class FilterChain {
     private static void endSpan(RequestTrace.Step span, Throwable failure, LocalReply reply) {
         if (span != null) {
             span.end(failure != null ? 500 : reply != null ? reply.status() : 0,
-                    failure != null ? failure.toString() : reply != null ? reply.errorCode() : null);
+                    failure != null ? failure.getClass().getName() : reply != null ? reply.errorCode() : null);
         }
     }
 

@@ -29,9 +29,14 @@ public class GatewayHandler implements Handler<RoutingContext> {
 
     private final long maxBodyBytes;
 
+    /** Null while tracing is off: then nothing per request. */
+    private final RequestTracer tracer;
+
     @Inject
     public GatewayHandler(GatewayState state, Forwarder proxy, TrafficDrain drain,
-                          @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10M") MemorySize maxBody) {
+                          @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10M") MemorySize maxBody,
+                          jakarta.enterprise.inject.Instance<RequestTracer> tracers) {
+        this.tracer = tracers.isResolvable() && tracers.get().enabled() ? tracers.get() : null;
         this.state = state;
         this.drain = drain;
         this.proxyStage = proxy::forward;
@@ -64,6 +69,9 @@ public class GatewayHandler implements Handler<RoutingContext> {
         RequestPath requestPath = RequestPath.of(request.path());
         Exchange ex = new Exchange(request, snapshot, requestPath.path() == null ? request.path() : requestPath.path(), start);
         ex.requestPath(requestPath);
+        if (tracer != null) {
+            tracer.start(ex);
+        }
         if (ex.hasBody()) {
             // Hold the body until the proxy streams it (or an early answer discards it).
             request.pause();

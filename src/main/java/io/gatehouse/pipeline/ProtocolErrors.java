@@ -19,10 +19,13 @@ import io.vertx.ext.web.RoutingContext;
 final class ProtocolErrors {
     private final GatewayState state;
     private final TrafficDrain drain;
+    /** Null while tracing is off. */
+    private final RequestTracer tracer;
 
-    ProtocolErrors(GatewayState state, TrafficDrain drain) {
+    ProtocolErrors(GatewayState state, TrafficDrain drain, RequestTracer tracer) {
         this.state = state;
         this.drain = drain;
+        this.tracer = tracer;
     }
 
     /**
@@ -71,6 +74,9 @@ final class ProtocolErrors {
     private void send(HttpServerRequest request, int status, String code, String message, boolean close) {
         GatewaySnapshot snapshot = GatewaySnapshot.enterLive(state);
         Exchange ex = Exchange.malformed(request, snapshot);
+        if (tracer != null) {
+            tracer.start(ex);
+        }
         drain.started(request);
         ex.onFinish(e -> {
             drain.ended(e.request());

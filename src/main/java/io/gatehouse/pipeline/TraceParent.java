@@ -24,6 +24,41 @@ public final class TraceParent {
         return zeros(header, 3, 35) || zeros(header, 36, 52) ? null : traceId;
     }
 
+    /** A new random trace id (never all zeros). */
+    public static String newTraceId() {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        long high = random.nextLong();
+        long low = random.nextLong();
+        if (high == 0 && low == 0) {
+            low = 1;
+        }
+        return hex16(high) + hex16(low);
+    }
+
+    /** A new random span id (never all zeros). */
+    public static String newSpanId() {
+        long id = java.util.concurrent.ThreadLocalRandom.current().nextLong();
+        return hex16(id == 0 ? 1 : id);
+    }
+
+    private static String hex16(long value) {
+        String hex = Long.toHexString(value);
+        return hex.length() == 16 ? hex : "0".repeat(16 - hex.length()) + hex;
+    }
+
+    /**
+     * With tracing off: the upstream gets the client's {@code traceparent} when it is valid (and its
+     * {@code tracestate} with it), else a new one in {@code traceId}, not sampled, without the client's state.
+     */
+    public static void forward(io.vertx.core.MultiMap headers, String traceId) {
+        String sent = headers.get(HEADER);
+        if (sent != null && traceId.equals(traceId(sent))) {
+            return;
+        }
+        headers.remove("tracestate");
+        headers.set(HEADER, "00-" + traceId + "-" + newSpanId() + "-00");
+    }
+
     private static boolean hex(String s, int from, int to) {
         for (int i = from; i < to; i++) {
             char c = s.charAt(i);

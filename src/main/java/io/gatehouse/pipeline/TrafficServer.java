@@ -64,6 +64,8 @@ public class TrafficServer {
     TrafficDrain drain;
     @Inject
     GatewayState state;
+    @Inject
+    jakarta.enterprise.inject.Instance<RequestTracer> tracers;
     @ConfigProperty(name = "quarkus.vertx.event-loops-size")
     Optional<Integer> eventLoops;
 
@@ -99,7 +101,8 @@ public class TrafficServer {
         GatewaySnapshot live = state.current();
         listenerSettings = live == null ? ServerConfig.Http2Limits.DEFAULT : live.config().server().http2();
         applyHttp2Limits(options, listenerSettings, (int) maxHeaderSize.asLongValue());
-        ProtocolErrors protocolErrors = new ProtocolErrors(state, drain);
+        ProtocolErrors protocolErrors = new ProtocolErrors(state, drain,
+                tracers.isResolvable() && tracers.get().enabled() ? tracers.get() : null);
         int instances = eventLoops.orElse(2 * Runtime.getRuntime().availableProcessors());
         deploymentId = vertx.deployVerticle(() -> new AbstractVerticle() {
             @Override

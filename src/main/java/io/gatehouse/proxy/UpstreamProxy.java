@@ -240,6 +240,8 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
                     ex.requestId());
             if (watch.span != null) {
                 ex.trace().propagate(watch.span, upstreamRequest.headers());
+            } else {
+                io.gatehouse.pipeline.TraceParent.forward(upstreamRequest.headers(), ex.traceId());
             }
             if (ex.isFinished() || ex.answering()) {
                 // the client left, or was answered (a timeout), while we waited for a connection
@@ -436,6 +438,7 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
                             LOG.debugf("request %s: reading the whole body failed (%s)", ex.requestId(), result.failure());
                         }
                         watch.report(result.tooLarge() && !serverError);
+                        watch.spanError = result.tooLarge() ? "response_too_large" : "broke_off";
                         ended(watch);
                         upstreamRequest.reset();
                         FilterChain.sendLocal(ex, result.tooLarge()
@@ -489,6 +492,9 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
         ResponseRelay.relay(upstreamResponse, response, steps, watch, alreadyRead, complete -> {
             if (!ex.isFinished() || complete) {
                 watch.report(complete && !serverError);
+            }
+            if (!complete && watch.spanError == null) {
+                watch.spanError = ex.isFinished() ? "cancelled" : "broke_off";
             }
             ended(watch);
             if (closeConnection) {

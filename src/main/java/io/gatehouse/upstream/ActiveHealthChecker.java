@@ -88,15 +88,24 @@ final class ActiveHealthChecker {
                 .putHeader("Host", target.authority())
                 .putHeader("User-Agent", "gatehouse-health-check");
         // a body that trickles in resets the idle timeout: the whole check is bounded here as well
-        long guard = vertx.setTimer(timeout + 50, id -> done.tryComplete(
-                result(target, false, 0, "timed out after " + timeout + " ms", started)));
+        // result() counts the check: whichever of the guard and the answer comes second (maybe on another thread)
+        // must not count it again
+        java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
+        long guard = vertx.setTimer(timeout + 50, id -> {
+            if (settled.compareAndSet(false, true)) {
+                done.complete(result(target, false, 0, "timed out after " + timeout + " ms", started));
+            }
+        });
         client.request(options)
                 .compose(req -> req.send())
                 .compose(resp -> resp.body().map(body -> resp.statusCode()))
                 .onComplete(ar -> {
                     vertx.cancelTimer(guard);
+                    if (!settled.compareAndSet(false, true)) {
+                        return; // the guard counted it as timed out already
+                    }
                     boolean ok = ar.succeeded() && ar.result() >= 200 && ar.result() < 400;
-                    done.tryComplete(result(target, ok, ar.succeeded() ? ar.result() : 0,
+                    done.complete(result(target, ok, ar.succeeded() ? ar.result() : 0,
                             ar.failed() ? describe(ar.cause()) : null, started));
                 });
         return done.future();

@@ -194,6 +194,25 @@ class AdminOperationsEndToEndTest {
     }
 
     @Test
+    void aChangeCannotBeForgedByAnotherSiteThroughTheBrowsersBasicCredentials() {
+        String target = AdminOpsTestResource.upstream("a").url().substring("http://".length());
+        String drain = "/admin/upstreams/pair/targets/" + target + "/drain";
+        // what a form another site posts would carry: the browser's cached Basic credentials
+        anonymous().header("Authorization", basic("admin", TOKEN)).post(drain).then().statusCode(403)
+                .body("error", equalTo("forbidden"));
+        anonymous().header("Authorization", basic("admin", TOKEN)).post("/admin/cache/purge").then().statusCode(403);
+        admin().header("Sec-Fetch-Site", "cross-site").post(drain).then().statusCode(403);
+        admin().header("Origin", "https://evil.example").post(drain).then().statusCode(403);
+        admin().get("/admin/upstreams").then().statusCode(200)
+                .body("find { it.name == 'pair' }.targets.find { it.hostPort == '" + target + "' }.drained", equalTo(false));
+        // reads stay open to the browser, and a same-origin write with Bearer passes
+        anonymous().header("Authorization", basic("admin", TOKEN)).header("Sec-Fetch-Site", "same-origin")
+                .get("/admin/status.json").then().statusCode(200);
+        admin().header("Origin", "http://localhost:" + Ports.management()).header("Sec-Fetch-Site", "same-origin")
+                .post("/admin/upstreams/pair/targets/" + target + "/enable").then().statusCode(200);
+    }
+
+    @Test
     void aHealthCheckOnDemandReportsATargetThatWentDown() throws Exception {
         // checks run every hour here: only on demand
         JsonPath all = admin().post("/admin/health/check").then().statusCode(200).extract().jsonPath();

@@ -63,7 +63,7 @@ public class AdminOpsTestResource implements QuarkusTestResourceLifecycleManager
                     health-check: {path: /health, interval: 1h, timeout: 1s, unhealthy-after: 1, healthy-after: 1}
                   watched:
                     targets: [{url: "%s"}, {url: "%s"}]
-                    health-check: {path: /health, interval: 200ms, timeout: 150ms, unhealthy-after: 1, healthy-after: 1}
+                    health-check: {path: /health, interval: 500ms, timeout: 500ms, unhealthy-after: 2, healthy-after: 1}
                     circuit-breaker: {failure-ratio: 0.5, request-volume: 10, delay: 5s}
                 routes:
                   - {id: pair, path: /pair/**, upstream: pair, strip-prefix: /pair}

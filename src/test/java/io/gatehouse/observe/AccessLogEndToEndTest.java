@@ -116,10 +116,33 @@ class AccessLogEndToEndTest {
         JsonObject missed = AccessLogFile.line(notFound.header("X-Request-ID"));
         assertEquals(404, missed.getInteger("status"));
         assertEquals(TRACE, missed.getString("trace_id"));
-        // a malformed traceparent is no trace id
+        // a malformed traceparent is not taken: the request gets a trace id of its own
         Response bogus = given().header("X-Forwarded-For", "203.0.113.63")
                 .header("traceparent", "00-" + TRACE.toUpperCase() + "-00f067aa0ba902b7-00").get("/nowhere");
-        assertNull(bogus.jsonPath().getString("traceId"), bogus.asString());
+        String own = bogus.jsonPath().getString("traceId");
+        assertTrue(own != null && own.matches("[0-9a-f]{32}") && !own.equalsIgnoreCase(TRACE), bogus.asString());
+        assertEquals(own, AccessLogFile.line(bogus.header("X-Request-ID")).getString("trace_id"));
+    }
+
+    @Test
+    void withTracingOffEveryRequestStillHasATraceIdThatTheUpstreamGets() throws Exception {
+        Response r = given().header("X-Forwarded-For", "203.0.113.65").get("/open/echo");
+        assertEquals(200, r.statusCode());
+        String sent = r.jsonPath().getString("headers.traceparent");
+        assertTrue(sent != null && sent.matches("00-[0-9a-f]{32}-[0-9a-f]{16}-00"), "upstream traceparent: " + sent);
+        assertEquals(sent.substring(3, 35), AccessLogFile.line(r.header("X-Request-ID")).getString("trace_id"));
+        // a client's valid context goes on as it is, with its tracestate
+        String parent = "00-" + TRACE + "-00f067aa0ba902b7-01";
+        Response continued = given().header("X-Forwarded-For", "203.0.113.65").header("traceparent", parent)
+                .header("tracestate", "vendor=x").get("/open/echo");
+        assertEquals(parent, continued.jsonPath().getString("headers.traceparent"));
+        assertEquals("vendor=x", continued.jsonPath().getString("headers.tracestate"));
+        // an invalid one is replaced, and its tracestate dropped
+        Response replaced = given().header("X-Forwarded-For", "203.0.113.65").header("traceparent", "garbage")
+                .header("tracestate", "vendor=x").get("/open/echo");
+        String fresh = replaced.jsonPath().getString("headers.traceparent");
+        assertTrue(fresh.matches("00-[0-9a-f]{32}-[0-9a-f]{16}-00"), fresh);
+        assertNull(replaced.jsonPath().getString("headers.tracestate"));
     }
 
     @Test

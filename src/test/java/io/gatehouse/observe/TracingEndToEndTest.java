@@ -202,5 +202,12 @@ class TracingEndToEndTest {
         List<Span> spans = receiver().await(trace, 1, s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER);
         assertEquals(400L, attr(of(spans, Span.SpanKind.SPAN_KIND_SERVER).get(0), "http.response.status_code"));
         assertEquals(trace, r.json().getString("traceId"));
+        // without a traceparent: the trace starts with the exchange, so its id is in the body and the log already
+        RawHttp.Response fresh = RawHttp.send(Ports.traffic(), List.of("GET /t/a%2Fb HTTP/1.1", "Host: localhost",
+                "X-Request-ID: traced-refusal-1"), null);
+        String own = fresh.json().getString("traceId");
+        assertEquals(400L, attr(of(receiver().await(own, 1, s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER),
+                Span.SpanKind.SPAN_KIND_SERVER).get(0), "http.response.status_code"));
+        assertEquals(own, AccessLogFile.line("traced-refusal-1").getString("trace_id"));
     }
 }

@@ -34,11 +34,23 @@ public final class AccessLogFile {
         }
     }
 
-    /** The line of the request with this id as written so far, or null. */
+    /**
+     * The line of the request with this id as written so far, or null; fails when there are two (every request has
+     * exactly one).
+     */
     public static JsonObject find(String requestId) {
+        long count = lines().stream().filter(t -> t.contains("\"request_id\":\"" + requestId + "\"")).count();
+        if (count > 1) {
+            throw new AssertionError(count + " access-log lines for request " + requestId);
+        }
         for (String text : lines()) {
             if (text.contains("\"" + requestId + "\"")) {
-                JsonObject line = new JsonObject(text);
+                JsonObject line;
+                try {
+                    line = new JsonObject(text);
+                } catch (io.vertx.core.json.DecodeException halfWritten) {
+                    return null; // the writer is in the middle of this line: look again
+                }
                 if (requestId.equals(line.getString("request_id"))) {
                     return line;
                 }
