@@ -319,7 +319,8 @@ fi
 if [ "${BENCH_OBSERVE:-}" = 1 ]; then
   # Access log on and off on the same gateway; tracing at 10% on a second one, on the route without the log.
   WRK_PATH=/nolog/bench run_wrk warm-nolog $GATEHOUSE 10 "$GH_PID" >/dev/null
-  WRK_PATH=/nolog/bench run_wrk warm-traced $TRACED 20 "$TRACED_PID" >/dev/null
+  # the traced gateway has had no traffic yet: as long a warm-up as the other had before these rounds
+  WRK_PATH=/nolog/bench run_wrk warm-traced $TRACED 40 "$TRACED_PID" >/dev/null
   echo
   printf "%-6s %-16s %12s %9s %9s %11s  %s\n" round observe req/s p50-ms p99-ms cpu-us/req errors
   declare -a O_LOG O_NOLOG O_TRACED O_LOG_CPU O_NOLOG_CPU O_TRACED_CPU

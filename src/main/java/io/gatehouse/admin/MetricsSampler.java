@@ -103,23 +103,27 @@ public class MetricsSampler {
         }
     }
 
-    synchronized void sample() {
-        Sample now = read();
-        samples.addLast(now);
-        while (samples.size() > 1 && now.nanos() - samples.peekFirst().nanos() > TimeUnit.SECONDS.toNanos(KEEP_SECONDS + 1)) {
-            samples.removeFirst();
+    void sample() {
+        Sample now = read(); // outside the lock: a status poll on another event loop never waits for the meters
+        synchronized (this) {
+            samples.addLast(now);
+            while (samples.size() > 1 && now.nanos() - samples.peekFirst().nanos() > TimeUnit.SECONDS.toNanos(KEEP_SECONDS + 1)) {
+                samples.removeFirst();
+            }
         }
     }
 
     /** The counts now (read at once, not from the periodic samples) and the oldest sample within the window. */
-    synchronized Sample[] window(int seconds) {
+    Sample[] window(int seconds) {
         Sample now = read();
         Sample from = null;
         long limit = now.nanos() - TimeUnit.SECONDS.toNanos(seconds);
-        for (Sample s : samples) {
-            if (s.nanos() >= limit - TimeUnit.MILLISECONDS.toNanos(500)) {
-                from = s;
-                break;
+        synchronized (this) {
+            for (Sample s : samples) {
+                if (s.nanos() >= limit - TimeUnit.MILLISECONDS.toNanos(500)) {
+                    from = s;
+                    break;
+                }
             }
         }
         return new Sample[] {from == null ? new Sample(now.nanos(), Map.of(), Map.of()) : from, now};

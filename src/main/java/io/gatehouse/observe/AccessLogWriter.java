@@ -19,10 +19,17 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Lines go out in writes of at most {@value #CHUNK} bytes that end at a line's end: on Linux a write to a pipe up
  * to PIPE_BUF (4096) bytes is never interleaved with another writer's (the console log writes to the same stdout).
+ *
+ * <p>The event loops never wake the writer: waking a parked thread is a system call, and a writer woken for each
+ * line would also write each line alone. It looks again every {@value #BUSY_PARK_MILLIS} ms while lines come (a
+ * line waits that long at most, the queue holds many times more than that), every {@value #IDLE_PARK_MILLIS} ms
+ * once none came for a second.
  */
 final class AccessLogWriter {
     private static final Logger LOG = Logger.getLogger(AccessLogWriter.class);
     static final int CHUNK = 4096;
+    static final int BUSY_PARK_MILLIS = 2;
+    static final int IDLE_PARK_MILLIS = 100;
 
     private final Queue<String> queue;
     private final OutputStream out;
@@ -32,7 +39,7 @@ final class AccessLogWriter {
     private int filled;
     private int linesInChunk;
     private long lastErrorLog;
-    private volatile boolean sleeping;
+    private long lastLineNanos;
     private volatile boolean closing;
 
     AccessLogWriter(OutputStream out, int capacity, Counter dropped) {
@@ -49,9 +56,6 @@ final class AccessLogWriter {
         if (closing || !queue.offer(line)) {
             dropped.increment();
             return false;
-        }
-        if (sleeping) {
-            LockSupport.unpark(thread);
         }
         return true;
     }
@@ -80,6 +84,7 @@ final class AccessLogWriter {
             String line = queue.poll();
             if (line != null) {
                 append(line.getBytes(StandardCharsets.UTF_8));
+                lastLineNanos = System.nanoTime();
                 continue;
             }
             flush();
@@ -89,12 +94,8 @@ final class AccessLogWriter {
                 }
                 continue;
             }
-            // park until an offer wakes us; the flag is set before the last look, so no offer can slip in between
-            sleeping = true;
-            if (queue.isEmpty()) {
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
-            }
-            sleeping = false;
+            boolean idle = System.nanoTime() - lastLineNanos > TimeUnit.SECONDS.toNanos(1);
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(idle ? IDLE_PARK_MILLIS : BUSY_PARK_MILLIS));
         }
     }
 

@@ -35,7 +35,8 @@ public class UpstreamRegistry {
     private final List<Retiring> retiring = new ArrayList<>();
     /** Target state by "upstream|url": kept across reloads for targets that stay. */
     private final Map<String, TargetState> states = new HashMap<>();
-    private final List<ActiveHealthChecker> checkers = new ArrayList<>();
+    /** Replaced whole under the lock, read without it: {@link #checkNow} runs on an event loop. */
+    private volatile List<ActiveHealthChecker> checkers = List.of();
     private HttpClient healthClient;
 
     private record Retiring(UpstreamClient client, long since) {
@@ -83,17 +84,18 @@ public class UpstreamRegistry {
      */
     public synchronized void retainOnly(Map<String, Upstream> live) {
         checkers.forEach(ActiveHealthChecker::stop);
-        checkers.clear();
+        List<ActiveHealthChecker> started = new ArrayList<>();
         Set<String> liveTargets = new HashSet<>();
         for (Upstream u : live.values()) {
             u.targets().forEach(t -> liveTargets.add(u.name() + "|" + t.url()));
             if (u.config().healthCheck() != null) {
                 ActiveHealthChecker checker = new ActiveHealthChecker(vertx, healthClient(), u.name(),
                         u.config().healthCheck(), u.targets());
-                checkers.add(checker);
+                started.add(checker);
                 checker.start();
             }
         }
+        checkers = List.copyOf(started);
         states.keySet().retainAll(liveTargets);
         Set<UpstreamClient> used = new HashSet<>();
         live.values().forEach(u -> used.add(u.client()));
@@ -113,10 +115,8 @@ public class UpstreamRegistry {
      * @return the results by upstream name (in config order); empty when no upstream (or not the one named) has checks
      */
     public Future<Map<String, List<HealthCheckResult>>> checkNow(String upstreamOrNull) {
-        List<ActiveHealthChecker> chosen;
-        synchronized (this) {
-            chosen = checkers.stream().filter(c -> upstreamOrNull == null || c.upstream().equals(upstreamOrNull)).toList();
-        }
+        List<ActiveHealthChecker> chosen = checkers.stream()
+                .filter(c -> upstreamOrNull == null || c.upstream().equals(upstreamOrNull)).toList();
         List<Future<List<HealthCheckResult>>> rounds = chosen.stream().map(ActiveHealthChecker::checkNow).toList();
         return Future.join(rounds).map(v -> {
             Map<String, List<HealthCheckResult>> byUpstream = new LinkedHashMap<>();

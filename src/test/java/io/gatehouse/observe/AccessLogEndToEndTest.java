@@ -100,10 +100,11 @@ class AccessLogEndToEndTest {
 
     @Test
     void requestsNoRouteTookAreLoggedAndErrorBodiesCarryTheTraceId() throws Exception {
+        String id = "refused-before-routing-" + System.nanoTime(); // the log file outlives a run: an id of this run
         RawHttp.Response bad = RawHttp.send(Ports.traffic(), List.of("GET /open/a%2Fb HTTP/1.1", "Host: localhost",
-                "X-Request-ID: refused-before-routing-1", "X-Forwarded-For: 203.0.113.63"), null);
+                "X-Request-ID: " + id, "X-Forwarded-For: 203.0.113.63"), null);
         assertEquals(400, bad.status());
-        JsonObject line = AccessLogFile.line("refused-before-routing-1");
+        JsonObject line = AccessLogFile.line(id);
         assertSchema(line);
         assertEquals(400, line.getInteger("status"));
         assertNull(line.getString("upstream_service"));

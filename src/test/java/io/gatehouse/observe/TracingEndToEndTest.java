@@ -203,11 +203,12 @@ class TracingEndToEndTest {
         assertEquals(400L, attr(of(spans, Span.SpanKind.SPAN_KIND_SERVER).get(0), "http.response.status_code"));
         assertEquals(trace, r.json().getString("traceId"));
         // without a traceparent: the trace starts with the exchange, so its id is in the body and the log already
+        String id = "traced-refusal-" + System.nanoTime();
         RawHttp.Response fresh = RawHttp.send(Ports.traffic(), List.of("GET /t/a%2Fb HTTP/1.1", "Host: localhost",
-                "X-Request-ID: traced-refusal-1"), null);
+                "X-Request-ID: " + id), null);
         String own = fresh.json().getString("traceId");
         assertEquals(400L, attr(of(receiver().await(own, 1, s -> s.getKind() == Span.SpanKind.SPAN_KIND_SERVER),
                 Span.SpanKind.SPAN_KIND_SERVER).get(0), "http.response.status_code"));
-        assertEquals(own, AccessLogFile.line("traced-refusal-1").getString("trace_id"));
+        assertEquals(own, AccessLogFile.line(id).getString("trace_id"));
     }
 }
