@@ -56,7 +56,22 @@ public class AccessLog {
         Counter dropped = Counter.builder("gatehouse.access.log.dropped")
                 .description("Access-log lines dropped: the queue was full or the output failed")
                 .register(registry);
-        this.writer = enabled ? new AccessLogWriter(open(output), Math.max(16, queueSize), dropped) : null;
+        this.writer = enabled ? new AccessLogWriter(open(output), Math.max(16, queueSize), dropped,
+                regularFile(output) ? AccessLogWriter.FILE_CHUNK : AccessLogWriter.CHUNK) : null;
+    }
+
+    /** Whether the output is a regular file (a file path, or stdout redirected to one), not a pipe or a terminal. */
+    private static boolean regularFile(String output) {
+        Path path = switch (output) {
+            case "stdout" -> Path.of("/proc/self/fd/1");
+            case "stderr" -> Path.of("/proc/self/fd/2");
+            default -> Path.of(output);
+        };
+        try {
+            return Files.isRegularFile(path); // (follows the /proc link: a pipe or a tty is not one)
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     private static OutputStream open(String output) {
@@ -98,9 +113,23 @@ public class AccessLog {
         writer.offer(line(ex, routeId, status, durationNanos, System.currentTimeMillis()));
     }
 
+    /** One builder per event loop, reused: a line is about 500 characters, and there is one per request. */
+    private static final io.netty.util.concurrent.FastThreadLocal<StringBuilder> BUILDERS =
+            new io.netty.util.concurrent.FastThreadLocal<>() {
+                @Override
+                protected StringBuilder initialValue() {
+                    return new StringBuilder(1024);
+                }
+            };
+
     String line(Exchange ex, String routeId, int status, long durationNanos, long nowMillis) {
         HttpServerRequest req = ex.request();
-        StringBuilder sb = new StringBuilder(512);
+        StringBuilder sb = BUILDERS.get();
+        if (sb.capacity() > 16 * 1024) {
+            sb = new StringBuilder(1024); // a hostile request's long line: not kept
+            BUILDERS.set(sb);
+        }
+        sb.setLength(0);
         sb.append("{\"timestamp\":\"");
         timestamp(sb, nowMillis);
         sb.append("\",\"level\":\"").append(status >= 500 ? "ERROR" : status >= 400 ? "WARN" : "INFO")

@@ -17,8 +17,9 @@ import java.util.concurrent.locks.LockSupport;
  * queue, an output that fails, or one too slow to keep up drops lines, counted in
  * {@code gatehouse_access_log_dropped_total}: a stalled log pipe must never slow or stop the traffic it logs.
  *
- * <p>Lines go out in writes of at most {@value #CHUNK} bytes that end at a line's end: on Linux a write to a pipe up
- * to PIPE_BUF (4096) bytes is never interleaved with another writer's (the console log writes to the same stdout).
+ * <p>Lines go out in writes that end at a line's end, of at most {@value #CHUNK} bytes to a pipe (on Linux a write to
+ * a pipe up to PIPE_BUF, 4096 bytes, is never interleaved with another writer's, and the console log writes to the
+ * same stdout) and of at most {@value #FILE_CHUNK} to a regular file (where each write is whole anyway).
  *
  * <p>The event loops never wake the writer: waking a parked thread is a system call, and a writer woken for each
  * line would also write each line alone. It looks again every {@value #BUSY_PARK_MILLIS} ms while lines come (a
@@ -28,6 +29,7 @@ import java.util.concurrent.locks.LockSupport;
 final class AccessLogWriter {
     private static final Logger LOG = Logger.getLogger(AccessLogWriter.class);
     static final int CHUNK = 4096;
+    static final int FILE_CHUNK = 65536;
     static final int BUSY_PARK_MILLIS = 2;
     static final int IDLE_PARK_MILLIS = 100;
 
@@ -35,7 +37,7 @@ final class AccessLogWriter {
     private final OutputStream out;
     private final Counter dropped;
     private final Thread thread;
-    private final byte[] chunk = new byte[CHUNK];
+    private final byte[] chunk;
     private int filled;
     private int linesInChunk;
     private long lastErrorLog;
@@ -43,6 +45,12 @@ final class AccessLogWriter {
     private volatile boolean closing;
 
     AccessLogWriter(OutputStream out, int capacity, Counter dropped) {
+        this(out, capacity, dropped, CHUNK);
+    }
+
+    /** @param chunkBytes the largest write: {@link #CHUNK} for a pipe, {@link #FILE_CHUNK} for a regular file */
+    AccessLogWriter(OutputStream out, int capacity, Counter dropped, int chunkBytes) {
+        this.chunk = new byte[chunkBytes];
         this.queue = PlatformDependent.newFixedMpscQueue(capacity);
         this.out = out;
         this.dropped = dropped;
@@ -101,10 +109,10 @@ final class AccessLogWriter {
 
     private void append(byte[] line) {
         int size = line.length + 1;
-        if (filled + size > CHUNK) {
+        if (filled + size > chunk.length) {
             flush();
         }
-        if (size > CHUNK) {
+        if (size > chunk.length) {
             byte[] whole = java.util.Arrays.copyOf(line, size); // a line longer than a chunk goes out in one write
             whole[line.length] = '\n';
             write(whole, whole.length, 1);
