@@ -4,6 +4,7 @@ import io.gatehouse.admin.AdminConfigExtension;
 import io.gatehouse.auth.AuthConfigExtension;
 import io.gatehouse.cache.CacheConfigExtension;
 import io.gatehouse.config.ConfigException;
+import io.gatehouse.edge.EdgeConfigExtension;
 import io.gatehouse.config.ConfigExtension;
 import io.gatehouse.config.ConfigParser;
 import io.gatehouse.config.GatehouseConfig;
@@ -35,7 +36,8 @@ public final class ValidateConfig {
      */
     static List<ConfigExtension> extensions(Optional<String> redisHosts) {
         return List.of(new AuthConfigExtension(), new RateLimitConfigExtension(redisHosts),
-                new CacheConfigExtension(redisHosts), new AdminConfigExtension(), new AccessLogConfigExtension());
+                new CacheConfigExtension(redisHosts), new AdminConfigExtension(), new AccessLogConfigExtension(),
+                new EdgeConfigExtension());
     }
 
     public static void main(String[] args) {

@@ -11,15 +11,34 @@ import java.util.List;
  * @param clientHeaderTimeout {@code server.client-header-timeout}: from the first byte of a request head to its end
  * @param clientBodyTimeout   {@code server.client-body-timeout}: the longest a client may pause its request body
  *                            (a pause the gateway asked for, because the upstream is slow to read, does not count)
+ * @param ipRules        {@code server.ip-rules}: which client addresses may use the gateway at all
+ * @param maxConnectionsPerIp {@code server.max-connections-per-ip}: open connections one peer address may hold;
+ *                            0 = no limit
+ * @param proxyProtocol  {@code server.proxy-protocol}: every connection starts with a PROXY protocol v1/v2 header
+ *                       (behind an L4 load balancer); a listener setting, applied at start
  */
 public record ServerConfig(List<String> trustedProxies, Http2Limits http2, java.time.Duration clientHeaderTimeout,
-                           java.time.Duration clientBodyTimeout) {
+                           java.time.Duration clientBodyTimeout, IpRulesConfig ipRules, int maxConnectionsPerIp,
+                           boolean proxyProtocol) {
     public static final java.time.Duration DEFAULT_CLIENT_HEADER_TIMEOUT = java.time.Duration.ofSeconds(10);
     public static final java.time.Duration DEFAULT_CLIENT_BODY_TIMEOUT = java.time.Duration.ofSeconds(30);
     public static final ServerConfig DEFAULT = new ServerConfig(List.of());
 
     public ServerConfig(List<String> trustedProxies) {
-        this(trustedProxies, Http2Limits.DEFAULT, DEFAULT_CLIENT_HEADER_TIMEOUT, DEFAULT_CLIENT_BODY_TIMEOUT);
+        this(trustedProxies, Http2Limits.DEFAULT, DEFAULT_CLIENT_HEADER_TIMEOUT, DEFAULT_CLIENT_BODY_TIMEOUT,
+                IpRulesConfig.NONE, 0, false);
+    }
+
+    /**
+     * {@code ip-rules} (under {@code server:} and on a route): CIDR ranges or single addresses. An address in
+     * {@code deny} is refused; when {@code allow} is not empty, an address outside it is refused too.
+     */
+    public record IpRulesConfig(List<String> allow, List<String> deny) {
+        public static final IpRulesConfig NONE = new IpRulesConfig(List.of(), List.of());
+
+        public boolean isEmpty() {
+            return allow.isEmpty() && deny.isEmpty();
+        }
     }
 
     /**

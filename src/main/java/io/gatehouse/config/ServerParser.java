@@ -8,11 +8,11 @@ import java.util.Map;
 import java.util.Set;
 
 /** The {@code server} section. Its other keys (DESIGN.md) arrive with their features and are refused until then. */
-final class ServerParser {
+public final class ServerParser {
     private static final Set<String> KEYS = Set.of("trusted-proxies", "http2", "proxy-protocol", "client-header-timeout",
             "client-body-timeout", "ip-rules", "max-connections-per-ip", "auto-ban", "tls", "cors", "response-headers");
-    private static final Set<String> NOT_YET = Set.of("proxy-protocol",
-            "ip-rules", "max-connections-per-ip", "auto-ban", "tls", "cors", "response-headers");
+    private static final Set<String> NOT_YET = Set.of("auto-ban", "tls", "cors", "response-headers");
+    private static final Set<String> IP_RULES_KEYS = Set.of("allow", "deny");
 
     private final ConfigNodes nodes;
 
@@ -28,28 +28,51 @@ final class ServerParser {
         if (map == null) {
             return ServerConfig.DEFAULT;
         }
-        List<String> trusted = new ArrayList<>();
-        List<Object> list = nodes.list(map.get("trusted-proxies"), "server.trusted-proxies", false);
+        List<String> trusted = cidrs(nodes, map.get("trusted-proxies"), "server.trusted-proxies");
+        Boolean proxyProtocol = nodes.bool(map.get("proxy-protocol"), "server.proxy-protocol");
+        return new ServerConfig(trusted, http2(map.get("http2")),
+                nodes.duration(map.get("client-header-timeout"), "server.client-header-timeout",
+                        ServerConfig.DEFAULT_CLIENT_HEADER_TIMEOUT),
+                nodes.duration(map.get("client-body-timeout"), "server.client-body-timeout",
+                        ServerConfig.DEFAULT_CLIENT_BODY_TIMEOUT),
+                ipRules(nodes, map.get("ip-rules"), "server.ip-rules"),
+                nodes.integer(map.get("max-connections-per-ip"), "server.max-connections-per-ip", 0, 1, 1_000_000),
+                Boolean.TRUE.equals(proxyProtocol));
+    }
+
+    /** A list of CIDR ranges or addresses at {@code path}, each checked; empty when absent. */
+    public static List<String> cidrs(ConfigNodes nodes, Object node, String path) {
+        List<String> out = new ArrayList<>();
+        List<Object> list = nodes.list(node, path, false);
         if (list != null) {
             for (int i = 0; i < list.size(); i++) {
-                String path = "server.trusted-proxies[" + i + "]";
-                String cidr = nodes.string(list.get(i), path, true);
+                String at = path + "[" + i + "]";
+                String cidr = nodes.string(list.get(i), at, true);
                 if (cidr == null) {
                     continue;
                 }
                 String problem = cidrProblem(cidr.trim());
                 if (problem != null) {
-                    nodes.problem(path, problem);
+                    nodes.problem(at, problem);
                 } else {
-                    trusted.add(cidr.trim());
+                    out.add(cidr.trim());
                 }
             }
         }
-        return new ServerConfig(List.copyOf(trusted), http2(map.get("http2")),
-                nodes.duration(map.get("client-header-timeout"), "server.client-header-timeout",
-                        ServerConfig.DEFAULT_CLIENT_HEADER_TIMEOUT),
-                nodes.duration(map.get("client-body-timeout"), "server.client-body-timeout",
-                        ServerConfig.DEFAULT_CLIENT_BODY_TIMEOUT));
+        return List.copyOf(out);
+    }
+
+    /** {@code ip-rules: {allow: [...], deny: [...]}} at {@code path} (the server's or a route's). */
+    public static ServerConfig.IpRulesConfig ipRules(ConfigNodes nodes, Object node, String path) {
+        if (node == null) {
+            return ServerConfig.IpRulesConfig.NONE;
+        }
+        Map<String, Object> map = nodes.mapping(node, path, IP_RULES_KEYS, Set.of());
+        if (map == null) {
+            return ServerConfig.IpRulesConfig.NONE;
+        }
+        return new ServerConfig.IpRulesConfig(cidrs(nodes, map.get("allow"), path + ".allow"),
+                cidrs(nodes, map.get("deny"), path + ".deny"));
     }
 
     private static final Set<String> HTTP2_KEYS = Set.of("max-concurrent-streams", "max-header-list-size",

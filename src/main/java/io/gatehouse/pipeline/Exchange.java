@@ -291,6 +291,19 @@ public final class Exchange {
         this.traceId = traceId;
     }
 
+    /** The largest request body this request may send (a route's {@code limits.max-body-size}), or 0: the global one. */
+    private long maxBodyBytes;
+
+    /** The body limit that applies: a route's, when it set one below {@code global}, else {@code global}. */
+    public long maxBodyBytes(long global) {
+        return maxBodyBytes > 0 && maxBodyBytes < global ? maxBodyBytes : global;
+    }
+
+    /** Set by a route filter: a chunked body is counted against it as it streams up. */
+    public void limitBodyBytes(long bytes) {
+        this.maxBodyBytes = bytes;
+    }
+
     /** The request's trace for spans of its steps, or null while tracing is off. */
     public RequestTrace trace() {
         return trace;

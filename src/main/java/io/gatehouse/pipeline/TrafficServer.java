@@ -66,6 +66,8 @@ public class TrafficServer {
     GatewayState state;
     @Inject
     jakarta.enterprise.inject.Instance<RequestTracer> tracers;
+    private final ConnectionLimits connectionLimits = new ConnectionLimits();
+    private volatile boolean proxyProtocol;
     @ConfigProperty(name = "quarkus.vertx.event-loops-size")
     Optional<Integer> eventLoops;
 
@@ -101,6 +103,10 @@ public class TrafficServer {
         GatewaySnapshot live = state.current();
         listenerSettings = live == null ? ServerConfig.Http2Limits.DEFAULT : live.config().server().http2();
         applyHttp2Limits(options, listenerSettings, (int) maxHeaderSize.asLongValue());
+        // PROXY protocol v1/v2 (behind an L4 load balancer): the client's address comes from its header; a connection
+        // without one is closed. A listener setting: applied at start, like server.http2.
+        proxyProtocol = live != null && live.config().server().proxyProtocol();
+        options.setUseProxyProtocol(proxyProtocol);
         ProtocolErrors protocolErrors = new ProtocolErrors(state, drain,
                 tracers.isResolvable() && tracers.get().enabled() ? tracers.get() : null);
         int instances = eventLoops.orElse(2 * Runtime.getRuntime().availableProcessors());
@@ -113,9 +119,13 @@ public class TrafficServer {
                 router.errorHandler(404, protocolErrors::routerFailure); // only before routing: the catch-all takes all
                 HttpServer server = vertx.createHttpServer(options)
                         .connectionHandler(connection -> {
-                            HttpVersions.install(connection);
                             // read per connection: a reload applies to the connections opened after it
                             GatewaySnapshot snapshot = state.current();
+                            if (snapshot != null && !connectionLimits.admit(connection,
+                                    snapshot.config().server().maxConnectionsPerIp())) {
+                                return;
+                            }
+                            HttpVersions.install(connection);
                             HeaderDeadline.install(connection, (snapshot == null ? ServerConfig.DEFAULT_CLIENT_HEADER_TIMEOUT
                                     : snapshot.config().server().clientHeaderTimeout()).toMillis());
                         })
@@ -161,6 +171,10 @@ public class TrafficServer {
         ServerConfig.Http2Limits wanted = event.snapshot().config().server().http2();
         if (started != null && !started.equals(wanted)) {
             LOG.warnf("server.http2 changed to %s; the traffic port keeps %s until the next restart", wanted, started);
+        }
+        if (started != null && event.snapshot().config().server().proxyProtocol() != proxyProtocol) {
+            LOG.warnf("server.proxy-protocol changed to %s; the traffic port keeps %s until the next restart",
+                    event.snapshot().config().server().proxyProtocol(), proxyProtocol);
         }
     }
 

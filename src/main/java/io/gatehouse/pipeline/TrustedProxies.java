@@ -12,69 +12,26 @@ import java.util.List;
  * Addresses are compared as bytes (no DNS), IPv4 and IPv6 alike.
  */
 public final class TrustedProxies {
-    public static final TrustedProxies NONE = new TrustedProxies(new byte[0][], new int[0]);
+    public static final TrustedProxies NONE = new TrustedProxies(AddressRanges.NONE);
 
-    private final byte[][] networks;
-    private final int[] prefixes;
+    private final AddressRanges ranges;
 
-    private TrustedProxies(byte[][] networks, int[] prefixes) {
-        this.networks = networks;
-        this.prefixes = prefixes;
+    private TrustedProxies(AddressRanges ranges) {
+        this.ranges = ranges;
     }
 
     /** @param cidrs each checked by the config parser already ({@code ServerParser}) */
     public static TrustedProxies of(List<String> cidrs) {
-        if (cidrs.isEmpty()) {
-            return NONE;
-        }
-        byte[][] networks = new byte[cidrs.size()][];
-        int[] prefixes = new int[cidrs.size()];
-        for (int i = 0; i < cidrs.size(); i++) {
-            String cidr = cidrs.get(i);
-            int slash = cidr.indexOf('/');
-            networks[i] = NetUtil.createByteArrayFromIpAddressString(slash < 0 ? cidr : cidr.substring(0, slash));
-            prefixes[i] = slash < 0 ? networks[i].length * 8 : Integer.parseInt(cidr.substring(slash + 1));
-        }
-        return new TrustedProxies(networks, prefixes);
+        return cidrs.isEmpty() ? NONE : new TrustedProxies(AddressRanges.of(cidrs));
     }
 
     public boolean isEmpty() {
-        return networks.length == 0;
+        return ranges.isEmpty();
     }
 
     /** Whether {@code address} (a literal IP) lies in one of the ranges. */
     public boolean contains(String address) {
-        if (networks.length == 0 || address == null) {
-            return false;
-        }
-        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(address.trim());
-        if (bytes == null) {
-            return false;
-        }
-        for (int i = 0; i < networks.length; i++) {
-            if (matches(networks[i], prefixes[i], bytes)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean matches(byte[] network, int prefix, byte[] address) {
-        if (network.length != address.length) {
-            return false;
-        }
-        int full = prefix / 8;
-        for (int b = 0; b < full; b++) {
-            if (network[b] != address[b]) {
-                return false;
-            }
-        }
-        int rest = prefix % 8;
-        if (rest == 0) {
-            return true;
-        }
-        int mask = (0xff << (8 - rest)) & 0xff;
-        return (network[full] & mask) == (address[full] & mask);
+        return ranges.contains(address);
     }
 
     /**

@@ -318,10 +318,11 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
         // complete (a truncated but well-formed chunked upload). On failure the upstream exchange is reset; its
         // failed response then answers the client (413 when the body outgrew the cap).
         ReadStream<Buffer> body = upstreamRequest.headers().contains(HttpHeaders.CONTENT_LENGTH) ? req
-                : new LimitedBody(req, maxBodyBytes);
+                : new LimitedBody(req, ex.maxBodyBytes(maxBodyBytes));
         body.pipe().endOnFailure(false).to(upstreamRequest).onSuccess(v -> watch.sent()).onFailure(err -> {
             if (err instanceof LimitedBody.TooLarge) {
-                ex.respondError(413, "body_too_large", "the request body is larger than " + maxBodyBytes + " bytes");
+                ex.respondError(413, "body_too_large", "the request body is larger than " + ex.maxBodyBytes(maxBodyBytes)
+                        + " bytes");
             } else if (Exchange.isFramingError(err)) {
                 // invalid chunked framing from the client (a size that is not hex, data longer than its size)
                 ex.respondBadFraming();

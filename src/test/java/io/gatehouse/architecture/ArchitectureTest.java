@@ -33,7 +33,7 @@ class ArchitectureTest {
             .layer("Pipeline").definedBy("io.gatehouse.pipeline..")
             .layer("Stores").definedBy("io.gatehouse.redis..")
             .layer("Features").definedBy("io.gatehouse.auth..", "io.gatehouse.observe..", "io.gatehouse.proxy..",
-                    "io.gatehouse.admin..", "io.gatehouse.ratelimit..", "io.gatehouse.cache..")
+                    "io.gatehouse.admin..", "io.gatehouse.ratelimit..", "io.gatehouse.cache..", "io.gatehouse.edge..")
             .layer("Commands").definedBy("io.gatehouse.cli..")
             .whereLayer("Commands").mayNotBeAccessedByAnyLayer()
             .whereLayer("Features").mayOnlyBeAccessedByLayers("Commands")

@@ -1,0 +1,63 @@
+package io.gatehouse.pipeline;
+
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.net.SocketAddress;
+import org.jboss.logging.Logger;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * {@code server.max-connections-per-ip}: open connections per peer address (the PROXY protocol's client when that
+ * is on). A connection over the limit is closed as it opens, before a byte of it is read. Counted only while a limit
+ * is set: a limit set by a reload applies to the connections opened after it. Work per connection, none per request;
+ * the map holds only addresses with connections open.
+ */
+final class ConnectionLimits {
+    private static final Logger LOG = Logger.getLogger(ConnectionLimits.class);
+
+    private final ConcurrentHashMap<String, AtomicInteger> open = new ConcurrentHashMap<>();
+    final LongAdder refused = new LongAdder();
+    private volatile long lastLog;
+
+    /** Counts {@code connection} against {@code limit} (0: none); false when it was closed for being over. */
+    boolean admit(HttpConnection connection, int limit) {
+        if (limit <= 0) {
+            return true;
+        }
+        SocketAddress peer = connection.remoteAddress();
+        String address = peer == null ? null : peer.hostAddress();
+        if (address == null) {
+            return true; // a unix socket: nothing to count by
+        }
+        AtomicInteger count = open.compute(address, (k, c) -> {
+            AtomicInteger n = c == null ? new AtomicInteger() : c;
+            n.incrementAndGet();
+            return n;
+        });
+        if (count.get() > limit) {
+            release(address);
+            refused.increment();
+            long now = System.nanoTime();
+            if (now - lastLog > 60_000_000_000L) {
+                lastLog = now;
+                LOG.warnf("%s is over server.max-connections-per-ip (%d): its new connections are closed; logged once a minute",
+                        address, limit);
+            }
+            connection.close();
+            return false;
+        }
+        connection.closeHandler(v -> release(address));
+        return true;
+    }
+
+    private void release(String address) {
+        open.computeIfPresent(address, (k, c) -> c.decrementAndGet() <= 0 ? null : c);
+    }
+
+    /** Addresses with connections open (for tests and the admin view). */
+    int addresses() {
+        return open.size();
+    }
+}
