@@ -25,6 +25,10 @@
 # default; the bench otherwise turns it off), to stdout redirected to a file as a container runtime would, on a
 # route that logs and one with access-log: false; and a second gateway with tracing on (10% parent-based sampling,
 # the default ratio, exporting OTLP/HTTP to the nginx proxy, which answers 200) on the route without the log.
+#
+# BENCH_EDGE=1 measures the edge checks (issue 11): a second gateway whose config adds server.ip-rules,
+# server.max-connections-per-ip and a route with ip-rules and every limit, against the main gateway's bare route,
+# interleaved (BENCH_OBSERVE and BENCH_EDGE use the same second port: one at a time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -185,6 +189,24 @@ wait_until_serving "$GH_PID" $GATEHOUSE "$OUT/gatehouse.log"
 startup_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 curl -sf -o /dev/null "http://127.0.0.1:$NGINX/bench"
 
+if [ "${BENCH_EDGE:-}" = 1 ]; then
+  { cat <<EDGE
+server:
+  ip-rules: {deny: [192.0.2.0/24, "2001:db8::/32"]}
+  max-connections-per-ip: 10000
+EDGE
+    sed 's|^routes:|routes:\n  - {id: bench-edge, path: /edge/**, upstream: origins, strip-prefix: /edge, ip-rules: {allow: [127.0.0.0/8]}, limits: {max-body-size: 1MB, max-header-size: 16KB, max-url-length: 2048, content-types: [application/json]}}|' "$OUT/gatehouse.yaml"
+  } > "$OUT/gatehouse-edge.yaml"
+  # shellcheck disable=SC2086
+  "$JAVA" $JAVA_OPTS $REDIS_OPTS -Dgatehouse.config="$OUT/gatehouse-edge.yaml" -Dgatehouse.access-log.enabled=false \
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$TRACED -Dquarkus.management.port=$TRACED_MGMT \
+    -jar target/quarkus-app/quarkus-run.jar > "$OUT/edge.log" 2>&1 &
+  EDGE_PID=$!
+  PIDS+=("$EDGE_PID")
+  wait_until_serving "$EDGE_PID" $TRACED "$OUT/edge.log"
+  curl -sf -o /dev/null "http://127.0.0.1:$TRACED/edge/bench" || { echo "the edge route refused the bench request"; exit 1; }
+fi
+
 if [ "${BENCH_OBSERVE:-}" = 1 ]; then
   # shellcheck disable=SC2086
   "$JAVA" $JAVA_OPTS $REDIS_OPTS -Dgatehouse.config="$OUT/gatehouse.yaml" \
@@ -338,6 +360,22 @@ if [ "${BENCH_OBSERVE:-}" = 1 ]; then
   echo "access-log lines dropped: $(curl -s "http://127.0.0.1:$GATEHOUSE_MGMT/q/metrics" | awk '/^gatehouse_access_log_dropped_total/ {print $2}')"
 fi
 
+if [ "${BENCH_EDGE:-}" = 1 ]; then
+  # The bare route of the main gateway against the edge gateway's route with every check, interleaved.
+  WRK_PATH=/edge/bench run_wrk warm-edge $TRACED 40 "$EDGE_PID" >/dev/null
+  echo
+  printf "%-6s %-16s %12s %9s %9s %11s  %s\n" round edge req/s p50-ms p99-ms cpu-us/req errors
+  declare -a E_BARE E_EDGE E_BARE_CPU E_EDGE_CPU
+  for r in $(seq 1 "$ROUNDS"); do
+    read -r rps p50 p99 cpu err <<<"$(run_wrk "bare-$r" $GATEHOUSE "$DURATION" "$GH_PID")"
+    printf "%-6s %-16s %12s %9s %9s %11s  %s\n" "$r" bare "$rps" "$p50" "$p99" "$cpu" "${err:-}"
+    E_BARE+=("$rps"); E_BARE_CPU+=("$cpu")
+    read -r rps p50 p99 cpu err <<<"$(WRK_PATH=/edge/bench run_wrk "edge-$r" $TRACED "$DURATION" "$EDGE_PID")"
+    printf "%-6s %-16s %12s %9s %9s %11s  %s\n" "$r" edge-checks "$rps" "$p50" "$p99" "$cpu" "${err:-}"
+    E_EDGE+=("$rps"); E_EDGE_CPU+=("$cpu")
+  done
+fi
+
 rss_mb=$(( $(ps -o rss= -p "$GH_PID") / 1024 ))
 sum() { local s=0; for x in "$@"; do s=$(awk -v a="$s" -v b="$x" 'BEGIN{print a+b}'); done; echo "$s"; }
 n_rps=$(sum "${N_RPS[@]}"); g_rps=$(sum "${G_RPS[@]}"); n_p99=$(sum "${N_P99[@]}"); g_p99=$(sum "${G_P99[@]}")
@@ -361,6 +399,10 @@ fi
 if [ "${BENCH_CACHE:-}" = 1 ]; then
   awk -v g="$(sum "${C_GH[@]}")" -v n="$(sum "${C_NGINX[@]}")" -v gc="$(sum "${C_GH_CPU[@]}")" -v nc="$(sum "${C_NGINX_CPU[@]}")" 'BEGIN {
     printf "ratio cache hits gatehouse / nginx proxy_cache: throughput %.2fx (goal >= 1.0), CPU per request %.2fx\n", g/n, gc/nc }'
+fi
+if [ "${BENCH_EDGE:-}" = 1 ]; then
+  awk -v b="$(sum "${E_BARE[@]}")" -v e="$(sum "${E_EDGE[@]}")" -v bc="$(sum "${E_BARE_CPU[@]}")" -v ec="$(sum "${E_EDGE_CPU[@]}")" 'BEGIN {
+    printf "ratio edge checks / bare route: throughput %.2fx, CPU per request %.2fx\n", e/b, ec/bc }'
 fi
 if [ "${BENCH_OBSERVE:-}" = 1 ]; then
   awk -v l="$(sum "${O_LOG[@]}")" -v n="$(sum "${O_NOLOG[@]}")" -v t="$(sum "${O_TRACED[@]}")" \

@@ -45,9 +45,14 @@ class StartupIT {
             assertEquals("HIT", again.headers().firstValue("X-Cache-Status").orElse(null), again.headers().toString());
             assertTrue(again.headers().firstValue("Age").isPresent());
             assertTrue(gw.output().contains("running the demo config"), gw.output());
-            // the access log: one JSON line per request on stdout
-            assertTrue(gw.output().lines().anyMatch(l -> l.startsWith("{\"timestamp\":") && l.contains("\"route\":\"products\"")
-                    && l.contains("\"cache\":\"HIT\"")), gw.output());
+            // the access log: one JSON line per request on stdout (its writer looks for lines every 100 ms when idle)
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            java.util.function.Predicate<String> logged = l -> l.startsWith("{\"timestamp\":")
+                    && l.contains("\"route\":\"products\"") && l.contains("\"cache\":\"HIT\"");
+            while (gw.output().lines().noneMatch(logged) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(gw.output().lines().anyMatch(logged), gw.output());
             // the admin API and status page, with the random token the demo logs
             java.util.regex.Matcher token = java.util.regex.Pattern.compile("password (demo-[0-9a-f]+)").matcher(gw.output());
             assertTrue(token.find(), gw.output());
