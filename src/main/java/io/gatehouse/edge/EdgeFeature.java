@@ -113,6 +113,10 @@ public class EdgeFeature implements FilterFactory<EdgeFeature.Filters> {
                         + edge.maxHeaderBytes() + " bytes");
             }
             if (ex.hasBody()) {
+                if (!edge.contentTypes().isEmpty() && req.headers().getAll("Content-Type").size() > 1) {
+                    // checked by the first, read by the upstream perhaps by the last: one is the only safe number
+                    return LocalReply.error(400, "bad_request", "a request has one Content-Type");
+                }
                 if (!edge.contentTypes().isEmpty() && !accepted(req.getHeader("Content-Type"), edge.contentTypes())) {
                     return LocalReply.error(415, "unsupported_media_type", "this route takes request bodies of type "
                             + String.join(", ", edge.contentTypes()));
@@ -133,7 +137,9 @@ public class EdgeFeature implements FilterFactory<EdgeFeature.Filters> {
         static long headerBytes(MultiMap headers) {
             long total = 0;
             for (Map.Entry<String, String> h : headers) {
-                total += h.getKey().length() + h.getValue().length() + 4;
+                if (!h.getKey().startsWith(":")) { // HTTP/2's pseudo-headers: the request line, limited apart
+                    total += h.getKey().length() + h.getValue().length() + 4;
+                }
             }
             return total;
         }

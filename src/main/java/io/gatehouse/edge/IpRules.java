@@ -20,6 +20,9 @@ final class IpRules {
     }
 
     boolean admits(String address) {
+        if (address == null) {
+            return false; // no address to judge (a PROXY header for a unix socket): with rules, not let in
+        }
         if (deny.contains(address)) {
             return false;
         }

@@ -41,8 +41,14 @@ public class GatewayMetrics {
      * Quarkus' composite registry, which adds a dispatch per recording.
      */
     @Inject
-    public GatewayMetrics(MeterRegistry global, Instance<PrometheusMeterRegistry> prometheus) {
+    public GatewayMetrics(MeterRegistry global, Instance<PrometheusMeterRegistry> prometheus,
+                          io.gatehouse.pipeline.ConnectionLimits connections) {
         this.registry = prometheus.isResolvable() ? prometheus.get() : global;
+        io.micrometer.core.instrument.FunctionCounter.builder("gatehouse.connections.refused", connections,
+                        io.gatehouse.pipeline.ConnectionLimits::refused)
+                .description("Connections closed as they opened: over server.max-connections-per-ip")
+                .tag("reason", "per-ip-limit")
+                .register(registry);
     }
 
     /** The meters of a route, shared across reloads while the route id stays. */

@@ -30,8 +30,11 @@ public final class AddressRanges {
         for (int i = 0; i < cidrs.size(); i++) {
             String cidr = cidrs.get(i);
             int slash = cidr.indexOf('/');
-            networks[i] = NetUtil.createByteArrayFromIpAddressString(slash < 0 ? cidr : cidr.substring(0, slash));
-            prefixes[i] = slash < 0 ? networks[i].length * 8 : Integer.parseInt(cidr.substring(slash + 1));
+            byte[] raw = NetUtil.createByteArrayFromIpAddressString(slash < 0 ? cidr : cidr.substring(0, slash));
+            int prefix = slash < 0 ? raw.length * 8 : Integer.parseInt(cidr.substring(slash + 1));
+            networks[i] = unmapped(raw);
+            // ::ffff:10.0.0.0/104 is 10.0.0.0/8
+            prefixes[i] = networks[i].length < raw.length ? Math.max(0, prefix - 96) : prefix;
         }
         return new AddressRanges(networks, prefixes);
     }
@@ -49,12 +52,32 @@ public final class AddressRanges {
         if (bytes == null) {
             return false;
         }
+        bytes = unmapped(bytes);
         for (int i = 0; i < networks.length; i++) {
             if (matches(networks[i], prefixes[i], bytes)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * An IPv4-mapped IPv6 address ({@code ::ffff:203.0.113.9}, as a dual-stack socket or a PROXY TCP6 header gives an
+     * IPv4 client) as the IPv4 address it is, so IPv4 ranges judge it; any other address as it is.
+     */
+    static byte[] unmapped(byte[] address) {
+        if (address.length != 16) {
+            return address;
+        }
+        for (int i = 0; i < 10; i++) {
+            if (address[i] != 0) {
+                return address;
+            }
+        }
+        if (address[10] != (byte) 0xff || address[11] != (byte) 0xff) {
+            return address;
+        }
+        return java.util.Arrays.copyOfRange(address, 12, 16);
     }
 
     private static boolean matches(byte[] network, int prefix, byte[] address) {

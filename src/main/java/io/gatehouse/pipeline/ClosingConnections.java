@@ -12,6 +12,7 @@ import io.vertx.core.net.impl.ConnectionBase;
  */
 final class ClosingConnections {
     private static final AttributeKey<Boolean> CLOSING = AttributeKey.valueOf("gatehouse.closing");
+    private static final AttributeKey<Boolean> REFUSED = AttributeKey.valueOf("gatehouse.refused");
 
     private ClosingConnections() {
     }
@@ -55,6 +56,22 @@ final class ClosingConnections {
             });
             request.resume();
         }
+    }
+
+    /**
+     * Marks a connection refused as it was seen (over {@code server.max-connections-per-ip}): Vert.x may show the
+     * gateway an HTTP/1 connection only with its first request already decoded, and hands that request over even
+     * after the close: nothing on a refused connection is served, whatever its protocol.
+     */
+    static void markRefused(io.vertx.core.http.HttpConnection connection) {
+        if (connection instanceof ConnectionBase base) {
+            base.channel().attr(REFUSED).set(Boolean.TRUE);
+        }
+    }
+
+    /** Whether the request arrived on a connection refused as it opened. */
+    static boolean isRefused(HttpServerRequest request) {
+        return request.connection() instanceof ConnectionBase connection && connection.channel().hasAttr(REFUSED);
     }
 
     /** Whether the request arrived on a connection being closed (then it is dropped unanswered). */

@@ -10,7 +10,17 @@ public final class Json {
             return sb.append("null");
         }
         sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
+        // most values need no escaping: copied whole (one arraycopy), not char by char
+        int i = 0;
+        int n = s.length();
+        while (i < n && !needsEscape(s.charAt(i))) {
+            i++;
+        }
+        if (i == n) {
+            return sb.append(s).append('"');
+        }
+        sb.append(s, 0, i);
+        for (; i < n; i++) {
             char c = s.charAt(i);
             switch (c) {
                 case '"' -> sb.append("\\\"");
@@ -20,7 +30,8 @@ public final class Json {
                 case '\t' -> sb.append("\\t");
                 default -> {
                     if (c < 0x20 || c == 0x2028 || c == 0x2029) {
-                        sb.append(String.format("\\u%04x", (int) c));
+                        sb.append("\\u").append(HEX[(c >> 12) & 0xf]).append(HEX[(c >> 8) & 0xf])
+                                .append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
                     } else {
                         sb.append(c);
                     }
@@ -28,6 +39,12 @@ public final class Json {
             }
         }
         return sb.append('"');
+    }
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private static boolean needsEscape(char c) {
+        return c < 0x20 || c == '"' || c == '\\' || c == 0x2028 || c == 0x2029;
     }
 
     /** The body of every error Gatehouse answers itself: {"status":…,"error":…,"message":…,"requestId":…}. */

@@ -51,10 +51,11 @@ public final class TraceParent {
      * {@code tracestate} with it), else a new one in {@code traceId}, not sampled, without the client's state.
      */
     public static void forward(io.vertx.core.MultiMap headers, String traceId) {
-        String sent = headers.get(HEADER);
-        if (sent != null && traceId.equals(traceId(sent))) {
-            return;
+        java.util.List<String> sent = headers.getAll(HEADER);
+        if (sent.size() == 1 && traceId.equals(traceId(sent.get(0)))) {
+            return; // exactly one, valid: two would make the upstream start a trace of its own
         }
+        headers.remove(HEADER);
         headers.remove("tracestate");
         headers.set(HEADER, "00-" + traceId + "-" + newSpanId() + "-00");
     }

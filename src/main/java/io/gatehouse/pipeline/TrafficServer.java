@@ -66,7 +66,8 @@ public class TrafficServer {
     GatewayState state;
     @Inject
     jakarta.enterprise.inject.Instance<RequestTracer> tracers;
-    private final ConnectionLimits connectionLimits = new ConnectionLimits();
+    @Inject
+    ConnectionLimits connectionLimits;
     private volatile boolean proxyProtocol;
     @ConfigProperty(name = "quarkus.vertx.event-loops-size")
     Optional<Integer> eventLoops;
@@ -129,8 +130,15 @@ public class TrafficServer {
                             HeaderDeadline.install(connection, (snapshot == null ? ServerConfig.DEFAULT_CLIENT_HEADER_TIMEOUT
                                     : snapshot.config().server().clientHeaderTimeout()).toMillis());
                         })
-                        .invalidRequestHandler(protocolErrors::invalidRequest)
+                        .invalidRequestHandler(request -> {
+                            if (!ClosingConnections.isRefused(request)) {
+                                protocolErrors.invalidRequest(request);
+                            }
+                        })
                         .requestHandler(request -> {
+                            if (ClosingConnections.isRefused(request)) {
+                                return; // over server.max-connections-per-ip: closing, nothing served
+                            }
                             // Pipelined behind a request refused for doubtful framing: the connection is closing, and
                             // nothing on it is served, on any route (Vert.x hands it over as the refusal ends).
                             if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2

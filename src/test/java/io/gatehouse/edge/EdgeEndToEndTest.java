@@ -62,6 +62,8 @@ class EdgeEndToEndTest {
     void eachPerRouteLimitHasItsStatus() throws Exception {
         assertEquals(200, post("/limited/x", "application/json", "{\"a\":1}".getBytes()).status());
         assertEquals(200, post("/limited/x", "text/plain; charset=utf-8", "hello".getBytes()).status());
+        // two Content-Types: checked by one, read by the upstream perhaps by the other
+        assertEquals(400, post("/limited/x", "application/json", "{}".getBytes(), "Content-Type: application/xml").status());
         RawHttp.Response type = post("/limited/x", "application/xml", "<a/>".getBytes());
         assertEquals(415, type.status());
         assertEquals("unsupported_media_type", type.json().getString("error"));
@@ -82,27 +84,37 @@ class EdgeEndToEndTest {
     }
 
     @Test
-    void aThirdConnectionFromOneAddressIsClosedWhileOtherAddressesConnect() throws Exception {
+    void aSixthConnectionFromOneAddressIsClosedUnservedWhileOtherAddressesConnect() throws Exception {
         InetAddress gateway = InetAddress.getByName("127.0.0.1");
-        try (Socket first = new Socket(gateway, Ports.traffic(), InetAddress.getByName("127.0.0.7"), 0);
-             Socket second = new Socket(gateway, Ports.traffic(), InetAddress.getByName("127.0.0.7"), 0)) {
-            // both served (kept open: keep-alive)
-            for (Socket s : new Socket[] {first, second}) {
+        List<Socket> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 5; i++) {
+                Socket s = new Socket(gateway, Ports.traffic(), InetAddress.getByName("127.0.0.7"), 0);
+                open.add(s);
+                // served, and kept open (keep-alive)
                 s.getOutputStream().write("GET /a HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 s.setSoTimeout(10_000);
                 assertTrue(new String(s.getInputStream().readNBytes(12), StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200"));
             }
-            try (Socket third = new Socket(gateway, Ports.traffic(), InetAddress.getByName("127.0.0.7"), 0)) {
-                third.setSoTimeout(10_000);
-                InputStream in = third.getInputStream();
+            double refusedBefore = io.gatehouse.testing.Scrape.value(io.gatehouse.testing.Scrape.metrics(),
+                    "gatehouse_connections_refused_total{reason=\"per-ip-limit\"}");
+            try (Socket sixth = new Socket(gateway, Ports.traffic(), InetAddress.getByName("127.0.0.7"), 0)) {
+                sixth.setSoTimeout(10_000);
+                InputStream in = sixth.getInputStream();
                 try {
-                    third.getOutputStream().write("GET /a HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                    assertEquals(-1, in.read(), "closed as it opened, nothing served");
+                    sixth.getOutputStream().write("GET /a HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    assertEquals(-1, in.read(), "closed, its request not served");
                 } catch (java.net.SocketException reset) {
                     // closed before our write arrived: a reset is as good an answer
                 }
             }
+            assertEquals(refusedBefore + 1, io.gatehouse.testing.Scrape.value(io.gatehouse.testing.Scrape.metrics(),
+                    "gatehouse_connections_refused_total{reason=\"per-ip-limit\"}"), "counted");
             assertEquals(200, get("127.0.0.8", "/a").status(), "another address is not affected");
+        } finally {
+            for (Socket s : open) {
+                s.close();
+            }
         }
         // the two closed: the address may connect again
         long deadline = System.nanoTime() + 5_000_000_000L;

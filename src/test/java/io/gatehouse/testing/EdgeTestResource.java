@@ -3,7 +3,7 @@ package io.gatehouse.testing;
 import java.util.Map;
 
 /**
- * The edge: {@code server.ip-rules} denying 127.0.0.5, a connection limit of 2 per address, a route open only to
+ * The edge: {@code server.ip-rules} denying 127.0.0.5, a connection limit of 5 per address, a route open only to
  * 127.0.0.1 and 127.0.0.2, and a route with every request limit.
  */
 public class EdgeTestResource extends UpstreamsTestResource {
@@ -17,7 +17,7 @@ public class EdgeTestResource extends UpstreamsTestResource {
         return """
                 server:
                   ip-rules: {deny: [127.0.0.5/32]}
-                  max-connections-per-ip: 2
+                  max-connections-per-ip: 5
                 upstreams:
                   echo: {targets: [{url: %s}]}
                 routes:
