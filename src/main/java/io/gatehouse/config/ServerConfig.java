@@ -51,9 +51,18 @@ public record ServerConfig(List<String> trustedProxies, Http2Limits http2, java.
      * @param maxResetsPerWindow   client stream resets tolerated per window before the connection is closed
      *                             (the rapid-reset flood, CVE-2023-44487)
      * @param resetWindow          that window
+     * @param cleartext            HTTP/2 over cleartext (h2c: prior knowledge and Upgrade) on the traffic port; off,
+     *                             the gateway sees each connection as it opens, so the first request head is timed
+     *                             by {@code client-header-timeout} and every connection counts against
+     *                             {@code max-connections-per-ip} from its first moment
      */
     public record Http2Limits(int maxConcurrentStreams, long maxHeaderListSize, int maxResetsPerWindow,
-                              java.time.Duration resetWindow) {
-        public static final Http2Limits DEFAULT = new Http2Limits(100, 0, 200, java.time.Duration.ofSeconds(30));
+                              java.time.Duration resetWindow, boolean cleartext) {
+        public static final Http2Limits DEFAULT = new Http2Limits(100, 0, 200, java.time.Duration.ofSeconds(30), true);
+
+        public Http2Limits(int maxConcurrentStreams, long maxHeaderListSize, int maxResetsPerWindow,
+                           java.time.Duration resetWindow) {
+            this(maxConcurrentStreams, maxHeaderListSize, maxResetsPerWindow, resetWindow, true);
+        }
     }
 }

@@ -76,7 +76,7 @@ public final class ServerParser {
     }
 
     private static final Set<String> HTTP2_KEYS = Set.of("max-concurrent-streams", "max-header-list-size",
-            "max-resets-per-window", "reset-window");
+            "max-resets-per-window", "reset-window", "cleartext");
 
     private ServerConfig.Http2Limits http2(Object node) {
         ServerConfig.Http2Limits d = ServerConfig.Http2Limits.DEFAULT;
@@ -91,7 +91,8 @@ public final class ServerParser {
                         d.maxHeaderListSize(), 1024, 1024 * 1024),
                 nodes.integer(map.get("max-resets-per-window"), "server.http2.max-resets-per-window",
                         d.maxResetsPerWindow(), 1, 1_000_000),
-                nodes.duration(map.get("reset-window"), "server.http2.reset-window", d.resetWindow()));
+                nodes.duration(map.get("reset-window"), "server.http2.reset-window", d.resetWindow()),
+                !Boolean.FALSE.equals(nodes.bool(map.get("cleartext"), "server.http2.cleartext")));
     }
 
     /** What is wrong with a CIDR range or single address, or null. Literal addresses only: no DNS. */

@@ -164,6 +164,9 @@ public class TrafficServer {
      * (CVE-2023-44487: a client that resets streams faster than this is disconnected with GOAWAY).
      */
     static void applyHttp2Limits(HttpServerOptions options, ServerConfig.Http2Limits limits, int maxHeaderSize) {
+        // h2c off: no HTTP/2 on cleartext connections, and Vert.x calls the connection handler as a connection opens
+        // (with h2c on, only once an HTTP/1 connection's first head is decoded: HeaderDeadline's gap)
+        options.setHttp2ClearTextEnabled(limits.cleartext());
         long headerList = limits.maxHeaderListSize() > 0 ? limits.maxHeaderListSize() : maxHeaderSize;
         options.setInitialSettings(new io.vertx.core.http.Http2Settings()
                         .setMaxConcurrentStreams(limits.maxConcurrentStreams())
