@@ -27,8 +27,9 @@
 # the default ratio, exporting OTLP/HTTP to the nginx proxy, which answers 200) on the route without the log.
 #
 # BENCH_EDGE=1 measures the edge checks (issue 11): a second gateway whose config adds server.ip-rules,
-# server.max-connections-per-ip and a route with ip-rules and every limit, against the main gateway's bare route,
-# interleaved (BENCH_OBSERVE and BENCH_EDGE use the same second port: one at a time).
+# server.max-connections-per-ip and a route with ip-rules and every limit, against the bare route of a control
+# gateway started and warmed alongside it, interleaved (BENCH_OBSERVE and BENCH_EDGE use the same second port:
+# one at a time). BENCH_OBSERVE's traced gateway has such a control too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,7 +40,7 @@ THREADS=${BENCH_THREADS:-1}
 JAVA_OPTS=${BENCH_JAVA_OPTS:-}
 JAVA=${BENCH_JAVA:-java}
 OUT=bench/out
-ORIGIN1=18081 ORIGIN2=18082 NGINX=18080 GATEHOUSE=18090 GATEHOUSE_MGMT=18091 FLOOR=18095 REDIS=18096 TRACED=18092 TRACED_MGMT=18093
+ORIGIN1=18081 ORIGIN2=18082 NGINX=18080 GATEHOUSE=18090 GATEHOUSE_MGMT=18091 FLOOR=18095 REDIS=18096 TRACED=18092 TRACED_MGMT=18093 CONTROL=18094 CONTROL_MGMT=18097
 LOOPS=${BENCH_LOOPS:-$(( 2 * $(nproc) ))}
 JAVA_OPTS="$JAVA_OPTS -Dquarkus.vertx.event-loops-size=$LOOPS"
 
@@ -207,9 +208,22 @@ EDGE
   curl -sf -o /dev/null "http://127.0.0.1:$TRACED/edge/bench" || { echo "the edge route refused the bench request"; exit 1; }
 fi
 
+if [ "${BENCH_EDGE:-}" = 1 ] || [ "${BENCH_OBSERVE:-}" = 1 ]; then
+  # The control: a gateway started with the feature's, the same in every way but the feature, warmed and measured
+  # alongside it (a JVM that has served longer is faster for a while: comparing a fresh one with the main gateway
+  # measured its JIT as much as the feature).
+  # shellcheck disable=SC2086
+  "$JAVA" $JAVA_OPTS $REDIS_OPTS -Dgatehouse.config="$OUT/gatehouse.yaml" -Dgatehouse.access-log.enabled=false \
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$CONTROL -Dquarkus.management.port=$CONTROL_MGMT \
+    -jar target/quarkus-app/quarkus-run.jar > "$OUT/control.log" 2>&1 &
+  CONTROL_PID=$!
+  PIDS+=("$CONTROL_PID")
+  wait_until_serving "$CONTROL_PID" $CONTROL "$OUT/control.log"
+fi
+
 if [ "${BENCH_OBSERVE:-}" = 1 ]; then
   # shellcheck disable=SC2086
-  "$JAVA" $JAVA_OPTS $REDIS_OPTS -Dgatehouse.config="$OUT/gatehouse.yaml" \
+  "$JAVA" $JAVA_OPTS $REDIS_OPTS -Dgatehouse.config="$OUT/gatehouse.yaml" -Dgatehouse.access-log.enabled=false \
     -Dquarkus.otel.sdk.disabled=false -Dquarkus.otel.exporter.otlp.traces.protocol=http/protobuf \
     -Dquarkus.otel.exporter.otlp.traces.endpoint=http://127.0.0.1:$NGINX \
     -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$TRACED -Dquarkus.management.port=$TRACED_MGMT \
@@ -341,11 +355,13 @@ fi
 if [ "${BENCH_OBSERVE:-}" = 1 ]; then
   # Access log on and off on the same gateway; tracing at 10% on a second one, on the route without the log.
   WRK_PATH=/nolog/bench run_wrk warm-nolog $GATEHOUSE 10 "$GH_PID" >/dev/null
-  # the traced gateway has had no traffic yet: as long a warm-up as the other had before these rounds
-  WRK_PATH=/nolog/bench run_wrk warm-traced $TRACED 40 "$TRACED_PID" >/dev/null
+  for w in 1 2; do # the traced gateway and its control, warmed alike
+    WRK_PATH=/nolog/bench run_wrk warm-traced $TRACED 20 "$TRACED_PID" >/dev/null
+    WRK_PATH=/nolog/bench run_wrk warm-control $CONTROL 20 "$CONTROL_PID" >/dev/null
+  done
   echo
   printf "%-6s %-16s %12s %9s %9s %11s  %s\n" round observe req/s p50-ms p99-ms cpu-us/req errors
-  declare -a O_LOG O_NOLOG O_TRACED O_LOG_CPU O_NOLOG_CPU O_TRACED_CPU
+  declare -a O_LOG O_NOLOG O_TRACED O_LOG_CPU O_NOLOG_CPU O_TRACED_CPU O_CONTROL O_CONTROL_CPU
   for r in $(seq 1 "$ROUNDS"); do
     read -r rps p50 p99 cpu err <<<"$(run_wrk "access-log-$r" $GATEHOUSE "$DURATION" "$GH_PID")"
     printf "%-6s %-16s %12s %9s %9s %11s  %s\n" "$r" access-log "$rps" "$p50" "$p99" "$cpu" "${err:-}"
@@ -356,18 +372,24 @@ if [ "${BENCH_OBSERVE:-}" = 1 ]; then
     read -r rps p50 p99 cpu err <<<"$(WRK_PATH=/nolog/bench run_wrk "traced-$r" $TRACED "$DURATION" "$TRACED_PID")"
     printf "%-6s %-16s %12s %9s %9s %11s  %s\n" "$r" traced-10% "$rps" "$p50" "$p99" "$cpu" "${err:-}"
     O_TRACED+=("$rps"); O_TRACED_CPU+=("$cpu")
+    read -r rps p50 p99 cpu err <<<"$(WRK_PATH=/nolog/bench run_wrk "control-$r" $CONTROL "$DURATION" "$CONTROL_PID")"
+    printf "%-6s %-16s %12s %9s %9s %11s  %s\n" "$r" untraced-control "$rps" "$p50" "$p99" "$cpu" "${err:-}"
+    O_CONTROL+=("$rps"); O_CONTROL_CPU+=("$cpu")
   done
   echo "access-log lines dropped: $(curl -s "http://127.0.0.1:$GATEHOUSE_MGMT/q/metrics" | awk '/^gatehouse_access_log_dropped_total/ {print $2}')"
 fi
 
 if [ "${BENCH_EDGE:-}" = 1 ]; then
-  # The bare route of the main gateway against the edge gateway's route with every check, interleaved.
-  WRK_PATH=/edge/bench run_wrk warm-edge $TRACED 40 "$EDGE_PID" >/dev/null
+  # The control's bare route against the edge gateway's route with every check: two JVMs started and warmed alike.
+  for w in 1 2; do
+    WRK_PATH=/edge/bench run_wrk warm-edge $TRACED 20 "$EDGE_PID" >/dev/null
+    run_wrk warm-control $CONTROL 20 "$CONTROL_PID" >/dev/null
+  done
   echo
   printf "%-6s %-16s %12s %9s %9s %11s  %s\n" round edge req/s p50-ms p99-ms cpu-us/req errors
   declare -a E_BARE E_EDGE E_BARE_CPU E_EDGE_CPU
   for r in $(seq 1 "$ROUNDS"); do
-    read -r rps p50 p99 cpu err <<<"$(run_wrk "bare-$r" $GATEHOUSE "$DURATION" "$GH_PID")"
+    read -r rps p50 p99 cpu err <<<"$(run_wrk "bare-$r" $CONTROL "$DURATION" "$CONTROL_PID")"
     printf "%-6s %-16s %12s %9s %9s %11s  %s\n" "$r" bare "$rps" "$p50" "$p99" "$cpu" "${err:-}"
     E_BARE+=("$rps"); E_BARE_CPU+=("$cpu")
     read -r rps p50 p99 cpu err <<<"$(WRK_PATH=/edge/bench run_wrk "edge-$r" $TRACED "$DURATION" "$EDGE_PID")"
@@ -408,7 +430,9 @@ if [ "${BENCH_OBSERVE:-}" = 1 ]; then
   awk -v l="$(sum "${O_LOG[@]}")" -v n="$(sum "${O_NOLOG[@]}")" -v t="$(sum "${O_TRACED[@]}")" \
       -v lc="$(sum "${O_LOG_CPU[@]}")" -v nc="$(sum "${O_NOLOG_CPU[@]}")" -v tc="$(sum "${O_TRACED_CPU[@]}")" 'BEGIN {
     printf "ratio access log on / off: throughput %.2fx (goal >= 0.95), CPU per request %.2fx\n", l/n, lc/nc
-    printf "ratio tracing 10%% / off: throughput %.2fx (goal >= 0.9), CPU per request %.2fx\n", t/n, tc/nc }'
+    printf "ratio tracing 10%% / off (the same route on the main gateway): throughput %.2fx, CPU per request %.2fx\n", t/n, tc/nc }'
+  awk -v t="$(sum "${O_TRACED[@]}")" -v c="$(sum "${O_CONTROL[@]}")" -v tc="$(sum "${O_TRACED_CPU[@]}")" -v cc="$(sum "${O_CONTROL_CPU[@]}")" 'BEGIN {
+    printf "ratio tracing 10%% / untraced control started alongside: throughput %.2fx (goal >= 0.9), CPU per request %.2fx\n", t/c, tc/cc }'
 fi
 echo "balancer: ${BENCH_BALANCER:-round-robin}; event loops (gatehouse and floor): $LOOPS"
 echo "command: bench/run.sh $DURATION $ROUNDS $CONNS (wrk -t$THREADS -c$CONNS -d${DURATION}s; java: $("$JAVA" -version 2>&1 | head -1); JAVA_OPTS='$JAVA_OPTS'); $(nproc) cores"
