@@ -49,24 +49,24 @@ final class OperationsEndpoints {
     }
 
     /** {@code POST /admin/upstreams/{upstream}/targets/{target}/drain} and {@code …/enable}. */
-    abstract static class Override implements AdminEndpoint {
+    abstract static class TargetOverride implements AdminEndpoint {
         private final boolean drain;
 
-        Override(boolean drain) {
+        TargetOverride(boolean drain) {
             this.drain = drain;
         }
 
-        @java.lang.Override
+        @Override
         public String path() {
             return "upstreams/{upstream}/targets/{target+}/" + (drain ? "drain" : "enable");
         }
 
-        @java.lang.Override
+        @Override
         public Set<HttpMethod> methods() {
             return Set.of(HttpMethod.POST);
         }
 
-        @java.lang.Override
+        @Override
         public void handle(RoutingContext context, GatewaySnapshot snapshot) {
             String name = AdminApi.param(context, "upstream");
             String wanted = AdminApi.param(context, "target");
@@ -135,14 +135,14 @@ final class OperationsEndpoints {
     }
 
     @Singleton
-    static class Drain extends Override {
+    static class Drain extends TargetOverride {
         Drain() {
             super(true);
         }
     }
 
     @Singleton
-    static class Enable extends Override {
+    static class Enable extends TargetOverride {
         Enable() {
             super(false);
         }
@@ -154,17 +154,17 @@ final class OperationsEndpoints {
         @Inject
         UpstreamRegistry registry;
 
-        @java.lang.Override
+        @Override
         public String path() {
             return "health/check";
         }
 
-        @java.lang.Override
+        @Override
         public Set<HttpMethod> methods() {
             return Set.of(HttpMethod.POST);
         }
 
-        @java.lang.Override
+        @Override
         public void handle(RoutingContext context, GatewaySnapshot snapshot) {
             String name = context.request().getParam("upstream");
             if (name != null) {
@@ -223,17 +223,17 @@ final class OperationsEndpoints {
         @Any
         Instance<ConfigExtension> extensionBeans;
 
-        @java.lang.Override
+        @Override
         public String path() {
             return "config/validate";
         }
 
-        @java.lang.Override
+        @Override
         public Set<HttpMethod> methods() {
             return Set.of(HttpMethod.POST);
         }
 
-        @java.lang.Override
+        @Override
         public void handle(RoutingContext context, GatewaySnapshot snapshot) {
             List<ConfigExtension> extensions = extensionBeans.stream().toList();
             readBody(context, MAX_BYTES).onComplete(read -> {
@@ -329,12 +329,12 @@ final class OperationsEndpoints {
         @Inject
         MetricsSampler sampler;
 
-        @java.lang.Override
+        @Override
         public String path() {
             return "metrics";
         }
 
-        @java.lang.Override
+        @Override
         public void handle(RoutingContext context, GatewaySnapshot snapshot) {
             int window = MetricsSampler.KEEP_SECONDS;
             String asked = context.request().getParam("window");
@@ -363,12 +363,12 @@ final class OperationsEndpoints {
         @Inject
         LiveSnapshot state;
 
-        @java.lang.Override
+        @Override
         public String path() {
             return StatusPage.PATH + ".json";
         }
 
-        @java.lang.Override
+        @Override
         public void handle(RoutingContext context, GatewaySnapshot snapshot) {
             AdminViews.json(context, MetricsView.status(snapshot, sampler, reloads, state));
         }
