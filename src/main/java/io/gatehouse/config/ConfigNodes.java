@@ -183,6 +183,29 @@ public final class ConfigNodes {
     }
 
     /** The default when absent, or when the value cannot be read or is zero (which is reported). */
+    /**
+     * A share between 0 and 1, written as a number ({@code 0.1}) or a percentage ({@code "10%"}); the default when
+     * absent, or when unreadable or out of range (reported).
+     */
+    public double share(Object node, String path, double defaultValue) {
+        String text = string(node, path, false);
+        if (text == null) {
+            return defaultValue;
+        }
+        String t = text.trim();
+        boolean percent = t.endsWith("%");
+        try {
+            double value = Double.parseDouble(percent ? t.substring(0, t.length() - 1).trim() : t) / (percent ? 100 : 1);
+            if (Double.isFinite(value) && value >= 0 && value <= 1) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        problem(path, "'" + text + "' must be a share between 0 and 1 (0.1) or a percentage (\"10%\")");
+        return defaultValue;
+    }
+
     public Duration duration(Object node, String path, Duration defaultValue) {
         String text = string(node, path, false);
         if (text == null) {

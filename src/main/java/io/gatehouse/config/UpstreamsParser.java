@@ -112,17 +112,10 @@ final class UpstreamsParser {
         if (map == null) {
             return null;
         }
-        double ratio = CircuitBreakerConfig.DEFAULT_FAILURE_RATIO;
-        String ratioText = nodes.string(map.get("failure-ratio"), path + ".failure-ratio", false);
-        if (ratioText != null) {
-            try {
-                ratio = Double.parseDouble(ratioText);
-                if (!(ratio > 0 && ratio <= 1)) {
-                    nodes.problem(path + ".failure-ratio", ratioText + " must be more than 0 and at most 1");
-                }
-            } catch (NumberFormatException e) {
-                nodes.problem(path + ".failure-ratio", "'" + ratioText + "' is not a number");
-            }
+        double ratio = nodes.share(map.get("failure-ratio"), path + ".failure-ratio",
+                CircuitBreakerConfig.DEFAULT_FAILURE_RATIO);
+        if (ratio == 0) {
+            nodes.problem(path + ".failure-ratio", "must be more than 0: a breaker that opens on no failures");
         }
         int volume = nodes.integer(map.get("request-volume"), path + ".request-volume",
                 CircuitBreakerConfig.DEFAULT_REQUEST_VOLUME, 1, 100_000);

@@ -39,7 +39,7 @@ public class AccessLog {
     private static final int MAX_USER_AGENT = 512;
     private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss");
 
-    private final boolean enabled;
+    /** Null when the log is off. */
     private final AccessLogWriter writer;
     /** The timestamp's text up to the second, computed once a second (by whichever thread gets there first). */
     private volatile Second second = new Second(-1, "");
@@ -52,7 +52,6 @@ public class AccessLog {
                      @ConfigProperty(name = "gatehouse.access-log.output", defaultValue = "stdout") String output,
                      @ConfigProperty(name = "gatehouse.access-log.queue-size", defaultValue = "16384") int queueSize,
                      MeterRegistry registry) {
-        this.enabled = enabled;
         Counter dropped = Counter.builder("gatehouse.access.log.dropped")
                 .description("Access-log lines dropped: the queue was full or the output failed")
                 .register(registry);
@@ -98,11 +97,6 @@ public class AccessLog {
         if (writer != null) {
             writer.close(2000);
         }
-    }
-
-    /** Whether lines are written at all. */
-    boolean enabled() {
-        return enabled;
     }
 
     /** Queues the line of a finished request. */

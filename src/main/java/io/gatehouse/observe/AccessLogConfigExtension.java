@@ -18,14 +18,18 @@ import java.util.Set;
 public class AccessLogConfigExtension implements ConfigExtension {
     static final ConfigKey<Sampling> ROUTE = ConfigKey.of("route access-log", Sampling.class);
 
-    /** How much of a route's traffic is logged: {@code sample} of the answers below 500, every 5xx. */
-    public record Sampling(double sample) {
-        static final Sampling ALL = new Sampling(1.0);
-        static final Sampling OFF = new Sampling(0.0);
+    /** How much of a route's traffic is logged: when on, {@code sample} of the answers below 500 and every 5xx. */
+    public record Sampling(boolean on, double sample) {
+        static final Sampling ALL = new Sampling(true, 1.0);
+        static final Sampling OFF = new Sampling(false, 0.0);
+
+        Sampling(double sample) {
+            this(true, sample);
+        }
 
         /** Whether an answer with {@code status} goes in the log; {@code random} is uniform in [0, 1). */
         boolean logs(int status, double random) {
-            return status >= 500 ? this != OFF : random < sample;
+            return on && (status >= 500 || random < sample);
         }
     }
 
@@ -54,29 +58,8 @@ public class AccessLogConfigExtension implements ConfigExtension {
         if (map == null) {
             return;
         }
-        Double sample = share(map.get("sample"));
-        if (sample == null) {
-            nodes.problem(at + ".sample", "must be a share between 0 and 1 (0.1) or a percentage (\"10%\")");
-            return;
-        }
+        double sample = nodes.share(map.get("sample"), at + ".sample", 1.0);
         into.put(ROUTE, sample >= 1.0 ? Sampling.ALL : new Sampling(sample));
-    }
-
-    /** A share in [0, 1] from 0.1 or "10%", or null. */
-    static Double share(Object node) {
-        double value;
-        if (node instanceof Number n) {
-            value = n.doubleValue();
-        } else if (node instanceof String s && s.trim().endsWith("%")) {
-            try {
-                value = Double.parseDouble(s.trim().substring(0, s.trim().length() - 1).trim()) / 100.0;
-            } catch (NumberFormatException e) {
-                return null;
-            }
-        } else {
-            return null;
-        }
-        return Double.isFinite(value) && value >= 0 && value <= 1 ? value : null;
     }
 
     /** A route's sampling ({@link Sampling#ALL} unless its config says otherwise). */

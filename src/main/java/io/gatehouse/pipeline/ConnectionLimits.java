@@ -69,9 +69,4 @@ public class ConnectionLimits {
     public long refused() {
         return refused.sum();
     }
-
-    /** Addresses with connections open (for tests and the admin view). */
-    int addresses() {
-        return open.size();
-    }
 }

@@ -36,7 +36,7 @@ public class GatewayHandler implements Handler<RoutingContext> {
     public GatewayHandler(GatewayState state, Forwarder proxy, TrafficDrain drain,
                           @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10M") MemorySize maxBody,
                           jakarta.enterprise.inject.Instance<RequestTracer> tracers) {
-        this.tracer = tracers.isResolvable() && tracers.get().enabled() ? tracers.get() : null;
+        this.tracer = RequestTracer.active(tracers);
         this.state = state;
         this.drain = drain;
         this.proxyStage = proxy::forward;

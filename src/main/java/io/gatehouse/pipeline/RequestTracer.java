@@ -9,6 +9,11 @@ public interface RequestTracer {
     /** Whether requests are traced at all; when false, {@link #start} is never called. */
     boolean enabled();
 
+    /** The tracer to call, or null while tracing is off (then nothing per request). */
+    static RequestTracer active(jakarta.enterprise.inject.Instance<RequestTracer> tracers) {
+        return tracers.isResolvable() && tracers.get().enabled() ? tracers.get() : null;
+    }
+
     /** Starts the server span of {@code exchange} and puts it on the exchange ({@link Exchange#trace(RequestTrace)}). */
     void start(Exchange exchange);
 }

@@ -51,8 +51,8 @@ public final class TraceParent {
      * {@code tracestate} with it), else a new one in {@code traceId}, not sampled, without the client's state.
      */
     public static void forward(io.vertx.core.MultiMap headers, String traceId) {
-        java.util.List<String> sent = headers.getAll(HEADER);
-        if (sent.size() == 1 && traceId.equals(traceId(sent.get(0)))) {
+        String first = headers.get(HEADER);
+        if (first != null && traceId.equals(traceId(first)) && headers.getAll(HEADER).size() == 1) {
             return; // exactly one, valid: two would make the upstream start a trace of its own
         }
         headers.remove(HEADER);

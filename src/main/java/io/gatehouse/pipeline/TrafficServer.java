@@ -109,7 +109,7 @@ public class TrafficServer {
         proxyProtocol = live != null && live.config().server().proxyProtocol();
         options.setUseProxyProtocol(proxyProtocol);
         ProtocolErrors protocolErrors = new ProtocolErrors(state, drain,
-                tracers.isResolvable() && tracers.get().enabled() ? tracers.get() : null);
+                RequestTracer.active(tracers));
         int instances = eventLoops.orElse(2 * Runtime.getRuntime().availableProcessors());
         deploymentId = vertx.deployVerticle(() -> new AbstractVerticle() {
             @Override

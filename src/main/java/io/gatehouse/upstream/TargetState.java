@@ -122,11 +122,6 @@ public final class TargetState {
         return ejected ? ejectedUntilMillis : 0;
     }
 
-    /** Ejections counted towards the next one's length (reset once the target behaved for a full period). */
-    public synchronized int ejections() {
-        return ejections;
-    }
-
     public HealthCheckResult lastCheck() {
         return lastCheck;
     }

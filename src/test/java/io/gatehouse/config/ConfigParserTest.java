@@ -620,9 +620,21 @@ class ConfigParserTest {
                 routes:
                   - {id: a, path: /a, upstream: users}
                 """);
-        assertProblem(problems, "upstreams.users.circuit-breaker.failure-ratio: 1.5 must be more than 0 and at most 1");
+        assertProblem(problems, "upstreams.users.circuit-breaker.failure-ratio: '1.5' must be a share between 0 and 1");
         assertProblem(problems, "upstreams.users.circuit-breaker.request-volume: 0 is out of range");
         assertProblem(problems, "upstreams.users.circuit-breaker.delay: 'never' is not a duration");
+        assertProblem(problems(UPSTREAM + """
+                    circuit-breaker: {failure-ratio: 0}
+                routes:
+                  - {id: a, path: /a, upstream: users}
+                """), "upstreams.users.circuit-breaker.failure-ratio: must be more than 0");
+        // a percentage is read as the same share
+        GatehouseConfig percent = ConfigParser.parse("test", UPSTREAM + """
+                    circuit-breaker: {failure-ratio: "25%"}
+                routes:
+                  - {id: a, path: /a, upstream: users}
+                """);
+        assertEquals(0.25, percent.upstreams().get("users").circuitBreaker().failureRatio());
     }
 
     @Test

@@ -54,7 +54,10 @@ class KubernetesManifestIT {
         assertEquals("/q/metrics", at(annotations, "prometheus.io/path"));
         assertEquals("9000", String.valueOf(at(annotations, "prometheus.io/port")));
         kind(docs, "HorizontalPodAutoscaler");
-        assertTrue(String.valueOf(at(deployment, "spec", "template", "spec")).contains("gatehouse-config"),
-                "the ConfigMap volume is mounted");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> containers = (List<Map<String, Object>>) at(deployment, "spec", "template", "spec", "containers");
+        assertTrue(String.valueOf(containers.get(0).get("volumeMounts")).contains("mountPath=/etc/gatehouse")
+                && String.valueOf(containers.get(0).get("volumeMounts")).contains("name=gatehouse-config"),
+                "the ConfigMap is mounted at /etc/gatehouse: " + containers.get(0).get("volumeMounts"));
     }
 }

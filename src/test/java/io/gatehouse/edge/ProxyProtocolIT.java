@@ -16,7 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -100,8 +100,6 @@ class ProxyProtocolIT {
 
     @Test
     void aConnectionWithoutAHeaderIsClosedUnserved() throws Exception {
-        String answer = exchange(new byte[0]);
-        assertFalse(answer.contains("HTTP/1.1 200"), answer);
-        assertFalse(answer.contains("\"uri\""), "nothing reached the upstream: " + answer);
+        assertEquals("", exchange(new byte[0]), "closed without a byte of answer");
     }
 }

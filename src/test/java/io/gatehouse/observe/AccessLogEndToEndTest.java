@@ -148,8 +148,13 @@ class AccessLogEndToEndTest {
 
     @Test
     void aRouteTurnsItsLinesOffOrSamplesThemButAlwaysLogsItsServerErrors() throws Exception {
-        String quiet = given().header("X-Forwarded-For", "203.0.113.64").get("/quiet/echo").header("X-Request-ID");
-        String sampledOut = given().header("X-Forwarded-For", "203.0.113.64").get("/sampled/echo").header("X-Request-ID");
+        Response quietAnswer = given().header("X-Forwarded-For", "203.0.113.64").get("/quiet/echo");
+        Response sampledAnswer = given().header("X-Forwarded-For", "203.0.113.64").get("/sampled/echo");
+        assertEquals(200, quietAnswer.statusCode());
+        assertEquals(200, sampledAnswer.statusCode());
+        String quiet = quietAnswer.header("X-Request-ID");
+        String sampledOut = sampledAnswer.header("X-Request-ID");
+        assertTrue(quiet != null && sampledOut != null);
         Response down = given().header("X-Forwarded-For", "203.0.113.64").get("/sampled-down/x");
         assertEquals(502, down.statusCode());
         JsonObject error = AccessLogFile.line(down.header("X-Request-ID"));

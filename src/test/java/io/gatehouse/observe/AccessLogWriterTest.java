@@ -66,6 +66,7 @@ class AccessLogWriterTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(30) // were an offer to wait on the stuck output, it would wait forever
     void aStuckOutputNeverBlocksTheCallerAndFullQueueDropsAreCounted() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch writing = new CountDownLatch(1);

@@ -256,21 +256,7 @@ class EdgeTimeoutsIT {
             long start = System.nanoTime();
             out.write("GET /echo/slow HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            int served = 0;
-            boolean cut = false;
-            for (int i = 0; i < 20 && !cut; i++) {
-                Thread.sleep(300);
-                // meanwhile, another client is served at once
-                if (RawHttp.get(gw.port(), "/echo/other").status() == 200) {
-                    served++;
-                }
-                try {
-                    out.write(("X-Trickle-" + i + ": a\r\n").getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                } catch (IOException e) {
-                    cut = true;
-                }
-            }
+            int served = RawHttp.trickleHead(out, gw.port(), "/echo/other"); // others are served meanwhile
             int next;
             try {
                 next = in.read();

@@ -22,7 +22,6 @@ import java.util.function.Predicate;
 public final class OtlpReceiver implements AutoCloseable {
     private final HttpServer server;
     private final ConcurrentLinkedQueue<Span> spans = new ConcurrentLinkedQueue<>();
-    private final ConcurrentLinkedQueue<String> paths = new ConcurrentLinkedQueue<>();
 
     private OtlpReceiver(HttpServer server) {
         this.server = server;
@@ -33,7 +32,6 @@ public final class OtlpReceiver implements AutoCloseable {
         HttpServer server = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
             try {
                 ExportTraceServiceRequest export = ExportTraceServiceRequest.parseFrom(body.getBytes());
-                self[0].paths.add(req.path());
                 for (ResourceSpans rs : export.getResourceSpansList()) {
                     for (ScopeSpans ss : rs.getScopeSpansList()) {
                         self[0].spans.addAll(ss.getSpansList());
@@ -56,11 +54,6 @@ public final class OtlpReceiver implements AutoCloseable {
 
     public String url() {
         return "http://127.0.0.1:" + server.actualPort();
-    }
-
-    /** The paths the exporter posted to. */
-    public List<String> paths() {
-        return List.copyOf(paths);
     }
 
     public List<Span> spans() {

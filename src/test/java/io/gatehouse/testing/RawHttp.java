@@ -60,6 +60,28 @@ public final class RawHttp {
         }
     }
 
+    /**
+     * A slowloris client: after a request line already written to {@code out}, one header line every 300 ms (20 at
+     * most) until the gateway cuts the connection, while another client asks {@code port} for {@code otherPath}
+     * between lines. Returns how many of those other requests were served meanwhile.
+     */
+    public static int trickleHead(java.io.OutputStream out, int port, String otherPath) throws Exception {
+        int served = 0;
+        for (int i = 0; i < 20; i++) {
+            Thread.sleep(300);
+            if (get(port, otherPath).status() == 200) {
+                served++;
+            }
+            try {
+                out.write(("X-Trickle-" + i + ": a\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+            } catch (IOException cut) {
+                break;
+            }
+        }
+        return served;
+    }
+
     public static Response get(int port, String target, String... headers) throws IOException {
         List<String> head = new ArrayList<>();
         head.add("GET " + target + " HTTP/1.1");
