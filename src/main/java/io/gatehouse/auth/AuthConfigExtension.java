@@ -62,10 +62,19 @@ public class AuthConfigExtension implements ConfigExtension {
                 nodes.problem(path + ".auth", "'any' (an API key or a JWT) needs both auth.api-keys and auth.jwt"
                         + (jwt ? "; auth.api-keys is missing" : apiKeys ? "; auth.jwt is missing" : ""));
             }
+        } else if (RouteAuth.MTLS.equals(auth)) {
+            if (!clientCertificates(file)) {
+                nodes.problem(path + ".auth", "'mtls' needs server.tls with client-auth: request or require (client "
+                        + "certificates are asked for in the TLS handshake)");
+            }
+            if (route.get("roles") != null) {
+                nodes.problem(path + ".roles", "a client certificate carries no roles: leave roles out with auth: mtls");
+            }
         } else if (!RouteAuth.NONE.equals(auth)) {
-            nodes.problem(path + ".auth", "unknown auth '" + auth + "' (none | jwt | api-key | any)");
+            nodes.problem(path + ".auth", "unknown auth '" + auth + "' (none | jwt | api-key | any | mtls)");
         }
-        List<String> roles = AuthParser.roles(nodes, route.get("roles"), path + ".roles", true);
+        List<String> roles = RouteAuth.MTLS.equals(auth) ? List.of()
+                : AuthParser.roles(nodes, route.get("roles"), path + ".roles", true);
         if (route.get("roles") != null && RouteAuth.NONE.equals(auth)) {
             nodes.problem(path + ".roles",
                     "roles need an authenticated route (auth: jwt, api-key or any); this one has auth: none");
@@ -75,6 +84,13 @@ public class AuthConfigExtension implements ConfigExtension {
         if (!settings.equals(RouteAuth.DEFAULT)) {
             into.put(ROUTE, settings);
         }
+    }
+
+    /** Whether the file's {@code server.tls} asks clients for certificates (its own problems are reported apart). */
+    private static boolean clientCertificates(Map<String, Object> file) {
+        return file.get("server") instanceof Map<?, ?> server && server.get("tls") instanceof Map<?, ?> tls
+                && tls.get("client-auth") instanceof String mode
+                && (mode.equalsIgnoreCase("request") || mode.equalsIgnoreCase("require"));
     }
 
     /** A route's auth settings ({@link RouteAuth#DEFAULT} when it has none). */

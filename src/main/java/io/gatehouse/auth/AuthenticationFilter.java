@@ -22,6 +22,9 @@ import java.util.List;
  * (RFC 6750 §3).</li>
  * <li>{@code any}: whichever credential is presented — the API key when its header is there, otherwise the
  * bearer token; with neither, 401 with both challenges.</li>
+ * <li>{@code mtls}: the connection must be TLS with a client certificate verified in the handshake
+ * ({@code server.tls.client-auth}); without one, 401. The certificate's subject is the caller, and the upstream gets it
+ * in {@code X-Forwarded-Client-Cert} (a header clients can never set: the proxy's header rules drop their copies).</li>
  * <li>{@code roles}: the caller must hold one of them, or 403.</li>
  * </ul>
  * The upstream is never called on a 401, and a presented credential is never echoed. A request with two copies
@@ -41,11 +44,14 @@ final class AuthenticationFilter implements GatewayFilter {
     private static final String BEARER = "Bearer ";
     /** The request header whose credential authentication checked (the API-key header or Authorization). */
     static final AttributeKey<String> VERIFIED_CREDENTIAL = AttributeKey.of("auth.verified-credential");
+    /** On an {@code auth: mtls} route, the verified client certificate. */
+    static final AttributeKey<ClientCertificate> CLIENT_CERTIFICATE = AttributeKey.of("auth.client-certificate");
 
     private final RouteAuth settings;
     private final boolean authenticates;
     private final boolean keysAllowed;
     private final boolean jwtAllowed;
+    private final boolean mtls;
     private final List<String> roles;
     private final ApiKeyStore keys;
     private final JwtVerifier jwt;
@@ -59,6 +65,7 @@ final class AuthenticationFilter implements GatewayFilter {
         String auth = settings.mode();
         this.keysAllowed = RouteAuth.API_KEY.equals(auth) || RouteAuth.ANY.equals(auth);
         this.jwtAllowed = RouteAuth.JWT.equals(auth) || RouteAuth.ANY.equals(auth);
+        this.mtls = RouteAuth.MTLS.equals(auth);
         this.roles = settings.roles();
         this.keys = keys;
         this.jwt = jwt;
@@ -79,6 +86,17 @@ final class AuthenticationFilter implements GatewayFilter {
     public Future<LocalReply> onRequest(Exchange exchange) {
         if (!authenticates) {
             return CONTINUE; // on this route the filter only keeps credentials from the upstream
+        }
+        if (mtls) {
+            ClientCertificate certificate = ClientCertificate.of(exchange.request());
+            if (certificate == null) {
+                metrics.missing();
+                return reply(LocalReply.error(401, "unauthorized", exchange.request().isSSL()
+                        ? "this route needs a client certificate: present one in the TLS handshake"
+                        : "this route needs a client certificate: connect over TLS (the HTTPS port) and present one"));
+            }
+            exchange.put(CLIENT_CERTIFICATE, certificate);
+            return accept(exchange, certificate.principal(), null, null);
         }
         if ((keysAllowed && keys == null) || (jwtAllowed && jwt == null)) {
             // The config parser refuses such a route; refuse rather than let it through.
@@ -137,6 +155,10 @@ final class AuthenticationFilter implements GatewayFilter {
         Principal principal = (Principal) exchange.caller();
         if (principal != null) {
             AuthHeaders.setIdentity(headers, principal);
+            ClientCertificate certificate = mtls ? exchange.get(CLIENT_CERTIFICATE) : null;
+            if (certificate != null) {
+                headers.set(ClientCertificate.HEADER, certificate.forwarded());
+            }
         }
         if (!settings.forwardCredentials()) {
             AuthHeaders.keepOnly(headers, apiKeyHeader, null);

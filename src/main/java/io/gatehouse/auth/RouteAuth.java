@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * A route's {@code auth}, {@code roles} and {@code forward-credentials}.
  *
- * @param mode               none | jwt | api-key | any
+ * @param mode               none | jwt | api-key | any | mtls
  * @param roles              the route admits a principal holding any of these; empty means any authenticated caller
  * @param forwardCredentials whether the API-key header and Authorization are sent on to the upstream
  */
@@ -14,6 +14,8 @@ public record RouteAuth(String mode, List<String> roles, boolean forwardCredenti
     public static final String API_KEY = "api-key";
     public static final String JWT = "jwt";
     public static final String ANY = "any";
+    /** A verified client certificate from the TLS handshake ({@code server.tls.client-auth}). */
+    public static final String MTLS = "mtls";
     /** A route that says nothing about auth. */
     public static final RouteAuth DEFAULT = new RouteAuth(NONE, List.of(), true);
 

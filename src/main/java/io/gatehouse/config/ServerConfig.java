@@ -16,17 +16,18 @@ import java.util.List;
  *                            0 = no limit
  * @param proxyProtocol  {@code server.proxy-protocol}: every connection starts with a PROXY protocol v1/v2 header
  *                       (behind an L4 load balancer); a listener setting, applied at start
+ * @param tls            {@code server.tls}: the TLS port, its certificates and client certificates; null = no TLS
  */
 public record ServerConfig(List<String> trustedProxies, Http2Limits http2, java.time.Duration clientHeaderTimeout,
                            java.time.Duration clientBodyTimeout, IpRulesConfig ipRules, int maxConnectionsPerIp,
-                           boolean proxyProtocol) {
+                           boolean proxyProtocol, TlsConfig tls) {
     public static final java.time.Duration DEFAULT_CLIENT_HEADER_TIMEOUT = java.time.Duration.ofSeconds(10);
     public static final java.time.Duration DEFAULT_CLIENT_BODY_TIMEOUT = java.time.Duration.ofSeconds(30);
     public static final ServerConfig DEFAULT = new ServerConfig(List.of());
 
     public ServerConfig(List<String> trustedProxies) {
         this(trustedProxies, Http2Limits.DEFAULT, DEFAULT_CLIENT_HEADER_TIMEOUT, DEFAULT_CLIENT_BODY_TIMEOUT,
-                IpRulesConfig.NONE, 0, false);
+                IpRulesConfig.NONE, 0, false, null);
     }
 
     /**

@@ -11,7 +11,7 @@ import java.util.Set;
 public final class ServerParser {
     private static final Set<String> KEYS = Set.of("trusted-proxies", "http2", "proxy-protocol", "client-header-timeout",
             "client-body-timeout", "ip-rules", "max-connections-per-ip", "auto-ban", "tls", "cors", "response-headers");
-    private static final Set<String> NOT_YET = Set.of("auto-ban", "tls", "cors", "response-headers");
+    private static final Set<String> NOT_YET = Set.of("auto-ban", "cors", "response-headers");
     private static final Set<String> IP_RULES_KEYS = Set.of("allow", "deny");
 
     private final ConfigNodes nodes;
@@ -37,7 +37,7 @@ public final class ServerParser {
                         ServerConfig.DEFAULT_CLIENT_BODY_TIMEOUT),
                 ipRules(nodes, map.get("ip-rules"), "server.ip-rules"),
                 nodes.integer(map.get("max-connections-per-ip"), "server.max-connections-per-ip", 0, 1, 1_000_000),
-                Boolean.TRUE.equals(proxyProtocol));
+                Boolean.TRUE.equals(proxyProtocol), TlsParser.tls(nodes, map.get("tls")));
     }
 
     /** A list of CIDR ranges or addresses at {@code path}, each checked; empty when absent. */

@@ -1,6 +1,8 @@
 package io.gatehouse.pipeline;
 
 import io.gatehouse.config.ServerConfig;
+import io.gatehouse.config.TlsConfig;
+import io.vertx.core.Future;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -72,10 +74,17 @@ public class TrafficServer {
     @ConfigProperty(name = "quarkus.vertx.event-loops-size")
     Optional<Integer> eventLoops;
 
+    @Inject
+    io.gatehouse.tls.TlsListener tls;
+
     private final AtomicInteger actualPort = new AtomicInteger(-1);
+    private final AtomicInteger actualTlsPort = new AtomicInteger(-1);
+    /** The TLS settings the port opened with (port, client-auth, engine: a change needs a restart), or null. */
+    private volatile TlsConfig tlsStarted;
     /** The listener settings of the config the port opened with (a change needs a restart). */
     private volatile ServerConfig.Http2Limits listenerSettings;
-    private String deploymentId;
+    /** The listeners' verticle deployments: undeployed (their ports closed) at shutdown. */
+    private final java.util.List<String> deployments = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Quarkus settings that would put TLS on Quarkus' own HTTP server, which does not carry Gatehouse's traffic. */
     static final List<String> TRAFFIC_TLS_SETTINGS = List.of("quarkus.http.ssl.certificate.files",
@@ -110,53 +119,93 @@ public class TrafficServer {
         options.setUseProxyProtocol(proxyProtocol);
         ProtocolErrors protocolErrors = new ProtocolErrors(state, drain,
                 RequestTracer.active(tracers));
+        // server.tls: a second listener with the same limits, timeouts and handlers, TLS on
+        tlsStarted = live == null ? null : live.config().server().tls();
+        HttpServerOptions tlsOptions;
+        try {
+            tlsOptions = tlsStarted == null ? null : tls.options(options, tlsStarted);
+        } catch (io.gatehouse.tls.TlsException e) {
+            throw new GatewayLifecycle.InvalidConfigAtStartup("refusing to start: server.tls: " + e.getMessage());
+        }
+        HttpsRedirect redirect = tlsStarted != null && tlsStarted.redirectHttp() ? new HttpsRedirect(actualTlsPort) : null;
         int instances = eventLoops.orElse(2 * Runtime.getRuntime().availableProcessors());
-        deploymentId = vertx.deployVerticle(() -> new AbstractVerticle() {
+        deploy(options, instances, protocolErrors, redirect, actualPort);
+        if (tlsOptions != null) {
+            deploy(tlsOptions, instances, protocolErrors, null, actualTlsPort);
+        }
+        if (test) {
+            // What Quarkus' own server does for a random test port: tests (RestAssured) read it from here.
+            System.setProperty("quarkus.http.test-port", String.valueOf(actualPort.get()));
+        }
+        LOG.infof("Gatehouse traffic listening on http://%s:%d (%d event-loop instances)", host, actualPort.get(), instances);
+        if (tlsOptions != null) {
+            tls.started(() -> {
+                GatewaySnapshot now = state.current();
+                return now == null ? null : now.config().server().tls();
+            });
+            LOG.infof("Gatehouse traffic listening on https://%s:%d (TLS engine: %s, client certificates: %s)%s", host,
+                    actualTlsPort.get(), tls.engine(), tlsStarted.clientAuth().name().toLowerCase(java.util.Locale.ROOT),
+                    redirect == null ? "" : "; the plain port redirects to it");
+        }
+    }
+
+    /**
+     * Opens one listener on {@code count} event loops (one server instance each, sharing the port) and waits until
+     * they listen.
+     */
+    private void deploy(HttpServerOptions options, int count, ProtocolErrors protocolErrors, HttpsRedirect redirect,
+                              AtomicInteger boundPort) throws Exception {
+        deployments.add(vertx.deployVerticle(() -> new AbstractVerticle() {
             @Override
             public void start(Promise<Void> started) {
                 Router router = Router.router(vertx);
                 router.route().handler(handler);
                 router.errorHandler(400, protocolErrors::routerFailure);
                 router.errorHandler(404, protocolErrors::routerFailure); // only before routing: the catch-all takes all
-                HttpServer server = vertx.createHttpServer(options)
-                        .connectionHandler(connection -> {
-                            // read per connection: a reload applies to the connections opened after it
-                            GatewaySnapshot snapshot = state.current();
-                            if (snapshot != null && !connectionLimits.admit(connection,
-                                    snapshot.config().server().maxConnectionsPerIp())) {
-                                return;
-                            }
-                            HttpVersions.install(connection);
-                            HeaderDeadline.install(connection, (snapshot == null ? ServerConfig.DEFAULT_CLIENT_HEADER_TIMEOUT
-                                    : snapshot.config().server().clientHeaderTimeout()).toMillis());
-                        })
-                        .invalidRequestHandler(request -> {
-                            if (!ClosingConnections.isRefused(request)) {
-                                protocolErrors.invalidRequest(request);
-                            }
-                        })
-                        .requestHandler(request -> {
-                            if (ClosingConnections.isRefused(request)) {
-                                return; // over server.max-connections-per-ip: closing, nothing served
-                            }
-                            // Pipelined behind a request refused for doubtful framing: the connection is closing, and
-                            // nothing on it is served, on any route (Vert.x hands it over as the refusal ends).
-                            if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2
-                                    || !ClosingConnections.isClosing(request)) {
-                                router.handle(request);
-                            }
-                        });
-                server.listen().onSuccess(s -> {
-                    actualPort.set(s.actualPort());
-                    started.complete();
-                }).onFailure(started::fail);
+                listener(options, router, protocolErrors, redirect).listen()
+                        .onSuccess(s -> boundPort.set(s.actualPort())).<Void>mapEmpty().onComplete(started);
             }
-        }, new DeploymentOptions().setInstances(instances)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        if (test) {
-            // What Quarkus' own server does for a random test port: tests (RestAssured) read it from here.
-            System.setProperty("quarkus.http.test-port", String.valueOf(actualPort.get()));
-        }
-        LOG.infof("Gatehouse traffic listening on http://%s:%d (%d event-loop instances)", host, actualPort.get(), instances);
+        }, new DeploymentOptions().setInstances(count)).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
+    }
+
+    /**
+     * One listener of the traffic port, plain or TLS: the same connection admission, head deadline, protocol-error
+     * answers and handler for both (the one listener factory the edge and TLS share).
+     */
+    private HttpServer listener(HttpServerOptions options, Router router, ProtocolErrors protocolErrors,
+                                HttpsRedirect redirect) {
+        return vertx.createHttpServer(options)
+                .connectionHandler(connection -> {
+                    // read per connection: a reload applies to the connections opened after it
+                    GatewaySnapshot snapshot = state.current();
+                    if (snapshot != null && !connectionLimits.admit(connection,
+                            snapshot.config().server().maxConnectionsPerIp())) {
+                        return;
+                    }
+                    HttpVersions.install(connection);
+                    HeaderDeadline.install(connection, (snapshot == null ? ServerConfig.DEFAULT_CLIENT_HEADER_TIMEOUT
+                            : snapshot.config().server().clientHeaderTimeout()).toMillis());
+                })
+                .invalidRequestHandler(request -> {
+                    if (!ClosingConnections.isRefused(request)) {
+                        protocolErrors.invalidRequest(request);
+                    }
+                })
+                .requestHandler(request -> {
+                    if (ClosingConnections.isRefused(request)) {
+                        return; // over server.max-connections-per-ip: closing, nothing served
+                    }
+                    // Pipelined behind a request refused for doubtful framing: the connection is closing, and
+                    // nothing on it is served, on any route (Vert.x hands it over as the refusal ends).
+                    if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2
+                            || !ClosingConnections.isClosing(request)) {
+                        if (redirect != null) {
+                            redirect.handle(request);
+                        } else {
+                            router.handle(request);
+                        }
+                    }
+                });
     }
 
     /**
@@ -183,6 +232,13 @@ public class TrafficServer {
         if (started != null && !started.equals(wanted)) {
             LOG.warnf("server.http2 changed to %s; the traffic port keeps %s until the next restart", wanted, started);
         }
+        TlsConfig tlsWanted = event.snapshot().config().server().tls();
+        if (started != null && !java.util.Objects.equals(tlsStarted == null ? null : tlsStarted.listenerSettings(),
+                tlsWanted == null ? null : tlsWanted.listenerSettings())) {
+            LOG.warnf("server.tls changed to %s; the TLS port keeps %s until the next restart (certificate files are "
+                            + "picked up without one)", tlsWanted == null ? "no TLS" : tlsWanted.listenerSettings(),
+                    tlsStarted == null ? "no TLS" : tlsStarted.listenerSettings());
+        }
         if (started != null && event.snapshot().config().server().proxyProtocol() != proxyProtocol) {
             LOG.warnf("server.proxy-protocol changed to %s; the traffic port keeps %s until the next restart",
                     event.snapshot().config().server().proxyProtocol(), proxyProtocol);
@@ -194,12 +250,14 @@ public class TrafficServer {
             // the next test application must pick its own free port again, not inherit this one
             System.clearProperty("quarkus.http.test-port");
         }
-        if (deploymentId != null) {
+        if (!deployments.isEmpty()) {
             drain();
-            try {
-                vertx.undeploy(deploymentId).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                LOG.debugf("closing the traffic port: %s", e.toString());
+            for (String deployment : deployments) {
+                try {
+                    vertx.undeploy(deployment).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    LOG.debugf("closing the traffic port: %s", e.toString());
+                }
             }
         }
     }
@@ -236,9 +294,9 @@ public class TrafficServer {
         org.eclipse.microprofile.config.Config config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
         for (String name : TRAFFIC_TLS_SETTINGS) {
             if (config.getOptionalValue(name, String.class).isPresent()) {
-                throw new GatewayLifecycle.InvalidConfigAtStartup("refusing to start: " + name + " is set, but TLS on "
-                        + "the traffic port is not supported yet; terminate TLS in front of Gatehouse (an ingress or "
-                        + "load balancer). TLS to upstreams is set per target with an https:// url.");
+                throw new GatewayLifecycle.InvalidConfigAtStartup("refusing to start: " + name + " is set, but it "
+                        + "would put TLS on Quarkus' own server, which does not carry the gateway's traffic; configure "
+                        + "TLS in the gateway config's server.tls (certificates, port, client-auth) instead.");
             }
         }
     }
@@ -250,6 +308,11 @@ public class TrafficServer {
     public String selfAddress() {
         return host == null || host.isBlank() || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")
                 ? "127.0.0.1" : host;
+    }
+
+    /** The TLS port ({@code server.tls.port}) as it listens, or -1 without TLS. */
+    public int tlsPort() {
+        return actualTlsPort.get();
     }
 
     /** The port the traffic server listens on (useful when configured as 0). */

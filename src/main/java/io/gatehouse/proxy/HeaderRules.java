@@ -47,6 +47,7 @@ public final class HeaderRules {
             case 15 -> eq(name, "x-authenticated") || eq(name, "x-forwarded-for");
             case 16 -> eq(name, "x-forwarded-host");
             case 17 -> eq(name, "x-forwarded-proto");
+            case 23 -> eq(name, "x-forwarded-client-cert"); // set from a verified certificate (auth: mtls) only
             default -> false;
         };
     }

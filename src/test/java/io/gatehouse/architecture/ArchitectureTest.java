@@ -30,6 +30,7 @@ class ArchitectureTest {
     static final ArchRule LAYERS = layeredArchitecture().consideringOnlyDependenciesInLayers()
             .layer("Foundation").definedBy("io.gatehouse.config..", "io.gatehouse.routing..", "io.gatehouse.demo..")
             .layer("Upstream").definedBy("io.gatehouse.upstream..")
+            .layer("Transport").definedBy("io.gatehouse.tls..")
             .layer("Pipeline").definedBy("io.gatehouse.pipeline..")
             .layer("Stores").definedBy("io.gatehouse.redis..")
             .layer("Features").definedBy("io.gatehouse.auth..", "io.gatehouse.observe..", "io.gatehouse.proxy..",
@@ -39,7 +40,8 @@ class ArchitectureTest {
             .whereLayer("Features").mayOnlyBeAccessedByLayers("Commands")
             .whereLayer("Stores").mayOnlyBeAccessedByLayers("Features")
             .whereLayer("Pipeline").mayOnlyBeAccessedByLayers("Stores", "Features")
-            .whereLayer("Upstream").mayOnlyBeAccessedByLayers("Pipeline", "Features");
+            .whereLayer("Upstream").mayOnlyBeAccessedByLayers("Pipeline", "Features")
+            .whereLayer("Transport").mayOnlyBeAccessedByLayers("Pipeline", "Features", "Commands");
 
     @Test
     void noPackageDependsOnItselfThroughOthers() {

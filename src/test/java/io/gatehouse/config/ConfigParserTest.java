@@ -657,7 +657,7 @@ class ConfigParserTest {
         assertProblem(problems, "server.trusted-proxies[0]: 'lb.example.com' is not an IP address or CIDR range");
         assertProblem(problems, "server.trusted-proxies[1]: '10.0.0.0/33': the prefix length must be 0..32");
         assertProblem(problems, "server.trusted-proxies[2]: '10.0.0.0/x': the prefix length must be a number");
-        assertProblem(problems, "server.tls: is not available in this version of Gatehouse yet");
+        assertProblem(problems, "server.tls.certificates: required");
     }
 
     @Test

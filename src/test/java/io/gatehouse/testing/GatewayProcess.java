@@ -24,6 +24,7 @@ public final class GatewayProcess implements AutoCloseable {
     public static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar");
 
     private static final Pattern TRAFFIC_PORT = Pattern.compile("Gatehouse traffic listening on http://[^:]+:(\\d+)");
+    private static final Pattern TLS_PORT = Pattern.compile("Gatehouse traffic listening on https://[^:]+:(\\d+)");
     private static final Pattern MANAGEMENT_PORT = Pattern.compile("Management interface listening on http://[^:]+:(\\d+)");
 
     private final Process process;
@@ -65,6 +66,11 @@ public final class GatewayProcess implements AutoCloseable {
             port = loggedPort(TRAFFIC_PORT);
         }
         return port;
+    }
+
+    /** The TLS port ({@code server.tls}), once the gateway has bound it (waits for its log line). */
+    public int tlsPort() throws Exception {
+        return loggedPort(TLS_PORT);
     }
 
     /** The management port, once the gateway has bound it (waits for its log line). */

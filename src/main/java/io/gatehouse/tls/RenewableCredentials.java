@@ -1,0 +1,281 @@
+package io.gatehouse.tls;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.TrustOptions;
+
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.KeyManagerFactorySpi;
+import javax.net.ssl.ManagerFactoryParameters;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.TrustManagerFactorySpi;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509KeyManager;
+import javax.net.ssl.X509TrustManager;
+import java.net.Socket;
+import java.security.KeyStore;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.function.Function;
+
+/**
+ * The TLS port's certificates and client CAs as Vert.x options whose key and trust managers read the current
+ * {@link TlsMaterial} at every handshake: renewing is one volatile write ({@link #renew}), new handshakes use the new
+ * material, and connections already open keep the session they have.
+ *
+ * <p>Why not Vert.x' {@code updateSSLOptions}: in Vert.x 4.5 it replaces the server's TLS context with a future that
+ * completes only once the new context is built, and a connection accepted meanwhile fails with a
+ * NullPointerException in the channel initializer (measured: every connection in a ~100 ms window after each renewal
+ * was closed unanswered). Netty reads key material through the key manager on each handshake on both engines (for a
+ * plain {@code KeyManagerFactory} it does not cache it, because it "may change at runtime"), so nothing else is needed.
+ *
+ * <p>Aliases carry the generation they were chosen in, so a handshake that chose its alias just before a renewal
+ * still gets that generation's certificate and key together, never a new chain with an old key.
+ */
+final class RenewableCredentials implements KeyCertOptions, TrustOptions {
+    private volatile TlsMaterial current;
+    private volatile TlsMaterial previous;
+
+    RenewableCredentials(TlsMaterial initial) {
+        this.current = initial;
+        this.previous = initial;
+    }
+
+    /** New handshakes use {@code material} from now on. */
+    void renew(TlsMaterial material) {
+        previous = current;
+        current = material;
+    }
+
+    TlsMaterial current() {
+        return current;
+    }
+
+    private TlsMaterial generation(long id) {
+        TlsMaterial now = current;
+        if (now.generation() == id) {
+            return now;
+        }
+        TlsMaterial before = previous;
+        return before.generation() == id ? before : null;
+    }
+
+    // --- KeyCertOptions / TrustOptions: the same object, whatever Vert.x copies ---
+
+    @Override
+    public RenewableCredentials copy() {
+        return this;
+    }
+
+    @Override
+    public KeyManagerFactory getKeyManagerFactory(Vertx vertx) {
+        return keyManagerFactory(new RenewableKeyManager(null));
+    }
+
+    /**
+     * One factory per SNI name a certificate holds now (Vert.x keeps a TLS context per name it gets one for), null for
+     * any other name, which then gets the default context: a flood of made-up names creates nothing.
+     */
+    @Override
+    public Function<String, KeyManagerFactory> keyManagerFactoryMapper(Vertx vertx) {
+        return name -> current.managerFor(name) == null ? null : keyManagerFactory(new RenewableKeyManager(name));
+    }
+
+    @Override
+    @Deprecated
+    public Function<String, X509KeyManager> keyManagerMapper(Vertx vertx) {
+        return name -> current.managerFor(name) == null ? null : new RenewableKeyManager(name);
+    }
+
+    @Override
+    public TrustManagerFactory getTrustManagerFactory(Vertx vertx) {
+        TrustManager manager = new RenewableTrustManager();
+        return new TrustManagerFactory(new TrustManagerFactorySpi() {
+            @Override
+            protected void engineInit(KeyStore ks) {
+            }
+
+            @Override
+            protected void engineInit(ManagerFactoryParameters spec) {
+            }
+
+            @Override
+            protected TrustManager[] engineGetTrustManagers() {
+                return new TrustManager[] {manager};
+            }
+        }, null, "gatehouse") {
+        };
+    }
+
+    /** The same client CAs for every SNI name: no per-name contexts. */
+    @Override
+    public Function<String, TrustManager[]> trustManagerMapper(Vertx vertx) {
+        return name -> null;
+    }
+
+    private static KeyManagerFactory keyManagerFactory(X509ExtendedKeyManager manager) {
+        return new KeyManagerFactory(new KeyManagerFactorySpi() {
+            @Override
+            protected void engineInit(KeyStore ks, char[] password) {
+            }
+
+            @Override
+            protected void engineInit(ManagerFactoryParameters spec) {
+            }
+
+            @Override
+            protected KeyManager[] engineGetKeyManagers() {
+                return new KeyManager[] {manager};
+            }
+        }, null, "gatehouse") {
+        };
+    }
+
+    /** The key manager for one SNI name (null: the default, for no name or an unknown one). */
+    private final class RenewableKeyManager extends X509ExtendedKeyManager {
+        private final String serverName;
+
+        RenewableKeyManager(String serverName) {
+            this.serverName = serverName;
+        }
+
+        private X509KeyManager manager(TlsMaterial material) {
+            X509KeyManager named = serverName == null ? null : material.managerFor(serverName);
+            return named != null ? named : material.defaultManager();
+        }
+
+        private String tagged(TlsMaterial material, String alias) {
+            return alias == null ? null : material.generation() + ":" + alias;
+        }
+
+        @Override
+        public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
+            TlsMaterial material = current;
+            X509KeyManager manager = manager(material);
+            return tagged(material, manager instanceof X509ExtendedKeyManager extended
+                    ? extended.chooseEngineServerAlias(keyType, issuers, engine)
+                    : manager.chooseServerAlias(keyType, issuers, null));
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+            TlsMaterial material = current;
+            return tagged(material, manager(material).chooseServerAlias(keyType, issuers, socket));
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, Principal[] issuers) {
+            TlsMaterial material = current;
+            String[] aliases = manager(material).getServerAliases(keyType, issuers);
+            if (aliases == null) {
+                return null;
+            }
+            String[] out = new String[aliases.length];
+            for (int i = 0; i < aliases.length; i++) {
+                out[i] = tagged(material, aliases[i]);
+            }
+            return out;
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            TlsMaterial material = of(alias);
+            return material == null ? null : manager(material).getCertificateChain(untagged(alias));
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            TlsMaterial material = of(alias);
+            return material == null ? null : manager(material).getPrivateKey(untagged(alias));
+        }
+
+        private TlsMaterial of(String alias) {
+            int colon = alias == null ? -1 : alias.indexOf(':');
+            if (colon <= 0) {
+                return null;
+            }
+            try {
+                return generation(Long.parseLong(alias.substring(0, colon)));
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+
+        private String untagged(String alias) {
+            return alias.substring(alias.indexOf(':') + 1);
+        }
+
+        // the server side only: the gateway presents certificates, it does not act as a TLS client here
+        @Override
+        public String[] getClientAliases(String keyType, Principal[] issuers) {
+            return null;
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+            return null;
+        }
+    }
+
+    /** Client certificates checked against the current client CAs. */
+    private final class RenewableTrustManager extends X509ExtendedTrustManager {
+        private X509TrustManager manager() {
+            X509TrustManager manager = current.clientCaManager();
+            if (manager == null) {
+                throw new IllegalStateException("no client CA configured");
+            }
+            return manager;
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            X509TrustManager m = manager();
+            if (m instanceof X509ExtendedTrustManager e) {
+                e.checkClientTrusted(chain, authType, socket);
+            } else {
+                m.checkClientTrusted(chain, authType);
+            }
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            X509TrustManager m = manager();
+            if (m instanceof X509ExtendedTrustManager e) {
+                e.checkClientTrusted(chain, authType, engine);
+            } else {
+                m.checkClientTrusted(chain, authType);
+            }
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            manager().checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            throw new CertificateException("the TLS port does not verify servers");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            throw new CertificateException("the TLS port does not verify servers");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("the TLS port does not verify servers");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return manager().getAcceptedIssuers();
+        }
+    }
+}
