@@ -24,7 +24,19 @@ public record UpstreamConfig(
         OutlierConfig outlier,
         RetryConfig retry,
         CircuitBreakerConfig circuitBreaker,
-        Duration sendTimeout) {
+        Duration sendTimeout,
+        UpstreamTls tls) {
+
+    /**
+     * {@code tls} of an upstream with {@code https://} targets: whose certificates its targets' are checked against.
+     *
+     * @param ca     PEM bundle of the CAs to trust instead of the JVM's (an internal CA), or null
+     * @param verify false only when said in so many words ({@code verify: false}): certificates and host names are
+     *               then not checked, which is logged as a warning on every load
+     */
+    public record UpstreamTls(String ca, boolean verify) {
+        public static final UpstreamTls DEFAULT = new UpstreamTls(null, true);
+    }
 
     public static final String ROUND_ROBIN = "round-robin";
     public static final String LEAST_CONNECTIONS = "least-connections";

@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  */
 final class UpstreamsParser {
     private static final Set<String> UPSTREAM_KEYS = Set.of("targets", "balancer", "hash-on", "connect-timeout", "timeout", "send-timeout",
-            "max-connections", "health-check", "outlier", "circuit-breaker", "retry");
+            "max-connections", "health-check", "outlier", "circuit-breaker", "retry", "tls");
+    private static final Set<String> TLS_KEYS = Set.of("ca", "verify");
     private static final Set<String> UPSTREAM_NOT_YET = Set.of();
     private static final Pattern UPSTREAM_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Set<String> BREAKER_KEYS = Set.of("failure-ratio", "request-volume", "delay");
@@ -103,8 +104,39 @@ final class UpstreamsParser {
         Duration sendTimeout = nodes.duration(map.get("send-timeout"), path + ".send-timeout", timeout);
         int maxConnections = nodes.integer(map.get("max-connections"), path + ".max-connections",
                 UpstreamConfig.DEFAULT_MAX_CONNECTIONS, 1, 100_000);
+        UpstreamConfig.UpstreamTls tls = tls(map.get("tls"), path + ".tls", targets);
         return new UpstreamConfig(name, List.copyOf(targets), balancer, connectTimeout, timeout, maxConnections, hashOn,
-                healthCheck, outlier, retry, breaker, sendTimeout);
+                healthCheck, outlier, retry, breaker, sendTimeout, tls);
+    }
+
+    private static boolean holdsCertificates(String file) {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(file))) {
+            return !java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private UpstreamConfig.UpstreamTls tls(Object node, String path, List<TargetConfig> targets) {
+        Map<String, Object> map = nodes.section(node, path, TLS_KEYS);
+        if (map == null) {
+            return UpstreamConfig.UpstreamTls.DEFAULT;
+        }
+        if (!targets.isEmpty() && targets.stream().noneMatch(t -> "https".equals(t.scheme()))) {
+            nodes.problem(path, "applies to https:// targets, and this upstream has none");
+        }
+        String ca = nodes.string(map.get("ca"), path + ".ca", false);
+        if (ca != null && !(java.nio.file.Files.isRegularFile(java.nio.file.Path.of(ca))
+                && java.nio.file.Files.isReadable(java.nio.file.Path.of(ca)))) {
+            nodes.problem(path + ".ca", "cannot read the file '" + ca + "'");
+        } else if (ca != null && !holdsCertificates(ca)) {
+            nodes.problem(path + ".ca", "'" + ca + "' holds no PEM certificate");
+        }
+        Boolean verify = nodes.bool(map.get("verify"), path + ".verify");
+        if (Boolean.FALSE.equals(verify) && ca != null) {
+            nodes.problem(path + ".verify", "verify: false trusts any certificate, so a ca would not be used: choose one");
+        }
+        return new UpstreamConfig.UpstreamTls(ca, !Boolean.FALSE.equals(verify));
     }
 
     private CircuitBreakerConfig circuitBreaker(Object node, String path) {

@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
+import io.gatehouse.config.UpstreamConfig;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -27,6 +28,8 @@ public final class UpstreamClient {
     /** Slot i belongs to the i-th thread that asked; threads past the last slot share the last one. */
     private final AtomicReferenceArray<HttpClient> perThread;
     private volatile boolean closed;
+    private HttpClient healthClient;
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(UpstreamClient.class);
 
     private static final AtomicInteger THREADS = new AtomicInteger();
     private static final FastThreadLocal<Integer> THREAD_SLOT = new FastThreadLocal<>() {
@@ -51,12 +54,48 @@ public final class UpstreamClient {
                 .setVerifyHost(true)
                 // the proxy makes each attempt's client span and sends its traceparent itself (RequestTrace)
                 .setTracingPolicy(io.vertx.core.tracing.TracingPolicy.IGNORE);
+        tls(options, settings);
         this.perThread = new AtomicReferenceArray<>(eventLoops * 2 + 4);
         int perLoop = Math.max(1, (settings.maxConnections() + eventLoops - 1) / eventLoops);
         this.poolOptions = new PoolOptions()
                 .setHttp1MaxSize(perLoop)
                 // Bounded: past this many requests waiting for a connection, fail fast (503) instead of queueing
                 .setMaxWaitQueueSize(Math.max(1024, perLoop * 16));
+    }
+
+    /**
+     * An upstream's {@code tls}: its CA bundle instead of the JVM's trust store (read now, on the reload thread), or
+     * no verification at all when the config says {@code verify: false} in so many words, which is logged as a warning
+     * whenever a pool with it is made (at start, and on a reload that changes the upstream's connection settings). Host names are verified whenever certificates are.
+     */
+    static void tls(HttpClientOptions options, ClientSettings settings) {
+        UpstreamConfig.UpstreamTls tls = settings.tls();
+        if (tls == null) {
+            return;
+        }
+        if (!tls.verify()) {
+            LOG.warnf("upstream %s: tls.verify is false: its targets' certificates and host names are NOT checked, so "
+                    + "anyone on the path to them can read and change its traffic", settings.upstream());
+            options.setTrustAll(true).setVerifyHost(false);
+        } else if (tls.ca() != null) {
+            try {
+                options.setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertValue(
+                        io.vertx.core.buffer.Buffer.buffer(java.nio.file.Files.readAllBytes(java.nio.file.Path.of(tls.ca())))));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("upstream " + settings.upstream() + ": tls.ca " + tls.ca()
+                        + " cannot be read: " + e.getMessage());
+            }
+        }
+    }
+
+    /** A small client with this upstream's TLS settings for its active health checks, made on first use. */
+    public synchronized HttpClient healthClient() {
+        if (healthClient == null) {
+            healthClient = vertx.createHttpClient(new HttpClientOptions(options).setMaxPoolSize(4)
+                    .setConnectTimeout(5000));
+            created.add(healthClient);
+        }
+        return healthClient;
     }
 
     /** The client of the calling event loop. */

@@ -89,7 +89,10 @@ public class UpstreamRegistry {
         for (Upstream u : live.values()) {
             u.targets().forEach(t -> liveTargets.add(u.name() + "|" + t.url()));
             if (u.config().healthCheck() != null) {
-                ActiveHealthChecker checker = new ActiveHealthChecker(vertx, healthClient(), u.name(),
+                // an upstream with its own tls settings checks its targets with them; the others share one client
+                HttpClient checks = u.config().tls() == null || u.config().tls().equals(UpstreamConfig.UpstreamTls.DEFAULT)
+                        ? healthClient() : u.client().healthClient();
+                ActiveHealthChecker checker = new ActiveHealthChecker(vertx, checks, u.name(),
                         u.config().healthCheck(), u.targets());
                 started.add(checker);
                 checker.start();

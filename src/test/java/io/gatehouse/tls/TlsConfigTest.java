@@ -96,6 +96,27 @@ class TlsConfigTest {
     }
 
     @Test
+    void anUpstreamsTlsIsReadAndRefusedWithItsKeyPath() throws Exception {
+        String routes = "routes:\n  - {id: r, path: /**, upstream: u}\n";
+        GatehouseConfig ok = parse("upstreams:\n  u: {targets: [{url: 'https://a.test'}], tls: {ca: " + certs.file("ca.crt")
+                + "}}\n" + routes);
+        assertEquals(certs.file("ca.crt").toString(), ok.upstreams().get("u").tls().ca());
+        assertTrue(ok.upstreams().get("u").tls().verify());
+        assertTrue(!parse("upstreams:\n  u: {targets: [{url: 'https://a.test'}], tls: {verify: false}}\n" + routes)
+                .upstreams().get("u").tls().verify());
+        assertProblem(problems("upstreams:\n  u: {targets: [{url: 'http://a.test'}], tls: {verify: true}}\n" + routes),
+                "upstreams.u.tls: applies to https:// targets");
+        assertProblem(problems("upstreams:\n  u: {targets: [{url: 'https://a.test'}], tls: {ca: /nonexistent.pem}}\n" + routes),
+                "upstreams.u.tls.ca");
+        assertProblem(problems("upstreams:\n  u: {targets: [{url: 'https://a.test'}], tls: {ca: " + certs.file("a.key")
+                + "}}\n" + routes), "upstreams.u.tls.ca");
+        assertProblem(problems("upstreams:\n  u: {targets: [{url: 'https://a.test'}], tls: {ca: " + certs.file("ca.crt")
+                + ", verify: false}}\n" + routes), "upstreams.u.tls.verify");
+        assertProblem(problems("upstreams:\n  u: {targets: [{url: 'https://a.test'}], tls: {insecure: true}}\n" + routes),
+                "upstreams.u.tls.insecure");
+    }
+
+    @Test
     void anMtlsRouteNeedsClientCertificatesAskedForAndTakesNoRoles() {
         assertProblem(problems(config("{certificates: [" + pair() + "]}", "{id: r, path: /**, upstream: u, auth: mtls}")),
                 "routes[0].auth");

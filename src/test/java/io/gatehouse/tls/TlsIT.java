@@ -48,6 +48,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TlsIT {
     private static Vertx vertx;
     private static TestUpstream upstream;
+    /** An HTTPS origin whose certificate the test CA signed (for "localhost"). */
+    private static io.vertx.core.http.HttpServer httpsOrigin;
     private static TestCertificates certs;
     private static GatewayProcess openssl;
     private static GatewayProcess jdk;
@@ -63,6 +65,12 @@ class TlsIT {
                 .client("client", "ca", "/O=Gatehouse Tests/CN=client-one", "spiffe://test/client-one")
                 .ca("other-ca", "Unknown CA")
                 .client("stranger", "other-ca", "/CN=stranger", "spiffe://elsewhere/stranger");
+        certs.server("origin", "ca", "ec", "localhost");
+        httpsOrigin = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setSsl(true)
+                        .setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
+                                .setCertPath(certs.file("origin.crt").toString()).setKeyPath(certs.file("origin.key").toString())))
+                .requestHandler(r -> r.response().end("secure origin saw " + r.path()))
+                .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
         openssl = startGateway("openssl", "auto", true);
         jdk = startGateway("jdk", "jdk", false);
     }
@@ -82,11 +90,18 @@ class TlsIT {
                     client-ca: %s
                 upstreams:
                   app: {targets: [{url: %s}]}
+                  trusted: {targets: [{url: "https://localhost:%d"}], tls: {ca: %s}}
+                  default-trust: {targets: [{url: "https://localhost:%d"}]}
+                  unverified: {targets: [{url: "https://localhost:%d"}], tls: {verify: false}}
                 routes:
                   - {id: secure, path: /secure/**, upstream: app, auth: mtls}
+                  - {id: trusted, path: /up/trusted/**, upstream: trusted}
+                  - {id: default-trust, path: /up/default/**, upstream: default-trust}
+                  - {id: unverified, path: /up/unverified/**, upstream: unverified}
                   - {id: open, path: /**, upstream: app}
                 """.formatted(engine, redirect, certs.file("a.crt"), certs.file("a.key"),
-                certs.file("b-" + name + ".crt"), certs.file("b-" + name + ".key"), certs.file("ca.crt"), upstream.url()));
+                certs.file("b-" + name + ".crt"), certs.file("b-" + name + ".key"), certs.file("ca.crt"), upstream.url(),
+                httpsOrigin.actualPort(), certs.file("ca.crt"), httpsOrigin.actualPort(), httpsOrigin.actualPort()));
         return GatewayProcess.start("tls-" + name, config, "-Dgatehouse.reload-interval=200ms")
                 .awaitReady(Duration.ofSeconds(30));
     }
@@ -99,6 +114,7 @@ class TlsIT {
             }
         }
         upstream.close();
+        httpsOrigin.close();
         vertx.close();
     }
 
@@ -196,6 +212,23 @@ class TlsIT {
             String open = certs.run(concat(base, "--cert", "client.crt", "--key", "client.key", url + "/open/x"), null, 30);
             assertFalse(new JsonObject(open).getJsonObject("headers").containsKey("x-forwarded-client-cert"), open);
         }
+    }
+
+    @Test
+    void httpsUpstreamsAreVerifiedAgainstTheirCaOrTheJvmsAndOnlyAnExplicitVerifyFalseSkipsIt() throws Exception {
+        String base = "http://127.0.0.1:" + jdk.port();
+        assertEquals("200 secure origin saw /up/trusted/x", status(base + "/up/trusted/x"));
+        // the test CA is not in the JVM's trust store: the handshake fails, the client gets the gateway's 502
+        assertTrue(status(base + "/up/default/x").startsWith("502 "), status(base + "/up/default/x"));
+        assertEquals("200 secure origin saw /up/unverified/x", status(base + "/up/unverified/x"));
+        assertTrue(jdk.output().contains("upstream unverified: tls.verify is false"), jdk.output());
+        assertFalse(jdk.output().contains("upstream trusted: tls.verify is false"));
+    }
+
+    private static String status(String url) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return r.statusCode() + " " + r.body();
     }
 
     @Test
