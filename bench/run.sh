@@ -30,6 +30,12 @@
 # server.max-connections-per-ip and a route with ip-rules and every limit, against the bare route of a control
 # gateway started and warmed alongside it, interleaved (BENCH_OBSERVE and BENCH_EDGE use the same second port:
 # one at a time). BENCH_OBSERVE's traced gateway has such a control too.
+#
+# BENCH_TLS=1 measures TLS termination (issue 12), interleaved: keep-alive HTTPS through nginx (1 worker, the same
+# certificate, TLS 1.2/1.3, its default session cache) and through Gatehouse on OpenSSL (the main gateway's
+# server.tls, engine auto) and on the JDK's engine (a second gateway, engine: jdk, on the port BENCH_OBSERVE and
+# BENCH_EDGE use); then new TLS connections per second (every request on a new connection: a full handshake, wrk
+# keeps no sessions). The certificate is EC P-256 unless BENCH_TLS_KEY=rsa (2048 bits).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +46,7 @@ THREADS=${BENCH_THREADS:-1}
 JAVA_OPTS=${BENCH_JAVA_OPTS:-}
 JAVA=${BENCH_JAVA:-java}
 OUT=bench/out
+NGINX_TLS=18443 GH_TLS=18444 JDK_TLS=18445
 ORIGIN1=18081 ORIGIN2=18082 NGINX=18080 GATEHOUSE=18090 GATEHOUSE_MGMT=18091 FLOOR=18095 REDIS=18096 TRACED=18092 TRACED_MGMT=18093 CONTROL=18094 CONTROL_MGMT=18097
 LOOPS=${BENCH_LOOPS:-$(( 2 * $(nproc) ))}
 JAVA_OPTS="$JAVA_OPTS -Dquarkus.vertx.event-loops-size=$LOOPS"
@@ -84,6 +91,20 @@ CONF
   nginx -c "$OUT_ABS/$1.conf" -e "$OUT_ABS/$1.error.log"
 }
 
+TLS_NGINX=""
+if [ "${BENCH_TLS:-}" = 1 ]; then
+  if [ "${BENCH_TLS_KEY:-ec}" = rsa ]; then
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$OUT_ABS/tls.key" 2>/dev/null
+  else
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$OUT_ABS/tls.key" 2>/dev/null
+  fi
+  openssl req -x509 -new -key "$OUT_ABS/tls.key" -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+    -days 2 -out "$OUT_ABS/tls.crt" 2>/dev/null
+  TLS_NGINX="server { listen 127.0.0.1:$NGINX_TLS ssl; ssl_certificate $OUT_ABS/tls.crt; ssl_certificate_key $OUT_ABS/tls.key;
+    ssl_protocols TLSv1.2 TLSv1.3; keepalive_requests 1000000;
+    location / { proxy_pass http://origins; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
+fi
+
 nginx_conf origin1 $ORIGIN1 "server { listen 127.0.0.1:$ORIGIN1; location / { default_type application/json; return 200 '$BODY'; } }"
 nginx_conf origin2 $ORIGIN2 "server { listen 127.0.0.1:$ORIGIN2; location / { default_type application/json; return 200 '$BODY'; } }"
 nginx_conf proxy $NGINX "upstream origins { server 127.0.0.1:$ORIGIN1; server 127.0.0.1:$ORIGIN2; keepalive 64; }
@@ -92,7 +113,8 @@ nginx_conf proxy $NGINX "upstream origins { server 127.0.0.1:$ORIGIN1; server 12
     location / { proxy_pass http://origins; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
     location /cached/ { proxy_pass http://origins/; proxy_http_version 1.1; proxy_set_header Connection \"\";
       proxy_cache bench; proxy_cache_valid 200 5m; add_header X-Cache-Status \$upstream_cache_status; }
-    location = /v1/traces { client_max_body_size 16m; return 200; } }"
+    location = /v1/traces { client_max_body_size 16m; return 200; } }
+  $TLS_NGINX"
 
 JWT_SECRET=bench-secret-bench-secret-bench-secret-0123456789
 b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
@@ -169,6 +191,13 @@ else
   sed -i '/bench-rl-redis/,/rate-limit: roomy-redis/d; /roomy-redis:/d' "$OUT/gatehouse.yaml"
 fi
 
+if [ "${BENCH_TLS:-}" = 1 ]; then
+  { printf 'server:\n  tls: {port: %s, certificates: [{cert: %s, key: %s}]}\n' $GH_TLS "$OUT_ABS/tls.crt" "$OUT_ABS/tls.key"
+    cat "$OUT/gatehouse.yaml"; } > "$OUT/gatehouse-tls.yaml"
+  mv "$OUT/gatehouse-tls.yaml" "$OUT/gatehouse.yaml"
+  sed "s|port: $GH_TLS,|port: $JDK_TLS, engine: jdk,|" "$OUT/gatehouse.yaml" > "$OUT/gatehouse-jdk.yaml"
+fi
+
 wait_until_serving() { # pid port log: until the proxy answers a proxied 200; its log and exit if it dies first
   until curl -sf -o /dev/null "http://127.0.0.1:$2/bench"; do
     kill -0 "$1" 2>/dev/null || { echo "the proxy on port $2 died:"; cat "$3"; exit 1; }
@@ -206,6 +235,21 @@ EDGE
   PIDS+=("$EDGE_PID")
   wait_until_serving "$EDGE_PID" $TRACED "$OUT/edge.log"
   curl -sf -o /dev/null "http://127.0.0.1:$TRACED/edge/bench" || { echo "the edge route refused the bench request"; exit 1; }
+fi
+
+if [ "${BENCH_TLS:-}" = 1 ]; then
+  # shellcheck disable=SC2086
+  "$JAVA" $JAVA_OPTS $REDIS_OPTS -Dgatehouse.config="$OUT/gatehouse-jdk.yaml" -Dgatehouse.access-log.enabled=false \
+    -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$TRACED -Dquarkus.management.port=$TRACED_MGMT \
+    -jar target/quarkus-app/quarkus-run.jar > "$OUT/jdk-tls.log" 2>&1 &
+  JDK_PID=$!
+  PIDS+=("$JDK_PID")
+  wait_until_serving "$JDK_PID" $TRACED "$OUT/jdk-tls.log"
+  grep -q "TLS engine: OpenSSL" "$OUT/gatehouse.log" || { echo "the main gateway is not on OpenSSL:"; grep "TLS engine" "$OUT/gatehouse.log"; exit 1; }
+  grep -q "TLS engine: JDK" "$OUT/jdk-tls.log" || { echo "the second gateway is not on the JDK engine"; exit 1; }
+  for port in $NGINX_TLS $GH_TLS $JDK_TLS; do
+    curl -sf -o /dev/null --cacert "$OUT_ABS/tls.crt" "https://localhost:$port/bench" || { echo "no HTTPS 200 on $port"; exit 1; }
+  done
 fi
 
 if [ "${BENCH_EDGE:-}" = 1 ] || [ "${BENCH_OBSERVE:-}" = 1 ]; then
@@ -253,7 +297,7 @@ run_wrk() { # label port seconds pids-to-measure...   (WRK_PATH and WRK_HEADER m
   local label=$1 port=$2 secs=$3; shift 3
   local before after sys_before sys_after
   before=$(cpu_ticks "$@"); sys_before=$(sys_ticks "$@")
-  wrk -t"$THREADS" -c"$CONNS" -d"$secs"s --latency ${WRK_HEADER:+-H "$WRK_HEADER"} "http://127.0.0.1:$port${WRK_PATH:-/bench}" > "$OUT/wrk-$label.txt"
+  wrk -t"$THREADS" -c"$CONNS" -d"$secs"s --latency ${WRK_HEADER:+-H "$WRK_HEADER"} "${WRK_SCHEME:-http}://127.0.0.1:$port${WRK_PATH:-/bench}" > "$OUT/wrk-$label.txt"
   after=$(cpu_ticks "$@"); sys_after=$(sys_ticks "$@")
   echo "$label: cpu ticks $((after - before)), of which kernel $((sys_after - sys_before))" >> "$OUT/cpu.txt"
   local rps p50 p99 errors cpu_us
@@ -398,6 +442,43 @@ if [ "${BENCH_EDGE:-}" = 1 ]; then
   done
 fi
 
+if [ "${BENCH_TLS:-}" = 1 ]; then
+  # Keep-alive HTTPS, then a new connection (a full handshake) per request; nginx and both engines interleaved.
+  for w in 1 2; do # the JDK-engine gateway is a fresh JVM: warmed alike, twice
+    # shellcheck disable=SC2086
+    WRK_SCHEME=https run_wrk warm-nginx-tls $NGINX_TLS 10 $NGINX_PIDS >/dev/null
+    WRK_SCHEME=https run_wrk warm-openssl $GH_TLS 15 "$GH_PID" >/dev/null
+    WRK_SCHEME=https run_wrk warm-jdk $JDK_TLS 20 "$JDK_PID" >/dev/null
+    WRK_SCHEME=https WRK_HEADER="Connection: close" run_wrk warm-hs-openssl $GH_TLS 5 "$GH_PID" >/dev/null
+    WRK_SCHEME=https WRK_HEADER="Connection: close" run_wrk warm-hs-jdk $JDK_TLS 5 "$JDK_PID" >/dev/null
+  done
+  echo
+  printf "%-6s %-22s %12s %9s %9s %11s  %s\n" round tls req/s p50-ms p99-ms cpu-us/req errors
+  declare -a T_NGINX T_OPENSSL T_JDK T_NGINX_CPU T_OPENSSL_CPU T_JDK_CPU H_NGINX H_OPENSSL H_JDK H_NGINX_CPU H_OPENSSL_CPU H_JDK_CPU
+  for r in $(seq 1 "$ROUNDS"); do
+    # shellcheck disable=SC2086
+    read -r rps p50 p99 cpu err <<<"$(WRK_SCHEME=https run_wrk "tls-nginx-$r" $NGINX_TLS "$DURATION" $NGINX_PIDS)"
+    printf "%-6s %-22s %12s %9s %9s %11s  %s\n" "$r" nginx-https "$rps" "$p50" "$p99" "$cpu" "${err:-}"
+    T_NGINX+=("$rps"); T_NGINX_CPU+=("$cpu")
+    read -r rps p50 p99 cpu err <<<"$(WRK_SCHEME=https run_wrk "tls-openssl-$r" $GH_TLS "$DURATION" "$GH_PID")"
+    printf "%-6s %-22s %12s %9s %9s %11s  %s\n" "$r" gatehouse-https-openssl "$rps" "$p50" "$p99" "$cpu" "${err:-}"
+    T_OPENSSL+=("$rps"); T_OPENSSL_CPU+=("$cpu")
+    read -r rps p50 p99 cpu err <<<"$(WRK_SCHEME=https run_wrk "tls-jdk-$r" $JDK_TLS "$DURATION" "$JDK_PID")"
+    printf "%-6s %-22s %12s %9s %9s %11s  %s\n" "$r" gatehouse-https-jdk "$rps" "$p50" "$p99" "$cpu" "${err:-}"
+    T_JDK+=("$rps"); T_JDK_CPU+=("$cpu")
+    # shellcheck disable=SC2086
+    read -r rps p50 p99 cpu err <<<"$(WRK_SCHEME=https WRK_HEADER="Connection: close" run_wrk "hs-nginx-$r" $NGINX_TLS "$DURATION" $NGINX_PIDS)"
+    printf "%-6s %-22s %12s %9s %9s %11s  %s\n" "$r" nginx-handshakes "$rps" "$p50" "$p99" "$cpu" "${err:-}"
+    H_NGINX+=("$rps"); H_NGINX_CPU+=("$cpu")
+    read -r rps p50 p99 cpu err <<<"$(WRK_SCHEME=https WRK_HEADER="Connection: close" run_wrk "hs-openssl-$r" $GH_TLS "$DURATION" "$GH_PID")"
+    printf "%-6s %-22s %12s %9s %9s %11s  %s\n" "$r" gatehouse-hs-openssl "$rps" "$p50" "$p99" "$cpu" "${err:-}"
+    H_OPENSSL+=("$rps"); H_OPENSSL_CPU+=("$cpu")
+    read -r rps p50 p99 cpu err <<<"$(WRK_SCHEME=https WRK_HEADER="Connection: close" run_wrk "hs-jdk-$r" $JDK_TLS "$DURATION" "$JDK_PID")"
+    printf "%-6s %-22s %12s %9s %9s %11s  %s\n" "$r" gatehouse-hs-jdk "$rps" "$p50" "$p99" "$cpu" "${err:-}"
+    H_JDK+=("$rps"); H_JDK_CPU+=("$cpu")
+  done
+fi
+
 rss_mb=$(( $(ps -o rss= -p "$GH_PID") / 1024 ))
 sum() { local s=0; for x in "$@"; do s=$(awk -v a="$s" -v b="$x" 'BEGIN{print a+b}'); done; echo "$s"; }
 n_rps=$(sum "${N_RPS[@]}"); g_rps=$(sum "${G_RPS[@]}"); n_p99=$(sum "${N_P99[@]}"); g_p99=$(sum "${G_P99[@]}")
@@ -433,6 +514,17 @@ if [ "${BENCH_OBSERVE:-}" = 1 ]; then
     printf "ratio tracing 10%% / off (the same route on the main gateway): throughput %.2fx, CPU per request %.2fx\n", t/n, tc/nc }'
   awk -v t="$(sum "${O_TRACED[@]}")" -v c="$(sum "${O_CONTROL[@]}")" -v tc="$(sum "${O_TRACED_CPU[@]}")" -v cc="$(sum "${O_CONTROL_CPU[@]}")" 'BEGIN {
     printf "ratio tracing 10%% / untraced control started alongside: throughput %.2fx (goal >= 0.9), CPU per request %.2fx\n", t/c, tc/cc }'
+fi
+if [ "${BENCH_TLS:-}" = 1 ]; then
+  awk -v n="$(sum "${T_NGINX[@]}")" -v o="$(sum "${T_OPENSSL[@]}")" -v j="$(sum "${T_JDK[@]}")" \
+      -v nc="$(sum "${T_NGINX_CPU[@]}")" -v oc="$(sum "${T_OPENSSL_CPU[@]}")" -v jc="$(sum "${T_JDK_CPU[@]}")" \
+      -v pg="$g_rps" -v pn="$n_rps" 'BEGIN {
+    printf "ratio https gatehouse(openssl)/nginx: throughput %.2fx, CPU per request %.2fx (goal: throughput >= the plain-HTTP ratio above, %.2fx)\n", o/n, oc/nc, pg/pn
+    printf "ratio https gatehouse(jdk)/nginx: throughput %.2fx, CPU per request %.2fx; jdk/openssl engine: %.2fx\n", j/n, jc/nc, j/o }'
+  awk -v n="$(sum "${H_NGINX[@]}")" -v o="$(sum "${H_OPENSSL[@]}")" -v j="$(sum "${H_JDK[@]}")" \
+      -v nc="$(sum "${H_NGINX_CPU[@]}")" -v oc="$(sum "${H_OPENSSL_CPU[@]}")" -v jc="$(sum "${H_JDK_CPU[@]}")" 'BEGIN {
+    printf "ratio new TLS connections/s gatehouse(openssl)/nginx: %.2fx, CPU per connection %.2fx; gatehouse(jdk)/nginx: %.2fx, CPU %.2fx\n", o/n, oc/nc, j/n, jc/nc }'
+  echo "tls: key ${BENCH_TLS_KEY:-ec}; $(grep -o 'TLS engine: [^,]*' "$OUT/gatehouse.log" | head -1)"
 fi
 echo "balancer: ${BENCH_BALANCER:-round-robin}; event loops (gatehouse and floor): $LOOPS"
 echo "command: bench/run.sh $DURATION $ROUNDS $CONNS (wrk -t$THREADS -c$CONNS -d${DURATION}s; java: $("$JAVA" -version 2>&1 | head -1); JAVA_OPTS='$JAVA_OPTS'); $(nproc) cores"
