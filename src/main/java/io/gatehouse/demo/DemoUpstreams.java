@@ -43,6 +43,31 @@ public class DemoUpstreams {
         listen("products", this::products);
         listen("stats", this::stats);
         adminToken();
+        demoCertificate();
+    }
+
+    /**
+     * The demo's TLS certificate ({@code src/main/resources/demo-tls}: self-signed for localhost, its key public, never
+     * to be trusted), copied out of the jar into files as {@code server.tls} reads them; the demo's TLS port is 8443
+     * unless {@code gatehouse.demo.tls-port} says otherwise (0: any free port, as the tests run it).
+     */
+    private void demoCertificate() {
+        try {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("gatehouse-demo-tls");
+            dir.toFile().deleteOnExit();
+            for (String name : new String[] {"localhost.crt", "localhost.key"}) {
+                java.nio.file.Path file = dir.resolve(name);
+                try (java.io.InputStream in = DemoUpstreams.class.getClassLoader().getResourceAsStream("demo-tls/" + name)) {
+                    java.nio.file.Files.write(file, in.readAllBytes());
+                }
+                file.toFile().deleteOnExit();
+                urls.put(name.endsWith(".crt") ? "tls-cert" : "tls-key", file.toString());
+            }
+            urls.put("tls-port", org.eclipse.microprofile.config.ConfigProvider.getConfig()
+                    .getOptionalValue("gatehouse.demo.tls-port", String.class).orElse("8443"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("the demo certificate could not be written", e);
+        }
     }
 
     /**
@@ -78,6 +103,9 @@ public class DemoUpstreams {
     public String describe() {
         Map<String, String> services = new LinkedHashMap<>(urls);
         services.remove("admin-token-file");
+        services.remove("tls-cert");
+        services.remove("tls-key");
+        services.remove("tls-port");
         return services.toString();
     }
 

@@ -47,6 +47,7 @@ public final class GatewayProcess implements AutoCloseable {
         command.addAll(List.of(jvmArgs));
         command.add("-Dquarkus.http.port=0");
         command.add("-Dquarkus.management.port=0");
+        command.add("-Dgatehouse.demo.tls-port=0"); // the demo config's TLS port: any free one
         if (config != null) {
             command.add("-Dgatehouse.config=" + config);
         }
