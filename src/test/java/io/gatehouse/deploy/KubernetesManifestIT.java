@@ -59,5 +59,13 @@ class KubernetesManifestIT {
         assertTrue(String.valueOf(containers.get(0).get("volumeMounts")).contains("mountPath=/etc/gatehouse")
                 && String.valueOf(containers.get(0).get("volumeMounts")).contains("name=gatehouse-config"),
                 "the ConfigMap is mounted at /etc/gatehouse: " + containers.get(0).get("volumeMounts"));
+        // server.tls: the TLS port, and the TLS Secret (optional: a pod without TLS starts without it)
+        assertTrue(String.valueOf(containers.get(0).get("ports")).contains("containerPort=8443"), String.valueOf(containers.get(0).get("ports")));
+        assertTrue(String.valueOf(containers.get(0).get("volumeMounts")).contains("mountPath=/etc/gatehouse-tls"),
+                String.valueOf(containers.get(0).get("volumeMounts")));
+        String volumes = String.valueOf(at(deployment, "spec", "template", "spec", "volumes"));
+        assertTrue(volumes.contains("secretName=gatehouse-tls") && volumes.contains("optional=true"), volumes);
+        assertTrue(String.valueOf(at(kind(docs, "Service"), "spec", "ports")).contains("targetPort=8443"),
+                String.valueOf(at(kind(docs, "Service"), "spec", "ports")));
     }
 }
