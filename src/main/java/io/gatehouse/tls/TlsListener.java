@@ -118,6 +118,11 @@ public class TlsListener {
         return engineName;
     }
 
+    /** Why the last change of the files was refused, while it still is (null once a renewal is applied). */
+    public String lastRefusal() {
+        return lastProblem;
+    }
+
     /** What the port serves now. */
     public List<TlsMaterial.Served> served() {
         RenewableCredentials now = credentials;

@@ -88,6 +88,7 @@ class TlsIT {
                       - {cert: %s, key: %s}
                     client-auth: request
                     client-ca: %s
+                admin: {token-file: %s}
                 upstreams:
                   app: {targets: [{url: %s}]}
                   trusted: {targets: [{url: "https://localhost:%d"}], tls: {ca: %s}}
@@ -100,10 +101,24 @@ class TlsIT {
                   - {id: unverified, path: /up/unverified/**, upstream: unverified}
                   - {id: open, path: /**, upstream: app}
                 """.formatted(engine, redirect, certs.file("a.crt"), certs.file("a.key"),
-                certs.file("b-" + name + ".crt"), certs.file("b-" + name + ".key"), certs.file("ca.crt"), upstream.url(),
+                certs.file("b-" + name + ".crt"), certs.file("b-" + name + ".key"), certs.file("ca.crt"), adminToken(), upstream.url(),
                 httpsOrigin.actualPort(), certs.file("ca.crt"), httpsOrigin.actualPort(), httpsOrigin.actualPort()));
         return GatewayProcess.start("tls-" + name, config, "-Dgatehouse.reload-interval=200ms")
                 .awaitReady(Duration.ofSeconds(30));
+    }
+
+    private static Path adminToken() throws Exception {
+        Path token = certs.file("admin-token");
+        Files.writeString(token, "tls-admin-token-0123456789abcdef");
+        return token;
+    }
+
+    private static JsonObject adminTls(GatewayProcess gw) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + gw.managementPort() + "/admin/tls"))
+                .header("Authorization", "Bearer tls-admin-token-0123456789abcdef").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return new JsonObject(r.body());
     }
 
     @AfterAll
@@ -270,6 +285,7 @@ class TlsIT {
                 // cert-manager's first step: the new certificate beside the old key
                 Files.write(cert, renewedCert);
                 awaitOutputCount(gw, "is not the private key of the certificate in " + cert, 1);
+                assertTrue(adminTls(gw).getString("lastRefusal").contains("is not the private key"), adminTls(gw).encode());
                 Thread.sleep(600); // three checks: still refused, still the old one
                 assertEquals(before, leaf(gw, "b.test"));
 
@@ -283,6 +299,13 @@ class TlsIT {
                 assertEquals(renewed, leaf(gw, "b.test"));
                 assertNotEquals(before, renewed);
                 assertTrue(gw.output().contains("TLS certificate renewed: " + cert), gw.output());
+                JsonObject view = adminTls(gw);
+                assertEquals(null, view.getString("lastRefusal"), view.encode());
+                JsonObject served = view.getJsonArray("certificates").getJsonObject(1);
+                assertEquals(cert.toString(), served.getString("file"));
+                assertEquals(renewed.getNotAfter().toInstant().toString(), served.getString("notAfter"));
+                assertTrue(served.getInteger("daysLeft") >= 29, view.encode());
+                assertEquals(name.equals("openssl") ? "OpenSSL (BoringSSL)" : "JDK", view.getString("engine"));
                 // the other name's certificate did not change
                 assertEquals("CN=a.test", leaf(gw, "a.test").getSubjectX500Principal().getName());
 
