@@ -27,6 +27,8 @@ public class AuthFeature implements FilterFactory<AuthFilters> {
     private final Vertx vertx;
     private final JwksKeys.Settings jwksSettings;
     private final MeterRegistry registry;
+    @Inject
+    io.gatehouse.tls.TlsListener clientTrust;
 
     @Inject
     public AuthFeature(Vertx vertx, MeterRegistry global, Instance<PrometheusMeterRegistry> prometheus,
@@ -70,7 +72,7 @@ public class AuthFeature implements FilterFactory<AuthFilters> {
                 continue;
             }
             routes.put(route.id(), new AuthenticationFilter(settings, keys, jwt,
-                    settings.authenticated() ? AuthMetrics.register(registry, route.id()) : null));
+                    settings.authenticated() ? AuthMetrics.register(registry, route.id()) : null, clientTrust));
         }
         AuthMetrics.retainOnly(registry, config.routes().stream()
                 .filter(route -> AuthConfigExtension.of(route).authenticated())

@@ -52,6 +52,8 @@ final class AuthenticationFilter implements GatewayFilter {
     private final boolean keysAllowed;
     private final boolean jwtAllowed;
     private final boolean mtls;
+    /** The TLS port's client CAs now (auth: mtls): a resumed session's certificate is checked against them. */
+    private final io.gatehouse.tls.ClientTrust clientTrust;
     private final List<String> roles;
     private final ApiKeyStore keys;
     private final JwtVerifier jwt;
@@ -60,6 +62,12 @@ final class AuthenticationFilter implements GatewayFilter {
     private final String apiKeyHeader;
 
     AuthenticationFilter(RouteAuth settings, ApiKeyStore keys, JwtVerifier jwt, AuthMetrics metrics) {
+        this(settings, keys, jwt, metrics, null);
+    }
+
+    AuthenticationFilter(RouteAuth settings, ApiKeyStore keys, JwtVerifier jwt, AuthMetrics metrics,
+                         io.gatehouse.tls.ClientTrust clientTrust) {
+        this.clientTrust = clientTrust;
         this.settings = settings;
         this.authenticates = settings.authenticated();
         String auth = settings.mode();
@@ -88,11 +96,12 @@ final class AuthenticationFilter implements GatewayFilter {
             return CONTINUE; // on this route the filter only keeps credentials from the upstream
         }
         if (mtls) {
-            ClientCertificate certificate = ClientCertificate.of(exchange.request());
+            ClientCertificate certificate = ClientCertificate.of(exchange.request(), clientTrust);
             if (certificate == null) {
                 metrics.missing();
                 return reply(LocalReply.error(401, "unauthorized", exchange.request().isSSL()
-                        ? "this route needs a client certificate: present one in the TLS handshake"
+                        ? "this route needs a valid client certificate, from a CA the gateway trusts, presented in the "
+                        + "TLS handshake"
                         : "this route needs a client certificate: connect over TLS (the HTTPS port) and present one"));
             }
             exchange.put(CLIENT_CERTIFICATE, certificate);

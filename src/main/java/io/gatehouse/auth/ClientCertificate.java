@@ -1,5 +1,6 @@
 package io.gatehouse.auth;
 
+import io.gatehouse.tls.ClientTrust;
 import io.vertx.core.http.HttpServerRequest;
 
 import javax.net.ssl.SSLPeerUnverifiedException;
@@ -14,45 +15,66 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * The client certificate a TLS connection was verified with ({@code server.tls.client-auth}): the handshake checked
- * its chain against {@code client-ca} (a certificate that does not verify fails the handshake), so one that is here
- * is one to believe. Worked out once per TLS session and kept on it: every request of a keep-alive or HTTP/2
- * connection reads the same one.
+ * The client certificate of a TLS connection ({@code server.tls.client-auth}). A full handshake checks its chain
+ * against {@code client-ca} (one that does not verify fails the handshake), but a resumed session skips that check,
+ * possibly days later and after the CA bundle changed: so the chain is checked here again against the client CAs in
+ * use now ({@link ClientTrust}), once per TLS session and whenever the TLS files changed since, and its expiry on
+ * every request. The verdict is kept on the session: every request of a keep-alive or HTTP/2 connection reads it.
  *
  * @param principal the caller: the certificate's subject (RFC 2253) as its id, no roles
  * @param forwarded the {@code X-Forwarded-Client-Cert} value the upstream gets, in Envoy's format:
  *                  {@code Hash=<SHA-256 of the DER, hex>;Subject="<subject>"}, then {@code URI=} and {@code DNS=} for
  *                  each subjectAltName of those kinds
  */
-record ClientCertificate(Principal principal, String forwarded) {
+record ClientCertificate(Principal principal, String forwarded, long notAfterMillis) {
     static final String HEADER = "X-Forwarded-Client-Cert";
     private static final String SESSION_KEY = "gatehouse.client-certificate";
 
-    /** The verified client certificate of the request's connection, or null (plain HTTP, or none was sent). */
-    static ClientCertificate of(HttpServerRequest request) {
-        if (!request.isSSL()) {
+    /** A session's verdict, for the client CAs of one generation: the certificate, or null when it did not verify. */
+    private record Verdict(long generation, ClientCertificate certificate) {
+    }
+
+    /**
+     * The client certificate of the request's connection when it verifies against the client CAs in use now and has
+     * not expired, else null (plain HTTP, none sent, or not to be believed any more).
+     */
+    static ClientCertificate of(HttpServerRequest request, ClientTrust trust) {
+        if (!request.isSSL() || trust == null) {
             return null;
         }
         SSLSession session = request.connection().sslSession();
         if (session == null) {
             return null;
         }
-        Object cached = session.getValue(SESSION_KEY);
-        if (cached instanceof ClientCertificate certificate) {
-            return certificate;
+        long generation = trust.generation();
+        ClientCertificate certificate;
+        if (session.getValue(SESSION_KEY) instanceof Verdict verdict && verdict.generation() == generation) {
+            certificate = verdict.certificate();
+        } else {
+            certificate = verify(session, trust);
+            session.putValue(SESSION_KEY, new Verdict(generation, certificate));
         }
-        Certificate[] chain;
+        return certificate != null && System.currentTimeMillis() <= certificate.notAfterMillis() ? certificate : null;
+    }
+
+    private static ClientCertificate verify(SSLSession session, ClientTrust trust) {
+        Certificate[] peer;
         try {
-            chain = session.getPeerCertificates();
+            peer = session.getPeerCertificates();
         } catch (SSLPeerUnverifiedException e) {
             return null;
         }
-        if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
+        if (peer.length == 0) {
             return null;
         }
-        ClientCertificate certificate = from(leaf);
-        session.putValue(SESSION_KEY, certificate);
-        return certificate;
+        X509Certificate[] chain = new X509Certificate[peer.length];
+        for (int i = 0; i < peer.length; i++) {
+            if (!(peer[i] instanceof X509Certificate x509)) {
+                return null;
+            }
+            chain[i] = x509;
+        }
+        return trust.trusts(chain) ? from(chain[0]) : null;
     }
 
     static ClientCertificate from(X509Certificate leaf) {
@@ -75,7 +97,8 @@ record ClientCertificate(Principal principal, String forwarded) {
         } catch (CertificateParsingException e) {
             // no subjectAltName worth passing on
         }
-        return new ClientCertificate(new Principal(subject, List.of(), null), forwarded.toString());
+        return new ClientCertificate(new Principal(subject, List.of(), null), forwarded.toString(),
+                leaf.getNotAfter().getTime());
     }
 
     /** A SAN value that cannot break the header's own syntax (';', ',', '"', controls): else it is left out. */

@@ -4,7 +4,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.TrustOptions;
 
+import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.KeyManager;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.StandardConstants;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.KeyManagerFactorySpi;
 import javax.net.ssl.ManagerFactoryParameters;
@@ -35,8 +39,14 @@ import java.util.function.Function;
  * was closed unanswered). Netty reads key material through the key manager on each handshake on both engines (for a
  * plain {@code KeyManagerFactory} it does not cache it, because it "may change at runtime"), so nothing else is needed.
  *
- * <p>Aliases carry the generation they were chosen in, so a handshake that chose its alias just before a renewal
- * still gets that generation's certificate and key together, never a new chain with an old key.
+ * <p>One TLS context serves every SNI name: the key manager picks the certificate from the name the client asked for
+ * in this handshake ({@code getRequestedServerNames} of the handshake session, on both engines). Vert.x' own SNI
+ * support would build and cache a context per name (16 at most, least recently used first), which a client can churn
+ * with made-up names under a wildcard certificate, each build on a worker thread under one lock, and each rebuilt
+ * context with fresh session caches.
+ *
+ * <p>Aliases carry the generation and the name they were chosen for, so a handshake that chose its alias just before
+ * a renewal still gets that generation's certificate and key together, never a new chain with an old key.
  */
 final class RenewableCredentials implements KeyCertOptions, TrustOptions {
     private volatile TlsMaterial current;
@@ -75,22 +85,19 @@ final class RenewableCredentials implements KeyCertOptions, TrustOptions {
 
     @Override
     public KeyManagerFactory getKeyManagerFactory(Vertx vertx) {
-        return keyManagerFactory(new RenewableKeyManager(null));
+        return keyManagerFactory(new RenewableKeyManager());
     }
 
-    /**
-     * One factory per SNI name a certificate holds now (Vert.x keeps a TLS context per name it gets one for), null for
-     * any other name, which then gets the default context: a flood of made-up names creates nothing.
-     */
+    /** No per-name contexts: the one key manager chooses by the requested name itself. */
     @Override
     public Function<String, KeyManagerFactory> keyManagerFactoryMapper(Vertx vertx) {
-        return name -> current.managerFor(name) == null ? null : keyManagerFactory(new RenewableKeyManager(name));
+        return name -> null;
     }
 
     @Override
     @Deprecated
     public Function<String, X509KeyManager> keyManagerMapper(Vertx vertx) {
-        return name -> current.managerFor(name) == null ? null : new RenewableKeyManager(name);
+        return name -> null;
     }
 
     @Override
@@ -137,28 +144,44 @@ final class RenewableCredentials implements KeyCertOptions, TrustOptions {
         };
     }
 
-    /** The key manager for one SNI name (null: the default, for no name or an unknown one). */
-    private final class RenewableKeyManager extends X509ExtendedKeyManager {
-        private final String serverName;
-
-        RenewableKeyManager(String serverName) {
-            this.serverName = serverName;
+    /**
+     * The name the client asked for in the handshake under way (SNI), lower case, or null: the handshake session of
+     * either engine carries it while the key manager is asked for an alias.
+     */
+    static String requestedName(SSLEngine engine) {
+        if (engine == null || !(engine.getHandshakeSession() instanceof ExtendedSSLSession session)) {
+            return null;
         }
+        for (SNIServerName name : session.getRequestedServerNames()) {
+            if (name.getType() == StandardConstants.SNI_HOST_NAME) {
+                String host = name instanceof SNIHostName h ? h.getAsciiName() : new SNIHostName(name.getEncoded()).getAsciiName();
+                return host.toLowerCase(java.util.Locale.ROOT);
+            }
+        }
+        return null;
+    }
 
-        private X509KeyManager manager(TlsMaterial material) {
-            X509KeyManager named = serverName == null ? null : material.managerFor(serverName);
+    /**
+     * The one key manager of the port: the certificate of the requested name (the first one when no certificate holds
+     * it), from the material current when the alias is chosen. Aliases read {@code generation|name|alias}.
+     */
+    private final class RenewableKeyManager extends X509ExtendedKeyManager {
+
+        private static X509KeyManager manager(TlsMaterial material, String serverName) {
+            X509KeyManager named = serverName == null || serverName.isEmpty() ? null : material.managerFor(serverName);
             return named != null ? named : material.defaultManager();
         }
 
-        private String tagged(TlsMaterial material, String alias) {
-            return alias == null ? null : material.generation() + ":" + alias;
+        private static String tagged(TlsMaterial material, String serverName, String alias) {
+            return alias == null ? null : material.generation() + "|" + (serverName == null ? "" : serverName) + "|" + alias;
         }
 
         @Override
         public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
             TlsMaterial material = current;
-            X509KeyManager manager = manager(material);
-            return tagged(material, manager instanceof X509ExtendedKeyManager extended
+            String name = requestedName(engine);
+            X509KeyManager manager = manager(material, name);
+            return tagged(material, name, manager instanceof X509ExtendedKeyManager extended
                     ? extended.chooseEngineServerAlias(keyType, issuers, engine)
                     : manager.chooseServerAlias(keyType, issuers, null));
         }
@@ -166,49 +189,47 @@ final class RenewableCredentials implements KeyCertOptions, TrustOptions {
         @Override
         public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
             TlsMaterial material = current;
-            return tagged(material, manager(material).chooseServerAlias(keyType, issuers, socket));
+            return tagged(material, null, manager(material, null).chooseServerAlias(keyType, issuers, socket));
         }
 
         @Override
         public String[] getServerAliases(String keyType, Principal[] issuers) {
             TlsMaterial material = current;
-            String[] aliases = manager(material).getServerAliases(keyType, issuers);
+            String[] aliases = manager(material, null).getServerAliases(keyType, issuers);
             if (aliases == null) {
                 return null;
             }
             String[] out = new String[aliases.length];
             for (int i = 0; i < aliases.length; i++) {
-                out[i] = tagged(material, aliases[i]);
+                out[i] = tagged(material, null, aliases[i]);
             }
             return out;
         }
 
         @Override
         public X509Certificate[] getCertificateChain(String alias) {
-            TlsMaterial material = of(alias);
-            return material == null ? null : manager(material).getCertificateChain(untagged(alias));
+            String[] parts = parts(alias);
+            TlsMaterial material = parts == null ? null : generation(Long.parseLong(parts[0]));
+            return material == null ? null : manager(material, parts[1]).getCertificateChain(parts[2]);
         }
 
         @Override
         public PrivateKey getPrivateKey(String alias) {
-            TlsMaterial material = of(alias);
-            return material == null ? null : manager(material).getPrivateKey(untagged(alias));
+            String[] parts = parts(alias);
+            TlsMaterial material = parts == null ? null : generation(Long.parseLong(parts[0]));
+            return material == null ? null : manager(material, parts[1]).getPrivateKey(parts[2]);
         }
 
-        private TlsMaterial of(String alias) {
-            int colon = alias == null ? -1 : alias.indexOf(':');
-            if (colon <= 0) {
+        /** generation, name ("" for none), the underlying alias; null for an alias not made here. */
+        private static String[] parts(String alias) {
+            if (alias == null) {
                 return null;
             }
-            try {
-                return generation(Long.parseLong(alias.substring(0, colon)));
-            } catch (NumberFormatException e) {
+            String[] parts = alias.split("\\|", 3);
+            if (parts.length != 3 || parts[0].isEmpty() || !parts[0].chars().allMatch(Character::isDigit)) {
                 return null;
             }
-        }
-
-        private String untagged(String alias) {
-            return alias.substring(alias.indexOf(':') + 1);
+            return parts;
         }
 
         // the server side only: the gateway presents certificates, it does not act as a TLS client here

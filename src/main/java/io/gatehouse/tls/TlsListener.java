@@ -37,7 +37,7 @@ import java.util.function.Supplier;
  * new connections get the new certificate, open ones keep theirs, and none is refused while it happens.
  */
 @Singleton
-public class TlsListener {
+public class TlsListener implements ClientTrust {
     private static final Logger LOG = Logger.getLogger(TlsListener.class);
 
     /**
@@ -58,6 +58,8 @@ public class TlsListener {
     Duration interval;
 
     private volatile RenewableCredentials credentials;
+    /** The settings the port opened with: client certificates are asked for (or not) as they say until a restart. */
+    private volatile TlsConfig started;
     private volatile String lastProblem;
     private volatile String engineName;
     private final AtomicBoolean checking = new AtomicBoolean();
@@ -73,13 +75,21 @@ public class TlsListener {
      * @throws TlsException when the files cannot be used: the gateway does not start without its certificate
      */
     public HttpServerOptions options(HttpServerOptions base, TlsConfig config) {
+        // TLS 1.2 renegotiation asked for by a client: a full handshake on an open connection, as often as it likes,
+        // unseen by the connection limits. BoringSSL refuses it; the JDK's engine only with this property, read when
+        // its first server handshake runs (none has yet). An operator's own setting stands.
+        if (System.getProperty("jdk.tls.rejectClientInitiatedRenegotiation") == null) {
+            System.setProperty("jdk.tls.rejectClientInitiatedRenegotiation", "true");
+        }
+        started = config;
         TlsMaterial material = TlsMaterial.load(vertx, config);
         HttpServerOptions options = new HttpServerOptions(base)
                 // a free port for tests: a negative port is one Vert.x binds once and shares among the instances, and
                 // each negative number is its own group (-1 is the plain listener's)
                 .setPort(config.port() == 0 ? -2 : config.port())
                 .setSsl(true)
-                .setSni(true)
+                // SNI is read by the key manager itself (RenewableCredentials): one context, no per-name ones
+                .setSni(false)
                 .setUseAlpn(true)
                 .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1))
                 .setEnabledSecureTransportProtocols(config.minVersion().equals("TLSv1.3")
@@ -148,10 +158,11 @@ public class TlsListener {
     }
 
     private void check(Supplier<TlsConfig> config) {
-        TlsConfig now = config.get();
-        if (now == null || !checking.compareAndSet(false, true)) {
+        TlsConfig live = config.get();
+        if (live == null || !checking.compareAndSet(false, true)) {
             return; // no TLS in the running config (a restart removes the port), or the last check is still reading
         }
+        TlsConfig now = listening(live);
         vertx.executeBlocking(() -> TlsMaterial.load(vertx, now, credentials.current()), false).onComplete(ar -> {
             checking.set(false);
             if (ar.failed()) {
@@ -160,9 +171,18 @@ public class TlsListener {
             }
             TlsMaterial material = ar.result();
             if (material == null) {
-                return; // the same bytes
+                lastProblem = null; // the same bytes as the running ones: nothing is being refused any more
+                return;
             }
+            TlsMaterial before = credentials.current();
             credentials.renew(material);
+            if (before.clientCaManager() != null && engineName.startsWith("OpenSSL")
+                    && !java.util.Arrays.equals(before.clientCaManager().getAcceptedIssuers(),
+                    material.clientCaManager().getAcceptedIssuers())) {
+                LOG.warnf("server.tls.client-ca changed: client certificates are verified against the new CAs now, but "
+                        + "OpenSSL keeps naming the old ones to clients (the certificate_authorities list clients pick "
+                        + "their certificate by) until the next restart");
+            }
             lastProblem = null;
             applies.increment();
             publishExpiry();
@@ -171,6 +191,41 @@ public class TlsListener {
                         served.file(), served.names(), served.notAfter());
             }
         });
+    }
+
+    /**
+     * The files of the live config, with the client CAs the port asks for: a reload that drops {@code client-ca}
+     * while the running port still asks for certificates (that takes a restart) keeps the CA bundle it started with.
+     */
+    private TlsConfig listening(TlsConfig live) {
+        TlsConfig first = started;
+        if (first == null || first.clientAuth() == TlsConfig.ClientAuth.NONE || live.clientCa() != null) {
+            return live;
+        }
+        return new TlsConfig(live.port(), live.certificates(), live.clientAuth(), first.clientCa(), live.minVersion(),
+                live.engine(), live.redirectHttp());
+    }
+
+    @Override
+    public long generation() {
+        RenewableCredentials now = credentials;
+        return now == null ? 0 : now.current().generation();
+    }
+
+    @Override
+    public boolean trusts(java.security.cert.X509Certificate[] chain) {
+        RenewableCredentials now = credentials;
+        javax.net.ssl.X509TrustManager manager = now == null ? null : now.current().clientCaManager();
+        if (manager == null || chain == null || chain.length == 0) {
+            return false;
+        }
+        try {
+            chain[0].checkValidity();
+            manager.checkClientTrusted(chain, chain[0].getPublicKey().getAlgorithm());
+            return true;
+        } catch (java.security.cert.CertificateException e) {
+            return false;
+        }
     }
 
     private void refused(Throwable cause) {

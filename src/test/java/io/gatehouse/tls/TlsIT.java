@@ -60,8 +60,8 @@ class TlsIT {
         upstream = TestUpstream.start(vertx, "tls-origin");
         certs = TestCertificates.create("gatehouse-tls");
         certs.server("a", "ca", "rsa", "a.test", "localhost")
-                .server("b-openssl", "ca", "ec", "b.test")
-                .server("b-jdk", "ca", "ec", "b.test")
+                .server("b-openssl", "ca", "ec", "b.test", "*.wild.test")
+                .server("b-jdk", "ca", "ec", "b.test", "*.wild.test")
                 .client("client", "ca", "/O=Gatehouse Tests/CN=client-one", "spiffe://test/client-one")
                 .ca("other-ca", "Unknown CA")
                 .client("stranger", "other-ca", "/CN=stranger", "spiffe://elsewhere/stranger");
@@ -92,17 +92,20 @@ class TlsIT {
                 upstreams:
                   app: {targets: [{url: %s}]}
                   trusted: {targets: [{url: "https://localhost:%d"}], tls: {ca: %s}}
+                  wrong-name: {targets: [{url: "https://127.0.0.1:%d"}], tls: {ca: %s}}
                   default-trust: {targets: [{url: "https://localhost:%d"}]}
                   unverified: {targets: [{url: "https://localhost:%d"}], tls: {verify: false}}
                 routes:
                   - {id: secure, path: /secure/**, upstream: app, auth: mtls}
                   - {id: trusted, path: /up/trusted/**, upstream: trusted}
+                  - {id: wrong-name, path: /up/wrong-name/**, upstream: wrong-name}
                   - {id: default-trust, path: /up/default/**, upstream: default-trust}
                   - {id: unverified, path: /up/unverified/**, upstream: unverified}
                   - {id: open, path: /**, upstream: app}
                 """.formatted(engine, redirect, certs.file("a.crt"), certs.file("a.key"),
                 certs.file("b-" + name + ".crt"), certs.file("b-" + name + ".key"), certs.file("ca.crt"), adminToken(), upstream.url(),
-                httpsOrigin.actualPort(), certs.file("ca.crt"), httpsOrigin.actualPort(), httpsOrigin.actualPort()));
+                httpsOrigin.actualPort(), certs.file("ca.crt"), httpsOrigin.actualPort(), certs.file("ca.crt"),
+                httpsOrigin.actualPort(), httpsOrigin.actualPort()));
         return GatewayProcess.start("tls-" + name, config, "-Dgatehouse.reload-interval=200ms")
                 .awaitReady(Duration.ofSeconds(30));
     }
@@ -149,6 +152,11 @@ class TlsIT {
             assertEquals("CN=a.test", leaf(gw, "a.test").getSubjectX500Principal().getName());
             assertEquals("CN=b.test", leaf(gw, "b.test").getSubjectX500Principal().getName());
             assertEquals("CN=a.test", leaf(gw, null).getSubjectX500Principal().getName());
+            assertEquals("CN=a.test", leaf(gw, "unknown.test").getSubjectX500Principal().getName());
+            // a wildcard name, in any case: one label under it
+            assertEquals("CN=b.test", leaf(gw, "api.wild.test").getSubjectX500Principal().getName());
+            assertEquals("CN=b.test", leaf(gw, "API.Wild.Test").getSubjectX500Principal().getName());
+            assertEquals("CN=a.test", leaf(gw, "deep.api.wild.test").getSubjectX500Principal().getName());
             // and s_client sees the same, verified against the CA
             String b = sClient(gw, "-servername", "b.test");
             assertTrue(b.contains("CN = b.test") && b.contains("Verify return code: 0 (ok)"), b);
@@ -233,6 +241,8 @@ class TlsIT {
     void httpsUpstreamsAreVerifiedAgainstTheirCaOrTheJvmsAndOnlyAnExplicitVerifyFalseSkipsIt() throws Exception {
         String base = "http://127.0.0.1:" + jdk.port();
         assertEquals("200 secure origin saw /up/trusted/x", status(base + "/up/trusted/x"));
+        // the same origin and CA, reached by an address its certificate does not name: the host name is checked
+        assertTrue(status(base + "/up/wrong-name/x").startsWith("502 "), status(base + "/up/wrong-name/x"));
         // the test CA is not in the JVM's trust store: the handshake fails, the client gets the gateway's 502
         assertTrue(status(base + "/up/default/x").startsWith("502 "), status(base + "/up/default/x"));
         assertEquals("200 secure origin saw /up/unverified/x", status(base + "/up/unverified/x"));
@@ -244,6 +254,79 @@ class TlsIT {
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
                 HttpResponse.BodyHandlers.ofString());
         return r.statusCode() + " " + r.body();
+    }
+
+    @Test
+    void aResumedSessionIsCheckedAgainstTheClientCasInUseNow() throws Exception {
+        for (GatewayProcess gw : gateways()) {
+            SSLContext client = withClientCertificate("client");
+            String first;
+            try (SSLSocket s = connect(client, gw, "a.test", "TLSv1.2")) {
+                first = java.util.HexFormat.of().formatHex(s.getSession().getId());
+                assertEquals(200, get(s, "/secure/x"));
+            }
+            // the CA that issued the client's certificate is removed from client-ca (how it is revoked here)
+            // (both gateways read this file: each change is awaited on both, so the next half starts from the same CA)
+            Path ca = certs.file("ca.crt");
+            byte[] original = Files.readAllBytes(ca);
+            long generation = adminTlsGeneration(openssl);
+            long other = adminTlsGeneration(jdk);
+            try {
+                Files.write(ca, Files.readAllBytes(certs.file("other-ca.crt")));
+                awaitRenewal(openssl, generation);
+                awaitRenewal(jdk, other);
+                try (SSLSocket s = connect(client, gw, "a.test", "TLSv1.2")) {
+                    // resumed: no handshake checked the certificate this time
+                    assertEquals(first, java.util.HexFormat.of().formatHex(s.getSession().getId()), "the session was resumed");
+                    assertEquals(401, get(s, "/secure/x"));
+                    assertEquals(200, get(s, "/open/x"), "the connection itself is fine");
+                }
+            } finally {
+                long restored = adminTlsGeneration(openssl);
+                long restoredOther = adminTlsGeneration(jdk);
+                Files.write(ca, original);
+                awaitRenewal(openssl, restored);
+                awaitRenewal(jdk, restoredOther);
+            }
+            try (SSLSocket s = connect(withClientCertificate("client"), gw, "a.test", "TLSv1.2")) {
+                assertEquals(200, get(s, "/secure/x"));
+            }
+        }
+    }
+
+    /** A count of applied renewals, read from the gateway's log. */
+    private static long adminTlsGeneration(GatewayProcess gw) throws Exception {
+        return gw.output().split("TLS certificate renewed: " + java.util.regex.Pattern.quote(certs.file("a.crt").toString()), -1).length;
+    }
+
+    private static void awaitRenewal(GatewayProcess gw, long before) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (adminTlsGeneration(gw) <= before) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no renewal applied:\n" + gw.output());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** A client context that trusts the test CA and presents the certificate NAME.crt / NAME.key. */
+    private static SSLContext withClientCertificate(String name) throws Exception {
+        String pem = Files.readString(certs.file(name + ".key")).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        java.security.PrivateKey key = java.security.KeyFactory.getInstance("EC")
+                .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(java.util.Base64.getDecoder().decode(pem)));
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        keys.setKeyEntry("client", key, "x".toCharArray(), new java.security.cert.Certificate[] {read(certs.file(name + ".crt"))});
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, "x".toCharArray());
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", read(certs.file("ca.crt")));
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        return context;
     }
 
     @Test
@@ -268,10 +351,25 @@ class TlsIT {
             Path key = certs.file("b-" + name + ".key");
             X509Certificate before = leaf(gw, "b.test");
             assertEquals(read(cert), before);
+            // new connections, one after another, all through the renewal: none may fail
+            java.util.concurrent.atomic.AtomicBoolean renewing = new java.util.concurrent.atomic.AtomicBoolean(true);
+            java.util.concurrent.atomic.AtomicInteger churned = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread churn = new Thread(() -> {
+                while (renewing.get()) {
+                    try (SSLSocket s = connect(gw, "b.test")) {
+                        assertEquals(200, get(s, "/open/churn"));
+                        churned.incrementAndGet();
+                    } catch (Throwable t) {
+                        failures.add(t);
+                    }
+                }
+            });
+            churn.start();
             try (SSLSocket open = connect(gw, "b.test")) {
                 assertEquals(200, get(open, "/open/before"));
 
-                certs.server("renewed-" + name, "ca", "ec", "b.test");
+                certs.server("renewed-" + name, "ca", "ec", "b.test", "*.wild.test");
                 byte[] renewedCert = Files.readAllBytes(certs.file("renewed-" + name + ".crt"));
                 byte[] renewedKey = Files.readAllBytes(certs.file("renewed-" + name + ".key"));
                 byte[] oldCert = Files.readAllBytes(cert);
@@ -313,7 +411,12 @@ class TlsIT {
                 assertEquals(200, get(open, "/open/after"));
                 assertEquals(before, open.getSession().getPeerCertificates()[0]);
                 assertTrue(oldCert.length > 0);
+            } finally {
+                renewing.set(false);
+                churn.join(20_000);
             }
+            assertEquals(List.of(), failures, "connections opened during the renewal");
+            assertTrue(churned.get() > 20, "connections opened during the renewal: " + churned.get());
         }
     }
 
@@ -386,7 +489,14 @@ class TlsIT {
 
     /** A TLS connection verified against the test CA, with {@code sni} as the server name (none when null). */
     private static SSLSocket connect(GatewayProcess gw, String sni) throws Exception {
-        SSLSocket socket = (SSLSocket) trustingCa().getSocketFactory().createSocket("127.0.0.1", gw.tlsPort());
+        return connect(trustingCa(), gw, sni, null);
+    }
+
+    private static SSLSocket connect(SSLContext context, GatewayProcess gw, String sni, String protocol) throws Exception {
+        SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", gw.tlsPort());
+        if (protocol != null) {
+            socket.setEnabledProtocols(new String[] {protocol});
+        }
         socket.setSoTimeout(10_000);
         SSLParameters params = socket.getSSLParameters();
         params.setServerNames(sni == null ? List.of() : List.of(new SNIHostName(sni)));
