@@ -88,6 +88,36 @@ class CorsEndToEndTest {
     }
 
     @Test
+    void overHttp2TooPreflightsAreAnsweredAndAnswersCarryTheFields() throws Exception {
+        java.net.http.HttpClient h2 = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_2).build();
+        String base = "http://127.0.0.1:" + Ports.traffic();
+        // the first request upgrades the connection (h2c); the next ones are HTTP/2 streams
+        java.net.http.HttpResponse<String> first = h2.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(base + "/rw/with-headers?Server=nginx&Vary=Accept-Encoding")).header("Origin", APP).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, first.statusCode());
+        java.net.http.HttpResponse<String> actual = h2.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(base + "/rw/with-headers?Server=nginx&Vary=Accept-Encoding")).header("Origin", APP).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(java.net.http.HttpClient.Version.HTTP_2, actual.version());
+        assertEquals(List.of(APP), actual.headers().allValues("access-control-allow-origin"));
+        assertEquals(List.of("Accept-Encoding, Origin"), actual.headers().allValues("vary"));
+        assertEquals(List.of(), actual.headers().allValues("server"));
+        assertEquals(List.of("gatehouse"), actual.headers().allValues("x-gateway"));
+        int before = echo().requests.get();
+        java.net.http.HttpResponse<String> preflight = h2.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(base + "/rw/x")).method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody())
+                .header("Origin", APP).header("Access-Control-Request-Method", "PUT").build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(java.net.http.HttpClient.Version.HTTP_2, preflight.version());
+        assertEquals(204, preflight.statusCode());
+        assertEquals(List.of(APP), preflight.headers().allValues("access-control-allow-origin"));
+        assertEquals(List.of("GET, PUT"), preflight.headers().allValues("access-control-allow-methods"));
+        assertEquals(before, echo().requests.get());
+    }
+
+    @Test
     void aPreflightOnAnAuthenticatedRouteNeedsNoCredentialsButTheActualRequestDoes() throws Exception {
         int before = echo().requests.get();
         RawHttp.Response preflight = send("OPTIONS", "/private/orders", "Origin: https://shop.example.org",
