@@ -188,7 +188,7 @@ public class CorsConfigExtension implements ConfigExtension {
             int hostStart = serialised.indexOf("://") + 5;
             int colon = serialised.indexOf(':', hostStart);
             String domain = serialised.substring(hostStart, colon < 0 ? serialised.length() : colon);
-            if (domain.indexOf('.') < 0) {
+            if (domain.indexOf('.') < 0 && !domain.equals("localhost")) { // dev subdomains: http://*.localhost:3000
                 return "'" + text + "' would allow every site under ." + domain + ": name a domain of your own "
                         + "(https://*.example.com)";
             }

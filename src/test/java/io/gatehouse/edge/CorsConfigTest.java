@@ -35,7 +35,7 @@ class CorsConfigTest {
         GatehouseConfig c = parse("""
                 server:
                   cors:
-                    origins: ["HTTPS://App.Example.com:443", "https://*.Example.org", "http://localhost:3000"]
+                    origins: ["HTTPS://App.Example.com:443", "https://*.Example.org", "http://localhost:3000", "http://*.localhost:8080"]
                     methods: [get, PUT]
                     headers: [Content-Type, X-Custom]
                     expose-headers: [X-Request-ID]
@@ -49,7 +49,8 @@ class CorsConfigTest {
                   - {id: said, path: /d/**, upstream: u, cors: true}
                 """);
         CorsConfig server = CorsConfigExtension.server(c);
-        assertEquals(List.of("https://app.example.com", "https://*.example.org", "http://localhost:3000"), server.origins());
+        assertEquals(List.of("https://app.example.com", "https://*.example.org", "http://localhost:3000",
+                "http://*.localhost:8080"), server.origins());
         assertEquals(List.of("GET", "PUT"), server.methods());
         assertEquals(List.of("Content-Type", "X-Custom"), server.headers());
         assertEquals(List.of("X-Request-ID"), server.exposeHeaders());
