@@ -4,7 +4,9 @@ import io.gatehouse.admin.AdminConfigExtension;
 import io.gatehouse.auth.AuthConfigExtension;
 import io.gatehouse.cache.CacheConfigExtension;
 import io.gatehouse.config.ConfigException;
+import io.gatehouse.edge.CorsConfigExtension;
 import io.gatehouse.edge.EdgeConfigExtension;
+import io.gatehouse.edge.ResponseHeadersConfigExtension;
 import io.gatehouse.config.ConfigExtension;
 import io.gatehouse.config.ConfigParser;
 import io.gatehouse.config.GatehouseConfig;
@@ -37,7 +39,7 @@ public final class ValidateConfig {
     static List<ConfigExtension> extensions(Optional<String> redisHosts) {
         return List.of(new AuthConfigExtension(), new RateLimitConfigExtension(redisHosts),
                 new CacheConfigExtension(redisHosts), new AdminConfigExtension(), new AccessLogConfigExtension(),
-                new EdgeConfigExtension());
+                new EdgeConfigExtension(), new CorsConfigExtension(), new ResponseHeadersConfigExtension());
     }
 
     public static void main(String[] args) {

@@ -21,6 +21,15 @@ public interface ConfigExtension {
     }
 
     /**
+     * The keys of the core's {@code server} section this feature reads ({@code cors}…), from the file's {@code server}
+     * mapping in {@link #parseSections}. The server parser takes them as known; a key of DESIGN.md no extension
+     * claims is refused there as not available yet.
+     */
+    default Set<String> serverKeys() {
+        return Set.of();
+    }
+
+    /**
      * Reads the feature's sections from the file's top-level map (absent sections are simply not there) into
      * {@code into}. Runs before the routes are read.
      */

@@ -128,7 +128,9 @@ public final class ConfigParser {
         }
         FeatureSettings built = sections.build();
         List<RouteConfig> routes = new RoutesParser(nodes, extensions).routes(map.get("routes"), upstreams, built, map);
-        ServerConfig server = new ServerParser(nodes).server(map.get("server"));
+        java.util.Set<String> serverKeys = new java.util.HashSet<>();
+        extensions.forEach(extension -> serverKeys.addAll(extension.serverKeys()));
+        ServerConfig server = new ServerParser(nodes, serverKeys).server(map.get("server"));
         return nodes.problems().isEmpty() ? new GatehouseConfig(Map.copyOf(upstreams), List.copyOf(routes), server, built,
                 ConfigDocument.of(yaml, map)) : null;
     }

@@ -15,16 +15,29 @@ public final class ServerParser {
     private static final Set<String> IP_RULES_KEYS = Set.of("allow", "deny");
 
     private final ConfigNodes nodes;
+    private final Set<String> known;
+    private final Set<String> notYet;
 
     ServerParser(ConfigNodes nodes) {
+        this(nodes, Set.of());
+    }
+
+    /** @param claimed the keys features' extensions read ({@link ConfigExtension#serverKeys()}) */
+    ServerParser(ConfigNodes nodes, Set<String> claimed) {
         this.nodes = nodes;
+        Set<String> keys = new java.util.HashSet<>(KEYS);
+        keys.addAll(claimed);
+        Set<String> later = new java.util.HashSet<>(NOT_YET);
+        later.removeAll(claimed);
+        this.known = Set.copyOf(keys);
+        this.notYet = Set.copyOf(later);
     }
 
     ServerConfig server(Object node) {
         if (node == null) {
             return ServerConfig.DEFAULT;
         }
-        Map<String, Object> map = nodes.mapping(node, "server", KEYS, NOT_YET);
+        Map<String, Object> map = nodes.mapping(node, "server", known, notYet);
         if (map == null) {
             return ServerConfig.DEFAULT;
         }

@@ -72,6 +72,7 @@ public final class Exchange {
     /** Fields filters add to the request's access-log line: name, value, name, value… */
     private java.util.List<String> logFields;
     private boolean brokeOff;
+    private boolean preflightRouted;
     private boolean finished;
     private Handler<Exchange> onFinish;
 
@@ -330,6 +331,28 @@ public final class Exchange {
         this.rest = rest;
         this.chain = route.filters();
         this.phases = route.phases();
+    }
+
+    /**
+     * Whether the request has the Fetch standard's shape of a CORS preflight: {@code OPTIONS} with {@code Origin} and
+     * {@code Access-Control-Request-Method}. What a preflight may be answered with is the filters' business.
+     */
+    public boolean isPreflight() {
+        return request.method() == io.vertx.core.http.HttpMethod.OPTIONS
+                && request.headers().contains(HttpHeaders.ORIGIN)
+                && request.headers().contains(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD);
+    }
+
+    /**
+     * Whether this preflight was routed by the method in its {@code Access-Control-Request-Method}, on a route that
+     * does not take OPTIONS ({@link GatewayFilter#answersPreflights()}): it is never forwarded.
+     */
+    public boolean preflightRouted() {
+        return preflightRouted;
+    }
+
+    void preflightRouted(boolean preflightRouted) {
+        this.preflightRouted = preflightRouted;
     }
 
     /** Path parameter values (raw), in the order the route's pattern names them. */

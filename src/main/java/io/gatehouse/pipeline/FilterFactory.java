@@ -11,7 +11,14 @@ import io.gatehouse.config.GatehouseConfig;
 public interface FilterFactory<S extends FilterSet> {
     /** Suggested positions, following DESIGN.md's request path. Lower runs earlier on the request. */
     int ORDER_OBSERVE = 100;
+    /**
+     * The headers of every answer (CORS on actual responses, {@code response-headers}, the security preset): early,
+     * so its response phase runs late, after the filters that answer or set headers of their own.
+     */
+    int ORDER_RESPONSE_HEADERS = 150;
     int ORDER_EDGE = 200;
+    /** CORS preflights: answered right after the edge's IP rules, before rate limits and authentication. */
+    int ORDER_CORS = 250;
     int ORDER_GLOBAL_RATE_LIMIT = 300;
     int ORDER_AUTHENTICATION = 400;
     int ORDER_AUTHORIZATION = 500;

@@ -52,6 +52,17 @@ public interface GatewayFilter {
         return null;
     }
 
+    /**
+     * Whether this filter answers CORS preflight requests itself (the Fetch standard's shape of one: {@code OPTIONS}
+     * with {@code Origin} and {@code Access-Control-Request-Method}; {@link Exchange#isPreflight()}). A preflight on a
+     * path whose routes do not take OPTIONS is routed by the method it asks about only when that route's chain holds
+     * such a filter; otherwise it gets the 405 any other OPTIONS gets there. Such a filter answers every preflight
+     * that reaches it: one it lets through is still answered 405, never forwarded. Default: false.
+     */
+    default boolean answersPreflights() {
+        return false;
+    }
+
     /** The request phase's "go on" (no local reply), completed and shared. */
     Future<LocalReply> CONTINUE = Future.succeededFuture();
     /** A phase done at once, completed and shared. */

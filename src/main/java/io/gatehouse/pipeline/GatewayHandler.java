@@ -3,6 +3,7 @@ package io.gatehouse.pipeline;
 import io.gatehouse.routing.RequestPath;
 import io.gatehouse.routing.RouteMatch;
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Singleton;
@@ -25,6 +26,8 @@ public class GatewayHandler implements Handler<RoutingContext> {
     /** The chain's continuations, made once: nothing is allocated per request to go from one stage to the next. */
     private final Handler<Exchange> routeStage = this::route;
     private final Handler<Exchange> proxyStage;
+    /** The end of a preflight's chain when it was routed by the method it asks about and no filter answered it. */
+    private final Handler<Exchange> unansweredPreflight = this::methodNotAllowed;
     private final Handler<Exchange> drained;
 
     private final long maxBodyBytes;
@@ -113,25 +116,72 @@ public class GatewayHandler implements Handler<RoutingContext> {
     /** After the global stage: route, then the route's filters, then the proxy. */
     private void route(Exchange ex) {
         HttpServerRequest request = ex.request();
-        RouteMatch<CompiledRoute> match = ex.snapshot().routes().match(request.method().name(), host(ex.authority()),
-                ex.requestPath().matchPath(), request::getHeader);
+        RouteMatch<CompiledRoute> match = match(ex, request.method().name());
         switch (match.kind()) {
-            case FOUND -> {
-                CompiledRoute route = match.value();
-                int refused = ex.requestPath().flags() & ~route.config().allowInPath();
-                if (refused != 0) {
-                    ex.respondError(400, "bad_path", (refused & RequestPath.ENCODED_SLASH) != 0
-                            ? "the path holds an encoded '/' or '\\', which upstreams read in different ways"
-                            : "the path holds ';' parameters, which upstreams read in different ways");
-                    return;
+            case FOUND -> enter(ex, match, proxyStage);
+            case METHOD_NOT_ALLOWED -> {
+                if (!ex.isPreflight() || !routePreflight(ex)) {
+                    methodNotAllowed(ex, match);
                 }
-                ex.route(route, match.params(), match.rest());
-                FilterChain.request(ex, proxyStage);
             }
-            case METHOD_NOT_ALLOWED -> ex.reply(LocalReply.error(405, "method_not_allowed",
-                    "method " + request.method().name() + " is not allowed here").header("Allow", String.join(", ", match.allowed())));
             default -> ex.respondError(404, "no_route", "no route for " + request.method().name() + " " + ex.path());
         }
+    }
+
+    private static RouteMatch<CompiledRoute> match(Exchange ex, String method) {
+        return ex.snapshot().routes().match(method, host(ex.authority()), ex.requestPath().matchPath(),
+                ex.request()::getHeader);
+    }
+
+    /** Into a route found for the request: its own path checks, its filters, then {@code next}. */
+    private static void enter(Exchange ex, RouteMatch<CompiledRoute> match, Handler<Exchange> next) {
+        CompiledRoute route = match.value();
+        int refused = ex.requestPath().flags() & ~route.config().allowInPath();
+        if (refused != 0) {
+            ex.respondError(400, "bad_path", (refused & RequestPath.ENCODED_SLASH) != 0
+                    ? "the path holds an encoded '/' or '\\', which upstreams read in different ways"
+                    : "the path holds ';' parameters, which upstreams read in different ways");
+            return;
+        }
+        ex.route(route, match.params(), match.rest());
+        FilterChain.request(ex, next);
+    }
+
+    /**
+     * A CORS preflight on a path whose routes do not take OPTIONS: the browser asks about another method, so the
+     * route that method would reach is the one to ask. Routed that way only when a filter of that route answers
+     * preflights (the route's filters would otherwise see an OPTIONS they were never meant to: authentication would
+     * answer 401 where the client always got 405); and should none answer after all, it still gets the 405.
+     *
+     * @return whether the preflight was routed (false: answer 405 as for any other OPTIONS)
+     */
+    private boolean routePreflight(Exchange ex) {
+        RouteMatch<CompiledRoute> asked = match(ex, ex.request().getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD));
+        if (asked.kind() != RouteMatch.Kind.FOUND || !answersPreflights(asked.value())) {
+            return false;
+        }
+        ex.preflightRouted(true);
+        enter(ex, asked, unansweredPreflight);
+        return true;
+    }
+
+    private static boolean answersPreflights(CompiledRoute route) {
+        for (GatewayFilter filter : route.filters()) {
+            if (filter.answersPreflights()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A preflight routed by the method it asks about went through its route's filters unanswered: 405 after all. */
+    private void methodNotAllowed(Exchange ex) {
+        methodNotAllowed(ex, match(ex, ex.request().method().name()));
+    }
+
+    private static void methodNotAllowed(Exchange ex, RouteMatch<CompiledRoute> match) {
+        ex.reply(LocalReply.error(405, "method_not_allowed", "method " + ex.request().method().name()
+                + " is not allowed here").header("Allow", String.join(", ", match.allowed())));
     }
 
     /**

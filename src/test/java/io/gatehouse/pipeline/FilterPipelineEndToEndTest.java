@@ -61,6 +61,32 @@ class FilterPipelineEndToEndTest {
     }
 
     @Test
+    void aPreflightIsRoutedByTheMethodItAsksAboutOnlyToAFilterThatAnswersPreflightsAndIsNeverForwarded() {
+        TestUpstream single = PipelineTestResource.upstream("c");
+        int before = single.requests.get();
+        // the route takes GET only, and its filter answers preflights: routed there, and that filter may answer
+        given().header("Origin", "https://app.example.com").header("Access-Control-Request-Method", "GET")
+                .header("X-Test-Filter", "stop").options("/filtered-preflight/x")
+                .then().statusCode(403).body("error", equalTo("stopped_by_filter"));
+        // should it not answer after all: the 405 any OPTIONS gets there, after the route's filters, not the upstream
+        given().header("Origin", "https://app.example.com").header("Access-Control-Request-Method", "GET")
+                .options("/filtered-preflight/x")
+                .then().statusCode(405).body("error", equalTo("method_not_allowed")).header("Allow", "GET")
+                .header("X-Test-Filter", "passed:filtered-preflight");
+        // a method the route does not take: not routed
+        given().header("Origin", "https://app.example.com").header("Access-Control-Request-Method", "PUT")
+                .header("X-Test-Filter", "stop").options("/filtered-preflight/x")
+                .then().statusCode(405).header("X-Test-Filter", nullValue());
+        // a route whose filters do not answer preflights: not routed, its filters never see the OPTIONS
+        given().header("Origin", "https://app.example.com").header("Access-Control-Request-Method", "GET")
+                .header("X-Test-Filter", "stop").options("/filtered-get/x")
+                .then().statusCode(405).header("Allow", "GET").header("X-Test-Filter", nullValue());
+        assertEquals(before, single.requests.get(), "no OPTIONS reached the upstream");
+        given().get("/filtered-preflight/x").then().statusCode(200);
+        assertEquals(before + 1, single.requests.get());
+    }
+
+    @Test
     void aGatewayMadeFailureCanBeReplacedByAFiltersOwnAnswer() {
         given().header("X-Test-Replace-Failure", "true").header("X-Test-Outer", "1").get("/filtered-dead")
                 .then().statusCode(200)

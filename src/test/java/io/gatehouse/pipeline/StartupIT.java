@@ -44,6 +44,16 @@ class StartupIT {
             HttpResponse<String> again = get(gw.url("/api/products"));
             assertEquals("HIT", again.headers().firstValue("X-Cache-Status").orElse(null), again.headers().toString());
             assertTrue(again.headers().firstValue("Age").isPresent());
+            assertEquals("nosniff", again.headers().firstValue("X-Content-Type-Options").orElse(null),
+                    "the demo's security headers, on a cache hit too");
+            // the demo's CORS policy on products: a browser app's preflight is answered by the gateway
+            HttpResponse<String> preflight = HTTP.send(HttpRequest.newBuilder(URI.create(gw.url("/api/products")))
+                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", "http://localhost:3000")
+                    .header("Access-Control-Request-Method", "GET").timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(204, preflight.statusCode(), preflight.body());
+            assertEquals("http://localhost:3000", preflight.headers().firstValue("Access-Control-Allow-Origin").orElse(null),
+                    preflight.headers().toString());
             assertTrue(gw.output().contains("running the demo config"), gw.output());
             // the access log: one JSON line per request on stdout (its writer looks for lines every 100 ms when idle)
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();

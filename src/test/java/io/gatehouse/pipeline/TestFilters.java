@@ -26,6 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <li>{@code X-Test-Body: upper | whole:N}: the body is upper-cased as it streams, or read whole within N bytes and
  * replaced by {@code whole:<length>} (over N it streams through untouched).</li>
  * </ul>
+ * The filter of a route whose id starts with "filtered-preflight" says it answers preflights
+ * ({@link GatewayFilter#answersPreflights()}), yet answers only as the headers above choose: the pipeline must still
+ * never forward a preflight it routed by the method asked about.
  * Each request's completions are counted by request id ({@link #completions}); the thread of each phase is
  * recorded, and an answer says whether all ran on one thread ({@code X-Test-Threads}).
  */
@@ -132,6 +135,11 @@ public class TestFilters implements FilterFactory<TestFilters.Set> {
             outside.setDaemon(true);
             outside.start();
             return later.future();
+        }
+
+        @Override
+        public boolean answersPreflights() {
+            return config.id().startsWith("filtered-preflight");
         }
 
         @Override

@@ -66,6 +66,8 @@ public class PipelineTestResource implements QuarkusTestResourceLifecycleManager
                   - {id: filtered-slow, path: /filtered-slow, upstream: slow, rewrite: /slow}
                   - {id: plain, path: /plain/**, upstream: single, strip-prefix: /plain}
                   - {id: filtered-short, path: /filtered-short/**, upstream: single, strip-prefix: /filtered-short, timeout: 300ms}
+                  - {id: filtered-preflight, path: /filtered-preflight/**, methods: [GET], upstream: single}
+                  - {id: filtered-get, path: /filtered-get/**, methods: [GET], upstream: single}
                 %5$s""".formatted(a.url(), b.url(), c.url(), closedPort, extraRoutes);
     }
 

@@ -110,7 +110,9 @@ public final class RawHttp {
             }
         }
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        if (chunked) {
+        if (status == 204 || status == 304 || status < 200) {
+            // no body, whatever the head says (RFC 9112 §6.3)
+        } else if (chunked) {
             while (true) {
                 int size = Integer.parseInt(line(in).trim(), 16);
                 if (size == 0) {

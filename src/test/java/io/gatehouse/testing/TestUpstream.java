@@ -27,6 +27,8 @@ import java.util.zip.CRC32;
  * <li>{@code /control} also answers {@code {"downloadsCutShort":N,"held":N}}: downloads whose connection closed
  * early, and {@code /hold} requests waiting; {@code /control?release=true} answers those;</li>
  * <li>{@code /upload} reads the body and answers its length and CRC32;</li>
+ * <li>a path ending in {@code /with-headers} echoes, its query parameters set as response headers
+ * ({@code ?Server=nginx&Vary=Accept-Encoding}): what an upstream says about itself, CORS or caching;</li>
  * <li>anything else echoes the request: method, uri, headers, body length.</li>
  * </ul>
  */
@@ -163,6 +165,9 @@ public final class TestUpstream implements AutoCloseable {
             download(req, Long.parseLong(param(req, "bytes", "1024")));
         } else if (path.startsWith("/upload")) {
             upload(req);
+        } else if (path.endsWith("/with-headers")) {
+            req.params().forEach(resp.headers()::add);
+            echo(req);
         } else if (delayMillis > 0) {
             long ms = delayMillis;
             req.body().onSuccess(body -> vertx.setTimer(ms, id -> echo(req, body)));
