@@ -97,6 +97,7 @@ class TlsIT {
                   unverified: {targets: [{url: "https://localhost:%d"}], tls: {verify: false}}
                 routes:
                   - {id: secure, path: /secure/**, upstream: app, auth: mtls}
+                  - {id: hardened, path: /hardened/**, upstream: app, security-headers: true}
                   - {id: trusted, path: /up/trusted/**, upstream: trusted}
                   - {id: wrong-name, path: /up/wrong-name/**, upstream: wrong-name}
                   - {id: default-trust, path: /up/default/**, upstream: default-trust}
@@ -327,6 +328,24 @@ class TlsIT {
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
         return context;
+    }
+
+    @Test
+    void hstsGoesOutOnTlsAnswersOnly() throws Exception {
+        for (GatewayProcess gw : gateways()) {
+            HttpClient client = HttpClient.newBuilder().sslContext(trustingCa()).build();
+            HttpResponse<String> secure = client.send(HttpRequest.newBuilder(
+                    URI.create("https://localhost:" + gw.tlsPort() + "/hardened/x")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, secure.statusCode());
+            assertTrue(secure.headers().firstValue("Strict-Transport-Security").orElse("").startsWith("max-age="),
+                    secure.headers().map().toString());
+            assertEquals("nosniff", secure.headers().firstValue("X-Content-Type-Options").orElse(null));
+        }
+        HttpResponse<String> plain = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + jdk.port() + "/hardened/x")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, plain.statusCode());
+        assertTrue(plain.headers().firstValue("Strict-Transport-Security").isEmpty(), plain.headers().map().toString());
+        assertEquals("nosniff", plain.headers().firstValue("X-Content-Type-Options").orElse(null));
     }
 
     @Test
