@@ -43,12 +43,19 @@ class ValidateConfigTest {
                 System.setProperty(name, "http://127.0.0.1:9");
             }
             System.setProperty("demo.admin-token-file", token.toString());
+            // the demo's TLS: its port, and the certificate it copies out of the jar
+            System.setProperty("demo.tls-port", "8443");
+            System.setProperty("demo.tls-cert", "src/main/resources/demo-tls/localhost.crt");
+            System.setProperty("demo.tls-key", "src/main/resources/demo-tls/localhost.key");
             assertEquals(0, run("src/main/resources/gatehouse-demo.yaml"), err.toString());
         } finally {
             for (String name : names) {
                 System.clearProperty(name);
             }
             System.clearProperty("demo.admin-token-file");
+            System.clearProperty("demo.tls-port");
+            System.clearProperty("demo.tls-cert");
+            System.clearProperty("demo.tls-key");
         }
         assertTrue(out.toString().startsWith("src/main/resources/gatehouse-demo.yaml: ok ("), out.toString());
     }
