@@ -29,6 +29,10 @@ final class Cors {
             ALLOW_HEADERS, MAX_AGE, ALLOW_PRIVATE_NETWORK};
     private static final AsciiString ORIGIN = AsciiString.cached("Origin");
     private static final AsciiString VARY = AsciiString.cached("Vary");
+    private static final java.util.Set<String> SAFELISTED = java.util.Set.of("GET", "HEAD", "POST");
+    /** A preflight answer that echoes what was asked depends on it too: caches that keep OPTIONS answers must know. */
+    private static final AsciiString VARY_ASKED_METHOD = AsciiString.cached("Access-Control-Request-Method");
+    private static final AsciiString VARY_ASKED_HEADERS = AsciiString.cached("Access-Control-Request-Headers");
     private static final AsciiString STAR = AsciiString.cached("*");
     private static final AsciiString TRUE = AsciiString.cached("true");
     /** The methods a preflight may ask for on a route that takes every method and names none in its policy. */
@@ -106,7 +110,9 @@ final class Cors {
         if (method == null || !isToken(method, 0, method.length())) {
             return false;
         }
-        if (anyMethod) {
+        if (anyMethod || SAFELISTED.contains(method)) {
+            // GET, HEAD and POST need no listing: browsers never check them against Access-Control-Allow-Methods
+            // (Fetch's CORS-preflight fetch), and the route the preflight was judged by takes the method asked about
             return true;
         }
         for (String m : methods) {
@@ -175,6 +181,7 @@ final class Cors {
         }
         if (anyMethod) {
             reply.header(ALLOW_METHODS, method);
+            reply.header(VARY, VARY_ASKED_METHOD);
         } else if (allowMethods != null) {
             reply.header(ALLOW_METHODS, allowMethods);
         }
@@ -182,6 +189,7 @@ final class Cors {
             if (asked != null && !asked.isBlank()) {
                 reply.header(ALLOW_HEADERS, asked.trim()); // checked: tokens and commas only
             }
+            reply.header(VARY, VARY_ASKED_HEADERS);
         } else if (allowHeaders != null) {
             reply.header(ALLOW_HEADERS, allowHeaders);
         }

@@ -26,6 +26,21 @@ import java.util.Set;
 public class CorsConfigExtension implements ConfigExtension {
     static final ConfigKey<CorsConfig> SERVER = ConfigKey.of("server cors", CorsConfig.class);
     static final ConfigKey<CorsConfig.RouteCors> ROUTE = ConfigKey.of("route cors", CorsConfig.RouteCors.class);
+    /** An {@code http://} origin other than localhost, a {@code *.localhost} name or a loopback address. */
+    static boolean plainHttpElsewhere(String origin) {
+        if (!origin.regionMatches(true, 0, "http://", 0, 7)) {
+            return false;
+        }
+        String host = origin.substring(7).toLowerCase(java.util.Locale.ROOT);
+        int colon = host.startsWith("[") ? host.indexOf(']') + 1 : host.indexOf(':');
+        if (colon > 0 && colon < host.length() && host.charAt(colon) == ':') {
+            host = host.substring(0, colon);
+        } else if (colon > 0 && host.startsWith("[")) {
+            host = host.substring(0, colon);
+        }
+        return !(host.equals("localhost") || host.endsWith(".localhost") || host.startsWith("127.") || host.equals("[::1]"));
+    }
+
     private static final Set<String> KEYS = Set.of("origins", "methods", "headers", "expose-headers", "credentials",
             "max-age");
 
@@ -103,6 +118,16 @@ public class CorsConfigExtension implements ConfigExtension {
             nodes.problem(at + ".credentials", "true with origins [\"*\"]: browsers refuse credentials from a wildcard "
                     + "origin, and echoing any origin instead would let every site read answers with the user's "
                     + "cookies; list the origins");
+        }
+        if (withCredentials) {
+            for (int i = 0; i < origins.size(); i++) {
+                if (plainHttpElsewhere(origins.get(i))) {
+                    // anyone on the network path of such a page can inject script into it, and read with the cookies
+                    nodes.problem(at + ".origins", "'" + origins.get(i) + "' is plain http with credentials: true; "
+                            + "only https origins (or http on localhost while developing) may read answers with the "
+                            + "user's cookies");
+                }
+            }
         }
         List<String> methods = tokens(nodes, map.get("methods"), at + ".methods", true, true);
         if (methods != null && methods.isEmpty()) {

@@ -72,7 +72,6 @@ public final class Exchange {
     /** Fields filters add to the request's access-log line: name, value, name, value… */
     private java.util.List<String> logFields;
     private boolean brokeOff;
-    private boolean preflightRouted;
     private boolean finished;
     private Handler<Exchange> onFinish;
 
@@ -341,18 +340,6 @@ public final class Exchange {
         return request.method() == io.vertx.core.http.HttpMethod.OPTIONS
                 && request.headers().contains(HttpHeaders.ORIGIN)
                 && request.headers().contains(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD);
-    }
-
-    /**
-     * Whether this preflight was routed by the method in its {@code Access-Control-Request-Method}, on a route that
-     * does not take OPTIONS ({@link GatewayFilter#answersPreflights()}): it is never forwarded.
-     */
-    public boolean preflightRouted() {
-        return preflightRouted;
-    }
-
-    void preflightRouted(boolean preflightRouted) {
-        this.preflightRouted = preflightRouted;
     }
 
     /** Path parameter values (raw), in the order the route's pattern names them. */

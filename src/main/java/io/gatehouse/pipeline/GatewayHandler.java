@@ -115,15 +115,14 @@ public class GatewayHandler implements Handler<RoutingContext> {
 
     /** After the global stage: route, then the route's filters, then the proxy. */
     private void route(Exchange ex) {
+        if (ex.isPreflight() && routePreflight(ex)) {
+            return;
+        }
         HttpServerRequest request = ex.request();
         RouteMatch<CompiledRoute> match = match(ex, request.method().name());
         switch (match.kind()) {
             case FOUND -> enter(ex, match, proxyStage);
-            case METHOD_NOT_ALLOWED -> {
-                if (!ex.isPreflight() || !routePreflight(ex)) {
-                    methodNotAllowed(ex, match);
-                }
-            }
+            case METHOD_NOT_ALLOWED -> methodNotAllowed(ex, match);
             default -> ex.respondError(404, "no_route", "no route for " + request.method().name() + " " + ex.path());
         }
     }
@@ -148,21 +147,36 @@ public class GatewayHandler implements Handler<RoutingContext> {
     }
 
     /**
-     * A CORS preflight on a path whose routes do not take OPTIONS: the browser asks about another method, so the
-     * route that method would reach is the one to ask. Routed that way only when a filter of that route answers
-     * preflights (the route's filters would otherwise see an OPTIONS they were never meant to: authentication would
-     * answer 401 where the client always got 405); and should none answer after all, it still gets the 405.
+     * A CORS preflight is judged by the route the request it asks about would reach (the method in
+     * {@code Access-Control-Request-Method}), never by another: routes fall back to a less specific one for a method
+     * the specific one does not take, so the OPTIONS itself may match a catch-all whose policy says nothing about the
+     * route that would serve the real request (a strict {@code /api/admin/**} under a permissive {@code /api/**}).
+     * <ul>
+     * <li>That route answers preflights (a filter says so): the preflight goes through its filters, and gets a 405
+     * should none answer after all (it is never forwarded: the route may not take OPTIONS).</li>
+     * <li>It does not, and the OPTIONS matches another route that does: 405, the preflight refused.</li>
+     * <li>Otherwise (no policy on either side, or no route for the method asked about): an ordinary OPTIONS.</li>
+     * </ul>
      *
-     * @return whether the preflight was routed (false: answer 405 as for any other OPTIONS)
+     * @return whether the preflight was answered or routed here (false: route it as any OPTIONS)
      */
     private boolean routePreflight(Exchange ex) {
         RouteMatch<CompiledRoute> asked = match(ex, ex.request().getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD));
-        if (asked.kind() != RouteMatch.Kind.FOUND || !answersPreflights(asked.value())) {
-            return false;
+        boolean askedFound = asked.kind() == RouteMatch.Kind.FOUND;
+        if (askedFound && answersPreflights(asked.value())) {
+            enter(ex, asked, unansweredPreflight);
+            return true;
         }
-        ex.preflightRouted(true);
-        enter(ex, asked, unansweredPreflight);
-        return true;
+        if (askedFound) {
+            RouteMatch<CompiledRoute> options = match(ex, "OPTIONS");
+            if (options.kind() == RouteMatch.Kind.FOUND && options.value() != asked.value()
+                    && answersPreflights(options.value())) {
+                ex.reply(LocalReply.error(405, "method_not_allowed", "the route for " + ex.request().getHeader(
+                        HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD) + " " + ex.path() + " answers no CORS preflight"));
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean answersPreflights(CompiledRoute route) {

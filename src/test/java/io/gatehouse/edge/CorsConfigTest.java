@@ -86,6 +86,25 @@ class CorsConfigTest {
     }
 
     @Test
+    void plainHttpOriginsWithCredentialsAreRefusedButLocalhostWhileDeveloping() throws Exception {
+        String all = problems("""
+                server:
+                  cors: {origins: ["http://app.example.com", "https://ok.example.com"], credentials: true}
+                """ + UPSTREAMS + "routes: [{id: r, path: /r/**, upstream: u}]\n");
+        assertTrue(all.contains("server.cors.origins: 'http://app.example.com' is plain http with credentials"), all);
+        assertTrue(!all.contains("ok.example.com"), all);
+        parse("""
+                server:
+                  cors: {origins: ["http://localhost:3000", "http://*.localhost:8080", "http://127.0.0.1:5173"], credentials: true}
+                """ + UPSTREAMS + "routes: [{id: r, path: /r/**, upstream: u}]\n");
+        // without credentials, a plain-http origin reads only what any page may
+        parse("""
+                server:
+                  cors: {origins: ["http://app.example.com"]}
+                """ + UPSTREAMS + "routes: [{id: r, path: /r/**, upstream: u}]\n");
+    }
+
+    @Test
     void badOriginsAreRefusedEachWithItsIndex() {
         String all = problems("""
                 server:

@@ -162,8 +162,32 @@ class CorsEndToEndTest {
                 "Access-Control-Request-Headers: x-anything");
         assertEquals("*", get.header("Access-Control-Allow-Origin"));
         assertEquals("x-anything", get.header("Access-Control-Allow-Headers"), "headers: any, echoed");
-        assertEquals(List.of(), all(get, "Vary"), "the same answer for every origin");
+        assertEquals(List.of("Access-Control-Request-Headers"), all(get, "Vary"),
+                "the same answer for every origin, but the headers asked for are echoed");
         assertEquals(before, echo().requests.get(), "no preflight went upstream");
+    }
+
+    @Test
+    void aPreflightIsJudgedByTheRouteTheRealRequestWouldReachNotByTheCatchAllTheOptionsMatches() throws Exception {
+        int before = echo().requests.get();
+        // /api/** (every method, the server's permissive policy) sits over /api/admin/** (POST, DELETE, its own
+        // policy for one origin) and /api/locked/** (DELETE, cors: false): OPTIONS itself matches only /api/**
+        RawHttp.Response admin = send("OPTIONS", "/api/admin/users", "Origin: " + APP, "Access-Control-Request-Method: DELETE");
+        assertEquals(204, admin.status());
+        assertEquals(List.of(), corsFields(admin), "the admin route's policy does not allow " + APP);
+        RawHttp.Response adminOrigin = send("OPTIONS", "/api/admin/users", "Origin: https://admin.example.com",
+                "Access-Control-Request-Method: DELETE");
+        assertEquals("https://admin.example.com", adminOrigin.header("Access-Control-Allow-Origin"));
+        RawHttp.Response locked = send("OPTIONS", "/api/locked/x", "Origin: " + APP, "Access-Control-Request-Method: DELETE");
+        assertEquals(405, locked.status(), "cors: false on the route that would serve the DELETE");
+        // (a preflight needs a 2xx: the 405 fails it in the browser, whatever fields the server's policy puts on the
+        // error itself, as on any gateway error)
+        assertNull(locked.header("Access-Control-Allow-Methods"), all(locked, "Access-Control-Allow-Methods").toString());
+        RawHttp.Response api = send("OPTIONS", "/api/other", "Origin: " + APP, "Access-Control-Request-Method: DELETE");
+        assertEquals(APP, api.header("Access-Control-Allow-Origin"), "the catch-all's own paths: its policy");
+        assertEquals(before, echo().requests.get(), "no preflight went upstream");
+        // and the real requests are still served by their routes
+        assertEquals(200, send("DELETE", "/api/locked/x").status());
     }
 
     @Test

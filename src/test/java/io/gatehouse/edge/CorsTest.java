@@ -54,6 +54,12 @@ class CorsTest {
         Cors named = Cors.of(new CorsConfig(POLICY.origins(), List.of("GET"), List.of(), List.of(), false, -1), Set.of("GET", "PUT"));
         assertFalse(named.allowsPreflight("https://app.example.com", "PUT", null));
         assertFalse(named.allowsPreflight("https://app.example.com", "GET", "x-custom"), "headers: [] allows none");
+        // GET, HEAD and POST are never checked against the allowed methods by browsers: not by the gateway either
+        Cors putOnly = Cors.of(new CorsConfig(POLICY.origins(), List.of("PUT"), List.of("X-Custom"), List.of(), false, -1),
+                Set.of("GET", "PUT"));
+        assertTrue(putOnly.allowsPreflight("https://app.example.com", "GET", "x-custom"));
+        assertTrue(putOnly.allowsPreflight("https://app.example.com", "POST", null));
+        assertFalse(putOnly.allowsPreflight("https://app.example.com", "DELETE", null));
     }
 
     @Test

@@ -57,6 +57,9 @@ public class CorsTestResource extends UpstreamsTestResource {
                   - {id: forwards-options, path: /options/**, upstream: echo, cors: false}
                   - {id: guarded, path: /guarded/**, upstream: echo, ip-rules: {allow: [10.0.0.0/8]}}
                   - {id: down, path: /down/**, upstream: dead, security-headers: true}
+                  - {id: nested-admin, path: /api/admin/**, methods: [POST, DELETE], upstream: echo, cors: {origins: ["https://admin.example.com"]}}
+                  - {id: nested-locked, path: /api/locked/**, methods: [DELETE], upstream: echo, cors: false}
+                  - {id: nested-api, path: /api/**, upstream: echo}
                 auth:
                   api-keys:
                     header: X-API-Key

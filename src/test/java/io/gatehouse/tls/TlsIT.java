@@ -440,6 +440,32 @@ class TlsIT {
     }
 
     @Test
+    void withClientAuthRequireAndTls13OnlyAClientWithoutACertificateCannotConnect() throws Exception {
+        Path config = TempDirs.file("gatehouse-tls-require", "gatehouse.yaml");
+        Files.writeString(config, """
+                server:
+                  tls: {port: 0, certificates: [{cert: %s, key: %s}], client-auth: require, client-ca: %s, min-version: '1.3'}
+                upstreams:
+                  app: {targets: [{url: %s}]}
+                routes:
+                  - {id: open, path: /**, upstream: app}
+                """.formatted(certs.file("a.crt"), certs.file("a.key"), certs.file("ca.crt"), upstream.url()));
+        try (GatewayProcess gw = GatewayProcess.start("tls-require", config).awaitReady(Duration.ofSeconds(30))) {
+            List<String> base = List.of("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", "ca.crt",
+                    "--resolve", "a.test:" + gw.tlsPort() + ":127.0.0.1");
+            String url = "https://a.test:" + gw.tlsPort() + "/x";
+            assertEquals("200", certs.run(concat(base, "--cert", "client.crt", "--key", "client.key", url), null, 30));
+            TestCertificates.Result without = certs.runAllowingFailure(concat(base, url), null, 30);
+            assertNotEquals(0, without.exit(), "no certificate, no connection: " + without.output());
+            assertFalse(without.output().startsWith("200"), without.output());
+            // TLS 1.2 is not offered with min-version 1.3
+            TestCertificates.Result v12 = sClientRaw(gw, "-tls1_2", "-cert", "client.crt", "-key", "client.key");
+            assertFalse(v12.output().contains("New, TLSv1.2, Cipher is ECDHE-"), v12.output());
+            assertTrue(sClient(gw, "-cert", "client.crt", "-key", "client.key").contains("New, TLSv1.3, Cipher is TLS_"));
+        }
+    }
+
+    @Test
     void aPairThatDoesNotMatchAtStartStopsTheGatewayWithTheFileNamed() throws Exception {
         Path config = TempDirs.file("gatehouse-tls-bad", "gatehouse.yaml");
         Files.writeString(config, """
