@@ -190,6 +190,17 @@ final class CacheFilter implements GatewayFilter {
         }
         if (!state.head && !directives.noStore()) {
             state.fill = fills.lead(state.key);
+            if (state.fill != null && entry == null && local != null) {
+                // The lookup and the lead are two steps: a fill that stored and settled between them left nothing to
+                // join, yet its entry is there now. Looked up again (cheap, in memory) so this request does not
+                // make a second upstream request for what was just stored.
+                CachedResponse late = lookupLocally(state, ex.request().headers());
+                Future<LocalReply> served = late == null ? null : serve(ex, state, late, now, null);
+                if (served != null) {
+                    settle(state, late);
+                    return served;
+                }
+            }
         }
         if (state.status == null) {
             state.outcome("MISS", state.detail != null ? state.detail : state.stored == null ? "fwd=uri-miss" : "fwd=stale");
