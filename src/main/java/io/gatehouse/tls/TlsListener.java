@@ -102,6 +102,9 @@ public class TlsListener implements ClientTrust {
                 });
         if (material.clientCa() != null) {
             options.setTrustOptions(credentials);
+        } else if (config.clientAuth() != TlsConfig.ClientAuth.NONE) {
+            // without trust options Netty would verify client certificates against the JVM's public CAs: never
+            throw new TlsException("client-auth is " + config.clientAuth() + " but no client-ca is configured");
         }
         for (String cipher : CIPHERS) {
             options.addEnabledCipherSuite(cipher);
