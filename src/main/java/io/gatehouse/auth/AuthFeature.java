@@ -28,7 +28,7 @@ public class AuthFeature implements FilterFactory<AuthFilters> {
     private final JwksKeys.Settings jwksSettings;
     private final MeterRegistry registry;
     @Inject
-    io.gatehouse.tls.TlsListener clientTrust;
+    io.gatehouse.tls.ClientTrust clientTrust;
 
     @Inject
     public AuthFeature(Vertx vertx, MeterRegistry global, Instance<PrometheusMeterRegistry> prometheus,

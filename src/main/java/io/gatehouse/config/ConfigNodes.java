@@ -72,6 +72,41 @@ public final class ConfigNodes {
     }
 
     /**
+     * One of an enum's values, written in lower case with '-' for '_' ({@code least-connections}); {@code defaultValue}
+     * when absent, a problem listing the choices when it is none of them.
+     */
+    public <E extends Enum<E>> E choice(Object node, String path, Class<E> type, E defaultValue) {
+        String text = string(node, path, false);
+        if (text == null) {
+            return defaultValue;
+        }
+        List<String> names = new ArrayList<>();
+        for (E e : type.getEnumConstants()) {
+            String name = e.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+            if (name.equals(text)) {
+                return e;
+            }
+            names.add(name);
+        }
+        problem(path, "'" + text + "' is not one of " + String.join(" | ", names));
+        return defaultValue;
+    }
+
+    /** A path to a regular file this process can read (certificates, keys, CA bundles), or null with a problem. */
+    public String readableFile(Object node, String path, boolean required) {
+        String file = string(node, path, required);
+        if (file == null) {
+            return null;
+        }
+        java.nio.file.Path p = java.nio.file.Path.of(file);
+        if (!java.nio.file.Files.isRegularFile(p) || !java.nio.file.Files.isReadable(p)) {
+            problem(path, "cannot read the file '" + file + "'");
+            return null;
+        }
+        return file;
+    }
+
+    /**
      * The required {@code id} of entry {@code index} of the list at {@code listPath}. One that does not match
      * {@code pattern} is reported with {@code rule}; one an earlier entry already has is reported with that
      * entry's index. Returns the id as given (null when absent): the caller tells from the problem count whether

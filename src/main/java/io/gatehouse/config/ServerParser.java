@@ -18,10 +18,6 @@ public final class ServerParser {
     private final Set<String> known;
     private final Set<String> notYet;
 
-    ServerParser(ConfigNodes nodes) {
-        this(nodes, Set.of());
-    }
-
     /** @param claimed the keys features' extensions read ({@link ConfigExtension#serverKeys()}) */
     ServerParser(ConfigNodes nodes, Set<String> claimed) {
         this.nodes = nodes;

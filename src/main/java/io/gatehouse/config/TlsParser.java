@@ -1,7 +1,5 @@
 package io.gatehouse.config;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -43,16 +41,16 @@ final class TlsParser {
                 if (pair == null) {
                     continue;
                 }
-                String cert = file(nodes, pair.get("cert"), at + ".cert", true);
-                String key = file(nodes, pair.get("key"), at + ".key", true);
+                String cert = nodes.readableFile(pair.get("cert"), at + ".cert", true);
+                String key = nodes.readableFile(pair.get("key"), at + ".key", true);
                 if (cert != null && key != null) {
                     certificates.add(new TlsConfig.CertificateFiles(cert, key));
                 }
             }
         }
-        TlsConfig.ClientAuth clientAuth = choice(nodes, map.get("client-auth"), PATH + ".client-auth",
+        TlsConfig.ClientAuth clientAuth = nodes.choice(map.get("client-auth"), PATH + ".client-auth",
                 TlsConfig.ClientAuth.class, TlsConfig.ClientAuth.NONE);
-        String clientCa = file(nodes, map.get("client-ca"), PATH + ".client-ca", false);
+        String clientCa = nodes.readableFile(map.get("client-ca"), PATH + ".client-ca", false);
         if (clientAuth != TlsConfig.ClientAuth.NONE && clientCa == null && map.get("client-ca") == null) {
             nodes.problem(PATH + ".client-ca", "client-auth: " + clientAuth.name().toLowerCase(Locale.ROOT)
                     + " needs the CA bundle client certificates are verified against");
@@ -70,40 +68,9 @@ final class TlsParser {
                         + "(older versions are never enabled)");
             }
         }
-        TlsConfig.Engine engine = choice(nodes, map.get("engine"), PATH + ".engine", TlsConfig.Engine.class,
+        TlsConfig.Engine engine = nodes.choice(map.get("engine"), PATH + ".engine", TlsConfig.Engine.class,
                 TlsConfig.Engine.AUTO);
         boolean redirect = Boolean.TRUE.equals(nodes.bool(map.get("redirect-http"), PATH + ".redirect-http"));
         return new TlsConfig(port, certificates, clientAuth, clientCa, minVersion, engine, redirect);
-    }
-
-    private static String file(ConfigNodes nodes, Object node, String path, boolean required) {
-        String file = nodes.string(node, path, required);
-        if (file == null) {
-            return null;
-        }
-        Path p = Path.of(file);
-        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
-            nodes.problem(path, "cannot read the file '" + file + "'");
-            return null;
-        }
-        return file;
-    }
-
-    private static <E extends Enum<E>> E choice(ConfigNodes nodes, Object node, String path, Class<E> type, E fallback) {
-        String value = nodes.string(node, path, false);
-        if (value == null) {
-            return fallback;
-        }
-        for (E e : type.getEnumConstants()) {
-            if (e.name().equalsIgnoreCase(value.trim())) {
-                return e;
-            }
-        }
-        List<String> names = new ArrayList<>();
-        for (E e : type.getEnumConstants()) {
-            names.add(e.name().toLowerCase(Locale.ROOT));
-        }
-        nodes.problem(path, "'" + value + "' is not one of " + String.join(", ", names));
-        return fallback;
     }
 }

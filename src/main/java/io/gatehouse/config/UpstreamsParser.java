@@ -125,11 +125,8 @@ final class UpstreamsParser {
         if (!targets.isEmpty() && targets.stream().noneMatch(t -> "https".equals(t.scheme()))) {
             nodes.problem(path, "applies to https:// targets, and this upstream has none");
         }
-        String ca = nodes.string(map.get("ca"), path + ".ca", false);
-        if (ca != null && !(java.nio.file.Files.isRegularFile(java.nio.file.Path.of(ca))
-                && java.nio.file.Files.isReadable(java.nio.file.Path.of(ca)))) {
-            nodes.problem(path + ".ca", "cannot read the file '" + ca + "'");
-        } else if (ca != null && !holdsCertificates(ca)) {
+        String ca = nodes.readableFile(map.get("ca"), path + ".ca", false);
+        if (ca != null && !holdsCertificates(ca)) {
             nodes.problem(path + ".ca", "'" + ca + "' holds no PEM certificate");
         }
         Boolean verify = nodes.bool(map.get("verify"), path + ".verify");

@@ -94,10 +94,6 @@ final class Cors {
         return !origins.any();
     }
 
-    boolean allowsOrigin(String origin) {
-        return origins.allows(origin);
-    }
-
     /**
      * Whether a preflight from {@code origin} asking for {@code method} and the header names listed in
      * {@code asked} (null: none) is allowed.

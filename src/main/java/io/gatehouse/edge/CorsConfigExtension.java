@@ -28,17 +28,14 @@ public class CorsConfigExtension implements ConfigExtension {
     static final ConfigKey<CorsConfig.RouteCors> ROUTE = ConfigKey.of("route cors", CorsConfig.RouteCors.class);
     /** An {@code http://} origin other than localhost, a {@code *.localhost} name or a loopback address. */
     static boolean plainHttpElsewhere(String origin) {
-        if (!origin.regionMatches(true, 0, "http://", 0, 7)) {
+        if (!origin.startsWith("http://")) { // origins are serialised in lower case by now
             return false;
         }
-        String host = origin.substring(7).toLowerCase(java.util.Locale.ROOT);
-        int colon = host.startsWith("[") ? host.indexOf(']') + 1 : host.indexOf(':');
-        if (colon > 0 && colon < host.length() && host.charAt(colon) == ':') {
-            host = host.substring(0, colon);
-        } else if (colon > 0 && host.startsWith("[")) {
-            host = host.substring(0, colon);
-        }
-        return !(host.equals("localhost") || host.endsWith(".localhost") || host.startsWith("127.") || host.equals("[::1]"));
+        String hostPort = origin.substring(7);
+        int end = hostPort.startsWith("[") ? hostPort.indexOf(']') + 1 : hostPort.indexOf(':');
+        String host = end > 0 ? hostPort.substring(0, end) : hostPort;
+        boolean loopbackV4 = io.netty.util.NetUtil.isValidIpV4Address(host) && host.startsWith("127.");
+        return !(host.equals("localhost") || host.endsWith(".localhost") || loopbackV4 || host.equals("[::1]"));
     }
 
     private static final Set<String> KEYS = Set.of("origins", "methods", "headers", "expose-headers", "credentials",

@@ -59,6 +59,18 @@ public final class LocalReply {
         return this;
     }
 
+    /** The first value this reply sets for the header {@code name} (any case), or null. */
+    public String header(CharSequence name) {
+        if (headers != null) {
+            for (int i = 0; i < headers.size(); i += 2) {
+                if (io.netty.util.AsciiString.contentEqualsIgnoreCase(headers.get(i), name)) {
+                    return headers.get(i + 1).toString();
+                }
+            }
+        }
+        return null;
+    }
+
     public int status() {
         return status;
     }

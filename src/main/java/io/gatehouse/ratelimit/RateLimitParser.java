@@ -50,13 +50,13 @@ final class RateLimitParser {
         if (defaults == null) {
             defaults = Map.of();
         }
-        PolicyConfig.Store store = choice(defaults.get("store"), "rate-limits.defaults.store", PolicyConfig.Store.class,
+        PolicyConfig.Store store = nodes.choice(defaults.get("store"), "rate-limits.defaults.store", PolicyConfig.Store.class,
                 PolicyConfig.Store.LOCAL);
-        PolicyConfig.Algorithm algorithm = choice(defaults.get("algorithm"), "rate-limits.defaults.algorithm",
+        PolicyConfig.Algorithm algorithm = nodes.choice(defaults.get("algorithm"), "rate-limits.defaults.algorithm",
                 PolicyConfig.Algorithm.class, PolicyConfig.Algorithm.SLIDING_WINDOW);
-        PolicyConfig.OnStoreFailure onFailure = choice(defaults.get("on-store-failure"),
+        PolicyConfig.OnStoreFailure onFailure = nodes.choice(defaults.get("on-store-failure"),
                 "rate-limits.defaults.on-store-failure", PolicyConfig.OnStoreFailure.class, PolicyConfig.OnStoreFailure.LOCAL);
-        RateLimitsConfig.Headers headers = choice(defaults.get("headers"), "rate-limits.defaults.headers",
+        RateLimitsConfig.Headers headers = nodes.choice(defaults.get("headers"), "rate-limits.defaults.headers",
                 RateLimitsConfig.Headers.class, RateLimitsConfig.Headers.BOTH);
         long maxKeys = nodes.integer(defaults.get("max-keys"), "rate-limits.defaults.max-keys",
                 (int) RateLimitsConfig.DEFAULT_MAX_KEYS, 100, 10_000_000);
@@ -121,7 +121,7 @@ final class RateLimitParser {
             return null;
         }
         KeySpec key = key(map.get("key"), path + ".key");
-        PolicyConfig.Algorithm algorithm = choice(map.get("algorithm"), path + ".algorithm",
+        PolicyConfig.Algorithm algorithm = nodes.choice(map.get("algorithm"), path + ".algorithm",
                 PolicyConfig.Algorithm.class, defaultAlgorithm);
         List<Limit> limits = map.get("limits") == null ? List.of() : limits(map.get("limits"), path + ".limits");
         Map<String, List<Limit>> tiers = new LinkedHashMap<>();
@@ -168,12 +168,12 @@ final class RateLimitParser {
             nodes.problem(path + ".ban-for", "at most 7d");
         }
         Boolean dryRun = nodes.bool(map.get("dry-run"), path + ".dry-run");
-        PolicyConfig.Store store = choice(map.get("store"), path + ".store", PolicyConfig.Store.class, defaultStore);
+        PolicyConfig.Store store = nodes.choice(map.get("store"), path + ".store", PolicyConfig.Store.class, defaultStore);
         if (store == PolicyConfig.Store.REDIS && !redisConfigured) {
             nodes.problem(map.get("store") != null ? path + ".store" : "rate-limits.defaults.store",
                     "'redis' needs a Redis to talk to: set quarkus.redis.hosts (e.g. QUARKUS_REDIS_HOSTS=redis://redis:6379)");
         }
-        PolicyConfig.OnStoreFailure onFailure = choice(map.get("on-store-failure"), path + ".on-store-failure",
+        PolicyConfig.OnStoreFailure onFailure = nodes.choice(map.get("on-store-failure"), path + ".on-store-failure",
                 PolicyConfig.OnStoreFailure.class, defaultOnFailure);
         if (nodes.problemCount() != before || key == null) {
             return null;
@@ -239,23 +239,5 @@ final class RateLimitParser {
             return nodes.list(node, path, true);
         }
         return List.of(node);
-    }
-
-    private <E extends Enum<E>> E choice(Object node, String path, Class<E> type, E defaultValue) {
-        String text = nodes.string(node, path, false);
-        if (text == null) {
-            return defaultValue;
-        }
-        for (E e : type.getEnumConstants()) {
-            if (e.name().toLowerCase(Locale.ROOT).replace('_', '-').equals(text)) {
-                return e;
-            }
-        }
-        List<String> names = new ArrayList<>();
-        for (E e : type.getEnumConstants()) {
-            names.add(e.name().toLowerCase(Locale.ROOT).replace('_', '-'));
-        }
-        nodes.problem(path, "'" + text + "' is not one of " + String.join(" | ", names));
-        return defaultValue;
     }
 }

@@ -100,7 +100,7 @@ public class TlsListener implements ClientTrust {
                     case REQUEST -> ClientAuth.REQUEST;
                     case REQUIRE -> ClientAuth.REQUIRED;
                 });
-        if (material.clientCa() != null) {
+        if (material.clientCaManager() != null) {
             options.setTrustOptions(credentials);
         } else if (config.clientAuth() != TlsConfig.ClientAuth.NONE) {
             // without trust options Netty would verify client certificates against the JVM's public CAs: never

@@ -43,8 +43,6 @@ public final class TlsMaterial {
 
     private static final java.util.concurrent.atomic.AtomicLong GENERATIONS = new java.util.concurrent.atomic.AtomicLong();
 
-    private final PemKeyCertOptions keyCert;
-    private final PemTrustOptions clientCa;
     private final String fingerprint;
     private final List<Served> served;
     private final long generation = GENERATIONS.incrementAndGet();
@@ -54,8 +52,6 @@ public final class TlsMaterial {
 
     private TlsMaterial(Vertx vertx, PemKeyCertOptions keyCert, PemTrustOptions clientCa, String fingerprint,
                         List<Served> served) {
-        this.keyCert = keyCert;
-        this.clientCa = clientCa;
         this.fingerprint = fingerprint;
         this.served = List.copyOf(served);
         try {
@@ -142,16 +138,6 @@ public final class TlsMaterial {
             trust = new PemTrustOptions().addCertValue(Buffer.buffer(ca));
         }
         return new TlsMaterial(vertx, keyCert, trust, fingerprint, served);
-    }
-
-    /** The certificates and keys, for Vert.x (the checked bytes, not the paths). */
-    public PemKeyCertOptions keyCert() {
-        return keyCert;
-    }
-
-    /** The client CA bundle, or null when clients are not asked for certificates. */
-    public PemTrustOptions clientCa() {
-        return clientCa;
     }
 
     /** A hash of every byte read: the same files give the same fingerprint. */

@@ -93,6 +93,11 @@ class CorsConfigTest {
                 """ + UPSTREAMS + "routes: [{id: r, path: /r/**, upstream: u}]\n");
         assertTrue(all.contains("server.cors.origins: 'http://app.example.com' is plain http with credentials"), all);
         assertTrue(!all.contains("ok.example.com"), all);
+        assertTrue(problems("""
+                server:
+                  cors: {origins: ["http://127.evil.com"], credentials: true}
+                """ + UPSTREAMS + "routes: [{id: r, path: /r/**, upstream: u}]\n").contains("is plain http with credentials"),
+                "a name starting with 127. is not a loopback address");
         parse("""
                 server:
                   cors: {origins: ["http://localhost:3000", "http://*.localhost:8080", "http://127.0.0.1:5173"], credentials: true}

@@ -182,7 +182,6 @@ class CorsEndToEndTest {
         assertEquals(405, locked.status(), "cors: false on the route that would serve the DELETE");
         // (a preflight needs a 2xx: the 405 fails it in the browser, whatever fields the server's policy puts on the
         // error itself, as on any gateway error)
-        assertNull(locked.header("Access-Control-Allow-Methods"), all(locked, "Access-Control-Allow-Methods").toString());
         RawHttp.Response api = send("OPTIONS", "/api/other", "Origin: " + APP, "Access-Control-Request-Method: DELETE");
         assertEquals(APP, api.header("Access-Control-Allow-Origin"), "the catch-all's own paths: its policy");
         assertEquals(before, echo().requests.get(), "no preflight went upstream");
@@ -196,7 +195,6 @@ class CorsEndToEndTest {
         RawHttp.Response plain = send("OPTIONS", "/plain/x", "Origin: " + APP, "Access-Control-Request-Method: GET");
         assertEquals(405, plain.status(), "cors: false on a GET-only route: the 405 it always got");
         assertEquals("GET", plain.header("Allow"));
-        assertNull(plain.header("Access-Control-Allow-Methods"), "no preflight answer: the browser refuses");
         assertEquals(APP, plain.header("Access-Control-Allow-Origin"), "a 405 no route made: the server's fields");
         // a method the route does not take either: 405, not routed
         assertEquals(405, send("OPTIONS", "/rw/x", "Origin: " + APP, "Access-Control-Request-Method: DELETE").status());

@@ -1,6 +1,7 @@
 package io.gatehouse.edge;
 
 import io.gatehouse.config.GatehouseConfig;
+import io.gatehouse.pipeline.LocalReply;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
@@ -119,8 +120,16 @@ class CorsTest {
     @Test
     void aPreflightAnswerCarriesTheAllowFieldsOnlyWhenAllowed() {
         Cors cors = Cors.of(POLICY, Set.of("GET", "PUT"));
-        assertEquals("204", cors.preflight(true, "https://app.example.com", "PUT", "x-custom").toString());
-        // the fields themselves are checked on the wire (CorsEndToEndTest); here: the decision drives them
+        LocalReply allowed = cors.preflight(true, "https://app.example.com", "PUT", "x-custom");
+        assertEquals(204, allowed.status());
+        assertEquals("https://app.example.com", allowed.header("Access-Control-Allow-Origin"));
+        assertEquals("true", allowed.header("Access-Control-Allow-Credentials"));
+        assertNotNull(allowed.header("Access-Control-Allow-Methods"));
+        LocalReply refused = cors.preflight(false, "https://app.example.com", "PUT", "x-custom");
+        assertEquals(204, refused.status());
+        assertNull(refused.header("Access-Control-Allow-Origin"));
+        assertNull(refused.header("Access-Control-Allow-Methods"));
+        assertEquals("Origin", refused.header("Vary"));
         Cors echo = Cors.of(new CorsConfig(List.of("https://app.example.com"), List.of("*"), List.of("*"), List.of(), false, 0),
                 Set.of());
         assertTrue(echo.allowsPreflight("https://app.example.com", "PROPFIND", "x-a"));
@@ -148,7 +157,6 @@ class CorsTest {
         assertNull(answers.forRoute(routesOnly.routes().get(3)));
         assertNull(preflights.global());
         assertNotNull(preflights.forRoute(routesOnly.routes().get(0)));
-        assertTrue(preflights.forRoute(routesOnly.routes().get(0)).answersPreflights());
         for (int i = 1; i < 4; i++) {
             assertNull(preflights.forRoute(routesOnly.routes().get(i)), routesOnly.routes().get(i).id());
         }

@@ -185,15 +185,15 @@ class TlsIT {
             for (String old : List.of("-tls1", "-tls1_1")) {
                 TestCertificates.Result r = sClientRaw(gw, old, "-cipher", "DEFAULT@SECLEVEL=0");
                 assertNotEquals(0, r.exit(), r.output());
-                assertFalse(r.output().contains("Verify return code: 0 (ok)") && r.output().contains("Cipher is ECDHE"),
-                        r.output());
+                assertTrue(r.output().contains("Cipher is (NONE)"), "no session was agreed: " + r.output());
             }
             String v12 = sClient(gw, "-tls1_2");
             assertTrue(v12.contains("New, TLSv1.2, Cipher is ECDHE-"), v12);
             String v13 = sClient(gw, "-tls1_3");
             assertTrue(v13.contains("New, TLSv1.3, Cipher is TLS_"), v13);
             // TLS 1.2 without forward secrecy (plain RSA key exchange) is not offered
-            assertNotEquals(0, sClientRaw(gw, "-tls1_2", "-cipher", "AES128-SHA:AES128-GCM-SHA256").exit());
+            TestCertificates.Result plainRsa = sClientRaw(gw, "-tls1_2", "-cipher", "AES128-SHA:AES128-GCM-SHA256");
+            assertTrue(plainRsa.output().contains("Cipher is (NONE)"), plainRsa.output());
         }
     }
 
@@ -391,7 +391,6 @@ class TlsIT {
                 certs.server("renewed-" + name, "ca", "ec", "b.test", "*.wild.test");
                 byte[] renewedCert = Files.readAllBytes(certs.file("renewed-" + name + ".crt"));
                 byte[] renewedKey = Files.readAllBytes(certs.file("renewed-" + name + ".key"));
-                byte[] oldCert = Files.readAllBytes(cert);
 
                 // a file that is not PEM: logged, refused, the running certificate stays
                 Files.writeString(cert, "not a certificate\n");
@@ -429,7 +428,6 @@ class TlsIT {
                 // the connection opened before the renewal still works, on its own session
                 assertEquals(200, get(open, "/open/after"));
                 assertEquals(before, open.getSession().getPeerCertificates()[0]);
-                assertTrue(oldCert.length > 0);
             } finally {
                 renewing.set(false);
                 churn.join(20_000);
