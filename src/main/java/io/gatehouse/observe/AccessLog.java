@@ -3,7 +3,6 @@ package io.gatehouse.observe;
 import io.gatehouse.pipeline.Caller;
 import io.gatehouse.pipeline.CompiledRoute;
 import io.gatehouse.pipeline.Exchange;
-import io.gatehouse.pipeline.Json;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -41,10 +40,20 @@ public class AccessLog {
 
     /** Null when the log is off. */
     private final AccessLogWriter writer;
+    /** Each thread's lines on their way to the writer; every batch is listed so the last lines go out at shutdown. */
+    private final io.netty.util.concurrent.FastThreadLocal<LineBatch> batches = new io.netty.util.concurrent.FastThreadLocal<>() {
+        @Override
+        protected LineBatch initialValue() {
+            LineBatch batch = new LineBatch(writer, io.netty.util.internal.ThreadExecutorMap.currentExecutor());
+            allBatches.add(batch);
+            return batch;
+        }
+    };
+    private final java.util.Queue<LineBatch> allBatches = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** The timestamp's text up to the second, computed once a second (by whichever thread gets there first). */
-    private volatile Second second = new Second(-1, "");
+    private volatile Second second = new Second(-1, new byte[0]);
 
-    private record Second(long epochSecond, String text) {
+    private record Second(long epochSecond, byte[] text) {
     }
 
     @Inject
@@ -95,7 +104,33 @@ public class AccessLog {
     /** After the traffic server's drain (observers run by ascending priority): the last requests' lines go out too. */
     void stop(@Observes @jakarta.annotation.Priority(jakarta.interceptor.Interceptor.Priority.PLATFORM_AFTER) ShutdownEvent event) {
         if (writer != null) {
+            for (LineBatch batch : allBatches) {
+                flush(batch);
+            }
             writer.close(2000);
+        }
+    }
+
+    /** A batch's last lines, handed over on its own event loop (or here, once that loop has ended). */
+    private static void flush(LineBatch batch) {
+        io.netty.util.concurrent.EventExecutor loop = batch.loop();
+        if (loop == null) {
+            return; // a thread that is no event loop keeps no lines
+        }
+        if (!loop.isShuttingDown()) {
+            try {
+                if (loop.submit(batch).await(500)) {
+                    return;
+                }
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                // fall through
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (loop.isTerminated()) {
+            batch.run(); // nothing else touches it any more
         }
     }
 
@@ -104,67 +139,86 @@ public class AccessLog {
         if (writer == null) {
             return;
         }
-        writer.offer(line(ex, routeId, status, durationNanos, System.currentTimeMillis()));
+        LineBatch batch = batches.get();
+        JsonBytes line = batch.line();
+        write(line, ex, routeId, status, durationNanos, System.currentTimeMillis());
+        batch.add(line);
     }
 
-    /** One builder per event loop, reused: a line is about 500 characters, and there is one per request. */
-    private static final io.netty.util.concurrent.FastThreadLocal<StringBuilder> BUILDERS =
-            new io.netty.util.concurrent.FastThreadLocal<>() {
-                @Override
-                protected StringBuilder initialValue() {
-                    return new StringBuilder(1024);
-                }
-            };
-
+    /** The line of a finished request as text (for tests and tools: the log itself never makes a String of it). */
     String line(Exchange ex, String routeId, int status, long durationNanos, long nowMillis) {
+        JsonBytes line = new JsonBytes(1024);
+        write(line, ex, routeId, status, durationNanos, nowMillis);
+        return line.text();
+    }
+
+    private static final byte[] TIMESTAMP = JsonBytes.ascii("{\"timestamp\":\"");
+    private static final byte[] LEVEL = JsonBytes.ascii("\",\"level\":\"");
+    private static final byte[] ERROR = JsonBytes.ascii("ERROR");
+    private static final byte[] WARN = JsonBytes.ascii("WARN");
+    private static final byte[] INFO = JsonBytes.ascii("INFO");
+    private static final byte[] REQUEST_ID = JsonBytes.ascii("\",\"request_id\":");
+    private static final byte[] TRACE_ID = JsonBytes.ascii(",\"trace_id\":");
+    private static final byte[] METHOD = JsonBytes.ascii(",\"method\":");
+    private static final byte[] PATH = JsonBytes.ascii(",\"path\":");
+    private static final byte[] STATUS = JsonBytes.ascii(",\"status\":");
+    private static final byte[] DURATION = JsonBytes.ascii(",\"duration_ms\":");
+    private static final byte[] CLIENT_IP = JsonBytes.ascii(",\"client_ip\":");
+    private static final byte[] USER_ID = JsonBytes.ascii(",\"user_id\":");
+    private static final byte[] USER_AGENT = JsonBytes.ascii(",\"user_agent\":");
+    private static final byte[] BYTES_RECEIVED = JsonBytes.ascii(",\"bytes_received\":");
+    private static final byte[] BYTES_SENT = JsonBytes.ascii(",\"bytes_sent\":");
+    private static final byte[] ROUTE = JsonBytes.ascii(",\"route\":");
+    private static final byte[] UPSTREAM_SERVICE = JsonBytes.ascii(",\"upstream_service\":");
+    private static final byte[] UPSTREAM_TARGET = JsonBytes.ascii(",\"upstream_target\":");
+    private static final byte[] UPSTREAM_DURATION = JsonBytes.ascii(",\"upstream_duration_ms\":");
+    private static final byte[] NULL = JsonBytes.ascii("null");
+    private static final byte[] ATTEMPTS = JsonBytes.ascii(",\"attempts\":");
+    private static final byte[] CACHE = JsonBytes.ascii(",\"cache\":");
+    private static final byte[] RATE_LIMIT = JsonBytes.ascii(",\"rate_limit\":");
+    private static final byte[] ERROR_FIELD = JsonBytes.ascii(",\"error\":");
+
+    private void write(JsonBytes line, Exchange ex, String routeId, int status, long durationNanos, long nowMillis) {
         HttpServerRequest req = ex.request();
-        StringBuilder sb = BUILDERS.get();
-        if (sb.capacity() > 16 * 1024) {
-            sb = new StringBuilder(1024); // a hostile request's long line: not kept
-            BUILDERS.set(sb);
-        }
-        sb.setLength(0);
-        sb.append("{\"timestamp\":\"");
-        timestamp(sb, nowMillis);
-        sb.append("\",\"level\":\"").append(status >= 500 ? "ERROR" : status >= 400 ? "WARN" : "INFO")
-                .append("\",\"request_id\":");
-        Json.quote(sb, ex.requestId()).append(",\"trace_id\":");
-        Json.quote(sb, ex.traceId()).append(",\"method\":");
-        Json.quote(sb, req.method().name()).append(",\"path\":");
-        Json.quote(sb, clip(req.path(), MAX_PATH)).append(",\"status\":").append(status).append(",\"duration_ms\":");
-        millis(sb, durationNanos).append(",\"client_ip\":");
-        Json.quote(sb, ex.clientIp()).append(",\"user_id\":");
+        line.raw(TIMESTAMP);
+        timestamp(line, nowMillis);
+        line.raw(LEVEL).raw(status >= 500 ? ERROR : status >= 400 ? WARN : INFO)
+                .raw(REQUEST_ID).quote(ex.requestId())
+                .raw(TRACE_ID).quote(ex.traceId())
+                .raw(METHOD).quote(req.method().name())
+                .raw(PATH).quote(clip(req.path(), MAX_PATH))
+                .raw(STATUS).number(status)
+                .raw(DURATION);
+        millis(line, durationNanos);
         Caller caller = ex.caller();
-        Json.quote(sb, caller == null ? null : caller.id()).append(",\"user_agent\":");
-        Json.quote(sb, clip(req.getHeader("User-Agent"), MAX_USER_AGENT))
-                .append(",\"bytes_received\":").append(req.bytesRead())
-                .append(",\"bytes_sent\":").append(ex.response().bytesWritten())
-                .append(",\"route\":");
-        Json.quote(sb, routeId).append(",\"upstream_service\":");
         CompiledRoute route = ex.route();
-        Json.quote(sb, route == null ? null : route.upstream().name())
-                .append(",\"upstream_target\":");
-        Json.quote(sb, ex.target() == null ? null : ex.target().url()).append(",\"upstream_duration_ms\":");
+        line.raw(CLIENT_IP).quote(ex.clientIp())
+                .raw(USER_ID).quote(caller == null ? null : caller.id())
+                .raw(USER_AGENT).quote(clip(req.getHeader("User-Agent"), MAX_USER_AGENT))
+                .raw(BYTES_RECEIVED).number(req.bytesRead())
+                .raw(BYTES_SENT).number(ex.response().bytesWritten())
+                .raw(ROUTE).quote(routeId)
+                .raw(UPSTREAM_SERVICE).quote(route == null ? null : route.upstream().name())
+                .raw(UPSTREAM_TARGET).quote(ex.target() == null ? null : ex.target().url())
+                .raw(UPSTREAM_DURATION);
         if (ex.upstreamNanos() < 0) {
-            sb.append("null");
+            line.raw(NULL);
         } else {
-            millis(sb, ex.upstreamNanos());
+            millis(line, ex.upstreamNanos());
         }
-        sb.append(",\"attempts\":").append(ex.attempts());
+        line.raw(ATTEMPTS).number(ex.attempts());
         List<String> fields = ex.logFields();
         // the fields filters report are always there (null when the route has no such filter): one schema
-        sb.append(",\"cache\":");
-        Json.quote(sb, field(fields, "cache")).append(",\"rate_limit\":");
-        Json.quote(sb, field(fields, "rate_limit")).append(",\"error\":");
-        Json.quote(sb, ex.error());
+        line.raw(CACHE).quote(field(fields, "cache"))
+                .raw(RATE_LIMIT).quote(field(fields, "rate_limit"))
+                .raw(ERROR_FIELD).quote(ex.error());
         for (int i = 0; i < fields.size(); i += 2) {
             String name = fields.get(i);
             if (!name.equals("cache") && !name.equals("rate_limit")) {
-                Json.quote(sb.append(','), name).append(':');
-                Json.quote(sb, fields.get(i + 1));
+                line.raw(',').quote(name).raw(':').quote(fields.get(i + 1));
             }
         }
-        return sb.append('}').toString();
+        line.raw('}');
     }
 
     private static String field(List<String> fields, String name) {
@@ -181,35 +235,20 @@ public class AccessLog {
     }
 
     /** Milliseconds with three decimals (microseconds), without going through a double's text. */
-    private static StringBuilder millis(StringBuilder sb, long nanos) {
+    private static void millis(JsonBytes line, long nanos) {
         long micros = nanos / 1000;
-        sb.append(micros / 1000).append('.');
-        long fraction = micros % 1000;
-        if (fraction < 100) {
-            sb.append('0');
-        }
-        if (fraction < 10) {
-            sb.append('0');
-        }
-        return sb.append(fraction);
+        line.number(micros / 1000).raw('.').threeDigits((int) (micros % 1000));
     }
 
     /** RFC 3339 in UTC with milliseconds, always the same width ({@code 2026-11-29T19:45:01.007Z}). */
-    void timestamp(StringBuilder sb, long epochMillis) {
+    void timestamp(JsonBytes line, long epochMillis) {
         long epochSecond = Math.floorDiv(epochMillis, 1000);
         Second s = second;
         if (s.epochSecond != epochSecond) {
-            s = new Second(epochSecond, LocalDateTime.ofEpochSecond(epochSecond, 0, ZoneOffset.UTC).format(SECONDS));
+            s = new Second(epochSecond, JsonBytes.ascii(
+                    LocalDateTime.ofEpochSecond(epochSecond, 0, ZoneOffset.UTC).format(SECONDS)));
             second = s;
         }
-        int ms = (int) Math.floorMod(epochMillis, 1000);
-        sb.append(s.text).append('.');
-        if (ms < 100) {
-            sb.append('0');
-        }
-        if (ms < 10) {
-            sb.append('0');
-        }
-        sb.append(ms).append('Z');
+        line.raw(s.text).raw('.').threeDigits((int) Math.floorMod(epochMillis, 1000)).raw('Z');
     }
 }

@@ -12,10 +12,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Writes access-log lines off the event loops. An event loop only offers the line to a bounded lock-free queue
- * (Netty's JCTools MPSC array, the queue its own event loops use); one daemon thread drains it to the output. A full
- * queue, an output that fails, or one too slow to keep up drops lines, counted in
- * {@code gatehouse_access_log_dropped_total}: a stalled log pipe must never slow or stop the traffic it logs.
+ * Writes access-log lines off the event loops. An event loop gathers its lines into chunks ({@link LineBatch}) and
+ * offers each chunk to a bounded lock-free queue (Netty's JCTools MPSC array, the queue its own event loops use); one
+ * daemon thread drains it to the output. A full queue, an output that fails, or one too slow to keep up drops lines,
+ * counted in {@code gatehouse_access_log_dropped_total}: a stalled log pipe must never slow or stop the traffic it
+ * logs.
  *
  * <p>Lines go out in writes that end at a line's end, of at most {@value #CHUNK} bytes to a pipe (on Linux a write to
  * a pipe up to PIPE_BUF, 4096 bytes, is never interleaved with another writer's, and the console log writes to the
@@ -33,7 +34,11 @@ final class AccessLogWriter {
     static final int BUSY_PARK_MILLIS = 2;
     static final int IDLE_PARK_MILLIS = 100;
 
-    private final Queue<String> queue;
+    /** Lines ending in a newline, {@code lines} of them in the first {@code length} bytes. */
+    private record Chunk(byte[] bytes, int length, int lines) {
+    }
+
+    private final Queue<Chunk> queue;
     private final OutputStream out;
     private final Counter dropped;
     private final Thread thread;
@@ -61,8 +66,17 @@ final class AccessLogWriter {
 
     /** Queues a line (without its newline); false when it was dropped because the queue is full. Never blocks. */
     boolean offer(String line) {
-        if (closing || !queue.offer(line)) {
-            dropped.increment();
+        byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
+        return offer(bytes, bytes.length, 1);
+    }
+
+    /**
+     * Queues {@code lines} whole lines, each ending in a newline, in the first {@code length} bytes (the writer owns
+     * the array from now on); false when they were dropped because the queue is full. Never blocks.
+     */
+    boolean offer(byte[] bytes, int length, int lines) {
+        if (closing || !queue.offer(new Chunk(bytes, length, lines))) {
+            dropped.increment(lines);
             return false;
         }
         return true;
@@ -80,8 +94,8 @@ final class AccessLogWriter {
         if (!thread.isAlive()) {
             // an offer that passed the closing check as the thread finished: counted, not silently lost
             long left = 0;
-            while (queue.poll() != null) {
-                left++;
+            for (Chunk c = queue.poll(); c != null; c = queue.poll()) {
+                left += c.lines;
             }
             dropped.increment(left);
         }
@@ -89,9 +103,9 @@ final class AccessLogWriter {
 
     private void drain() {
         while (true) {
-            String line = queue.poll();
-            if (line != null) {
-                append(line.getBytes(StandardCharsets.UTF_8));
+            Chunk lines = queue.poll();
+            if (lines != null) {
+                append(lines);
                 lastLineNanos = System.nanoTime();
                 continue;
             }
@@ -107,21 +121,17 @@ final class AccessLogWriter {
         }
     }
 
-    private void append(byte[] line) {
-        int size = line.length + 1;
-        if (filled + size > chunk.length) {
+    private void append(Chunk lines) {
+        if (filled + lines.length > chunk.length) {
             flush();
         }
-        if (size > chunk.length) {
-            byte[] whole = java.util.Arrays.copyOf(line, size); // a line longer than a chunk goes out in one write
-            whole[line.length] = '\n';
-            write(whole, whole.length, 1);
+        if (lines.length > chunk.length) {
+            write(lines.bytes, lines.length, lines.lines); // a line longer than a chunk goes out in one write
             return;
         }
-        System.arraycopy(line, 0, chunk, filled, line.length);
-        filled += line.length;
-        chunk[filled++] = '\n';
-        linesInChunk++;
+        System.arraycopy(lines.bytes, 0, chunk, filled, lines.length);
+        filled += lines.length;
+        linesInChunk += lines.lines;
     }
 
     private void flush() {
