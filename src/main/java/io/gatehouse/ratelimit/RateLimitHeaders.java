@@ -30,6 +30,10 @@ final class RateLimitHeaders {
         if (verdicts.isEmpty() || which == RateLimitsConfig.Headers.NONE) {
             return;
         }
+        if (verdicts.size() == 1 && verdicts.get(0).limit.length == 1) {
+            writeOne(headers, verdicts.get(0), which);
+            return;
+        }
         if (which != RateLimitsConfig.Headers.LEGACY) {
             StringBuilder policy = new StringBuilder(64);
             StringBuilder state = new StringBuilder(64);
@@ -65,7 +69,7 @@ final class RateLimitHeaders {
                     window = i;
                 }
             }
-            String limit = Long.toString(tightest.limit[window]);
+            String limit = limitText(tightest, window);
             String remaining = Long.toString(tightest.remaining[window]);
             String reset = Long.toString(Verdict.seconds(tightest.resetMicros[window]));
             headers.set(LIMIT, limit).set(REMAINING, remaining).set(RESET, reset)
@@ -73,6 +77,29 @@ final class RateLimitHeaders {
         }
     }
 
+    /**
+     * The common case, one policy of one window, on every answer of its route: two numbers made text once each (what
+     * is left, and when it resets), the quota's text made at load.
+     */
+    private static void writeOne(MultiMap headers, Verdict v, RateLimitsConfig.Headers which) {
+        String remaining = Long.toString(v.remaining[0]);
+        String reset = Long.toString(Verdict.seconds(v.resetMicros[0]));
+        if (which != RateLimitsConfig.Headers.LEGACY) {
+            headers.set(POLICY, v.divisor == 1 ? v.windows.items[0] : v.windows.names[0] + ";q=" + v.limit[0]
+                    + ";w=" + v.limits.get(0).window().toSeconds());
+            headers.set(STATE, v.windows.names[0] + ";r=" + remaining + ";t=" + reset);
+        }
+        if (which != RateLimitsConfig.Headers.DRAFT) {
+            String limit = limitText(v, 0);
+            headers.set(LIMIT, limit).set(REMAINING, remaining).set(RESET, reset)
+                    .set(X_LIMIT, limit).set(X_REMAINING, remaining).set(X_RESET, reset);
+        }
+    }
+
+    private static String limitText(Verdict v, int window) {
+        return v.limit[window] == v.limits.get(window).count() ? v.windows.limitTexts[window]
+                : Long.toString(v.limit[window]);
+    }
 
     /** The quoted item names of a policy's windows: {@code "per-ip"}, or {@code "by-tier/1m"} per window. */
     static String[] names(String policy, List<Limit> limits) {

@@ -19,6 +19,8 @@ final class Windows {
     final String[] names;
     /** {@code RateLimit-Policy} items at the full quota. */
     final String[] items;
+    /** Each window's full quota as text, for the legacy {@code RateLimit-Limit} fields. */
+    final String[] limitTexts;
     /** The script's per-policy arguments (algorithm, dry run, ban, windows, then count, length, burst per window). */
     final byte[][] scriptArgs;
     /** The Redis key suffix of each window ({@code :60}). */
@@ -34,6 +36,7 @@ final class Windows {
         this.names = RateLimitHeaders.names(policy.name(), limits);
         this.items = RateLimitHeaders.items(policy.name(), limits);
         this.keySuffixes = new String[limits.size()];
+        this.limitTexts = new String[limits.size()];
         this.scriptArgs = new byte[4 + 3 * limits.size()][];
         scriptArgs[0] = bytes(policy.algorithm() == PolicyConfig.Algorithm.GCRA ? 1 : 0);
         scriptArgs[1] = bytes(policy.dryRun() ? 1 : 0);
@@ -41,6 +44,7 @@ final class Windows {
         scriptArgs[3] = bytes(limits.size());
         for (int i = 0; i < limits.size(); i++) {
             Limit l = limits.get(i);
+            limitTexts[i] = Long.toString(l.count());
             keySuffixes[i] = (policy.algorithm() == PolicyConfig.Algorithm.GCRA ? ":gcra:" : ":sw:") + l.window().toSeconds();
             scriptArgs[4 + 3 * i] = bytes(l.count());
             scriptArgs[5 + 3 * i] = bytes(l.windowMicros());
