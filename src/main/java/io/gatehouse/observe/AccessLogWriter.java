@@ -39,6 +39,9 @@ final class AccessLogWriter {
     }
 
     private final Queue<Chunk> queue;
+    /** The lines in the queue, bounded by the capacity (a chunk holds one line or many). */
+    private final java.util.concurrent.atomic.AtomicInteger queuedLines = new java.util.concurrent.atomic.AtomicInteger();
+    private final int capacity;
     private final OutputStream out;
     private final Counter dropped;
     private final Thread thread;
@@ -56,7 +59,8 @@ final class AccessLogWriter {
     /** @param chunkBytes the largest write: {@link #CHUNK} for a pipe, {@link #FILE_CHUNK} for a regular file */
     AccessLogWriter(OutputStream out, int capacity, Counter dropped, int chunkBytes) {
         this.chunk = new byte[chunkBytes];
-        this.queue = PlatformDependent.newFixedMpscQueue(capacity);
+        this.queue = PlatformDependent.newFixedMpscQueue(capacity); // a chunk holds a line at least: never full first
+        this.capacity = capacity;
         this.out = out;
         this.dropped = dropped;
         this.thread = new Thread(this::drain, "gatehouse-access-log");
@@ -75,7 +79,13 @@ final class AccessLogWriter {
      * the array from now on); false when they were dropped because the queue is full. Never blocks.
      */
     boolean offer(byte[] bytes, int length, int lines) {
-        if (closing || !queue.offer(new Chunk(bytes, length, lines))) {
+        if (closing || queuedLines.addAndGet(lines) > capacity) {
+            queuedLines.addAndGet(-lines);
+            dropped.increment(lines);
+            return false;
+        }
+        if (!queue.offer(new Chunk(bytes, length, lines))) {
+            queuedLines.addAndGet(-lines);
             dropped.increment(lines);
             return false;
         }
@@ -105,6 +115,7 @@ final class AccessLogWriter {
         while (true) {
             Chunk lines = queue.poll();
             if (lines != null) {
+                queuedLines.addAndGet(-lines.lines);
                 append(lines);
                 lastLineNanos = System.nanoTime();
                 continue;

@@ -84,8 +84,14 @@ final class LineBatch implements Runnable {
         if (lines == 0) {
             return;
         }
-        writer.offer(chunk, filled, lines);
-        chunk = new byte[AccessLogWriter.CHUNK]; // the writer owns the old one now
+        if (filled < chunk.length / 2) {
+            // a quiet loop's few lines: handed over in an array of their size (what waits in the queue is about the
+            // size of its lines), and this chunk is kept
+            writer.offer(java.util.Arrays.copyOf(chunk, filled), filled, lines);
+        } else {
+            writer.offer(chunk, filled, lines);
+            chunk = new byte[AccessLogWriter.CHUNK]; // the writer owns the old one now
+        }
         filled = 0;
         lines = 0;
     }

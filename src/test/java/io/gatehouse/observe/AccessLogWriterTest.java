@@ -105,6 +105,42 @@ class AccessLogWriterTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void theQueueIsBoundedInLinesWhateverTheBatchesHold() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch writing = new CountDownLatch(1);
+        Writes after = new Writes();
+        OutputStream stuck = new OutputStream() {
+            @Override
+            public void write(int b) {
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                writing.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+                after.write(b, off, len);
+            }
+        };
+        Counter dropped = new SimpleMeterRegistry().counter("dropped");
+        AccessLogWriter writer = new AccessLogWriter(stuck, 16, dropped);
+        byte[] tenLines = "l\n".repeat(10).getBytes(StandardCharsets.US_ASCII);
+        assertTrue(writer.offer(tenLines, tenLines.length, 10));
+        assertTrue(writing.await(5, TimeUnit.SECONDS), "the writer took the first batch and is stuck on it");
+        assertTrue(writer.offer(tenLines, tenLines.length, 10), "10 lines queued of 16");
+        assertFalse(writer.offer(tenLines, tenLines.length, 10), "20 would be more than 16");
+        assertTrue(writer.offer(tenLines, 6, 3), "3 more fit");
+        assertEquals(10.0, dropped.count(), "the refused batch's lines, each counted");
+        release.countDown();
+        writer.close(5000);
+        assertEquals("l\n".repeat(23), after.all());
+    }
+
+    @Test
     void anOutputThatFailsCountsItsLinesAsDroppedAndTheWriterGoesOn() {
         Writes after = new Writes();
         boolean[] broken = {true};
