@@ -68,8 +68,10 @@ public final class RedisServer implements AutoCloseable {
         java.nio.file.Files.createDirectories(log);
         List<String> command = new java.util.ArrayList<>(List.of("redis-server"));
         command.addAll(before);
+        // a replica writes the copy it receives from its master to dump.rdb whatever --save says: in a temporary
+        // directory, never the working tree (a cluster node's own --dir, after these, wins)
         command.addAll(List.of("--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--daemonize", "no"));
+                "--daemonize", "no", "--dir", dir().toString()));
         command.addAll(after);
         process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.resolve("redis-" + port + ".log").toFile()))
@@ -81,6 +83,16 @@ public final class RedisServer implements AutoCloseable {
             }
             Thread.sleep(20);
         }
+    }
+
+    private Path dir;
+
+    /** This server's working directory (removed when the test JVM exits). */
+    private Path dir() {
+        if (dir == null) {
+            dir = TempDirs.create("gatehouse-redis-" + port);
+        }
+        return dir;
     }
 
     /** Kills it at once (SIGKILL), as a crashed node or a partition looks to its clients. */
