@@ -446,6 +446,9 @@ public class RedisLink implements ReadinessDetails {
                 opened[i] = c;
             }
             List<Future<?>> steps = new java.util.ArrayList<>();
+            // On a Cluster this reaches one node (the client sends a keyless command to any node and cannot address
+            // one); each other node gets a script from the first EVAL after its NOSCRIPT, as after a restart or a
+            // SCRIPT FLUSH (RedisClusterRateLimitTest)
             for (String script : scripts) {
                 steps.add(command(opened[0], Request.cmd(Command.SCRIPT).arg("LOAD").arg(script), 5000));
             }
@@ -477,7 +480,9 @@ public class RedisLink implements ReadinessDetails {
     /**
      * Drops a connection for good. {@code close()} on a pooled connection hands it back to the pool for reuse,
      * even one that stopped answering; a connection that was sent a SELECT counts as changed and is closed by the
-     * pool instead (the Vert.x client's own rule), so the next attempt opens a fresh one.
+     * pool instead (the Vert.x client's own rule), so the next attempt opens a fresh one. On a Cluster the SELECT
+     * reaches one node's connection (and fails there, harmlessly): the others go back to the pool, where a connection
+     * to a node that died is dropped by the pool itself.
      */
     private void discard(RedisConnection c) {
         java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
