@@ -17,10 +17,12 @@ import java.util.Map;
  * @param store          {@code local} or {@code redis}
  * @param onStoreFailure {@code local}, {@code open} or {@code closed}: what a {@code redis} policy does while
  *                       Redis cannot be reached
+ * @param ipv4Prefix     how many leading bits of an IPv4 client address count ({@code ipv4-prefix}, 32: the address)
+ * @param ipv6Prefix     how many leading bits of an IPv6 client address count ({@code ipv6-prefix}, 128: the address)
  */
 public record PolicyConfig(String name, KeySpec key, Algorithm algorithm, List<Limit> limits, long burst,
                            String tierClaim, Map<String, List<Limit>> tiers, Duration banFor, boolean dryRun,
-                           Store store, OnStoreFailure onStoreFailure) {
+                           Store store, OnStoreFailure onStoreFailure, int ipv4Prefix, int ipv6Prefix) {
     public enum Algorithm { SLIDING_WINDOW, GCRA }
 
     public enum Store { LOCAL, REDIS }
@@ -32,6 +34,14 @@ public record PolicyConfig(String name, KeySpec key, Algorithm algorithm, List<L
     public PolicyConfig {
         limits = List.copyOf(limits);
         tiers = tiers.isEmpty() ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tiers));
+    }
+
+    /** With the default prefixes: IPv4 clients by address, IPv6 clients by their /64. */
+    public PolicyConfig(String name, KeySpec key, Algorithm algorithm, List<Limit> limits, long burst, String tierClaim,
+                        Map<String, List<Limit>> tiers, Duration banFor, boolean dryRun, Store store,
+                        OnStoreFailure onStoreFailure) {
+        this(name, key, algorithm, limits, burst, tierClaim, tiers, banFor, dryRun, store, onStoreFailure,
+                IpPrefix.DEFAULT_IPV4, IpPrefix.DEFAULT_IPV6);
     }
 
     /** The longest window any caller of this policy is counted in: how long an idle key must be remembered. */

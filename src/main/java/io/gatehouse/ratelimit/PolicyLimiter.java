@@ -41,28 +41,33 @@ final class PolicyLimiter {
         KeySpec key = config.key();
         switch (key.kind()) {
             case IP:
-                return "ip:" + exchange.clientIp();
+                return address(exchange);
             case USER: {
                 Caller caller = exchange.caller();
-                return caller != null ? "user:" + caller.id() : "ip:" + exchange.clientIp();
+                return caller != null ? "user:" + caller.id() : address(exchange);
             }
             case API_KEY: {
                 Caller caller = exchange.caller();
                 String id = caller == null ? null : caller.apiKeyId();
-                return id != null ? "key:" + id : "ip:" + exchange.clientIp();
+                return id != null ? "key:" + id : address(exchange);
             }
             case ROUTE:
                 return "route:" + (exchange.route() == null ? "" : exchange.route().id());
             case HEADER: {
                 String value = exchange.request().headers().get(key.header());
                 if (value == null) {
-                    return "ip:" + exchange.clientIp();
+                    return address(exchange);
                 }
                 return "h:" + (value.length() <= MAX_HEADER_KEY ? value : sha256(value));
             }
             default:
                 return "global";
         }
+    }
+
+    /** The client's address as this policy counts it: its prefix ({@code ipv4-prefix}, {@code ipv6-prefix}). */
+    private String address(Exchange exchange) {
+        return "ip:" + IpPrefix.of(exchange.clientIp(), config.ipv4Prefix(), config.ipv6Prefix());
     }
 
     /** The windows this request is counted in: the policy's, or its caller's tier's; null when no tier fits. */

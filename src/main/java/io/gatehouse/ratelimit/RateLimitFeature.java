@@ -61,6 +61,7 @@ public class RateLimitFeature implements FilterFactory<RateLimits> {
                     RateLimitsConfig.DEFAULT_MAX_KEYS, false);
         }
         Map<String, PolicyLimiter> limiters = new java.util.LinkedHashMap<>(); // config order, for the status endpoint
+        boolean heartbeat = false;
         for (PolicyConfig policy : section.policies().values()) {
             PolicyLimiter old = previous == null ? null : previous.limiters().get(policy.name());
             boolean keep = old != null && old.config.equals(policy) && previous.config() != null
@@ -69,10 +70,15 @@ public class RateLimitFeature implements FilterFactory<RateLimits> {
             if (policy.store() == PolicyConfig.Store.REDIS) {
                 redis.preload(RedisCounters.SCRIPT);
                 redis.connect();
-                if (policy.onStoreFailure() == PolicyConfig.OnStoreFailure.LOCAL) {
-                    redis.keepHeartbeat(); // the fallback divides the limit by the replicas it saw
-                }
+                // the local fallback divides the limit by the replicas it saw
+                heartbeat |= policy.onStoreFailure() == PolicyConfig.OnStoreFailure.LOCAL;
             }
+        }
+        // on a reload too: the last such policy gone, the heartbeat stops; one back, it starts again
+        if (heartbeat) {
+            redis.keepHeartbeat();
+        } else {
+            redis.stopHeartbeat();
         }
         PolicyConfig tokenPolicy = section.policies().getOrDefault(RateLimitParser.TOKEN_POLICY, RateLimitParser.TOKEN_DEFAULT);
         PolicyLimiter tokenLimiter = limiters.get(RateLimitParser.TOKEN_POLICY);

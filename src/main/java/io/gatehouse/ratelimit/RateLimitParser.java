@@ -14,9 +14,9 @@ import java.util.regex.Pattern;
 /** The {@code rate-limits} section: named policies, {@code defaults} and {@code status-endpoint}. */
 final class RateLimitParser {
     private static final Set<String> POLICY_KEYS = Set.of("key", "limits", "algorithm", "burst", "tier-claim", "tiers",
-            "ban-for", "dry-run", "store", "on-store-failure");
+            "ban-for", "dry-run", "store", "on-store-failure", "ipv4-prefix", "ipv6-prefix");
     private static final Set<String> DEFAULTS_KEYS = Set.of("store", "algorithm", "global", "on-store-failure", "headers",
-            "max-keys");
+            "max-keys", "ipv4-prefix", "ipv6-prefix");
     /** Policy names go into header values (structured-field strings) and metric labels. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Pattern TIER = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
@@ -61,6 +61,8 @@ final class RateLimitParser {
         long maxKeys = nodes.integer(defaults.get("max-keys"), "rate-limits.defaults.max-keys",
                 (int) RateLimitsConfig.DEFAULT_MAX_KEYS, 100, 10_000_000);
         Boolean status = nodes.bool(map.get("status-endpoint"), "rate-limits.status-endpoint");
+        int ipv4Prefix = nodes.integer(defaults.get("ipv4-prefix"), "rate-limits.defaults.ipv4-prefix", IpPrefix.DEFAULT_IPV4, 1, 32);
+        int ipv6Prefix = nodes.integer(defaults.get("ipv6-prefix"), "rate-limits.defaults.ipv6-prefix", IpPrefix.DEFAULT_IPV6, 1, 128);
 
         Map<String, PolicyConfig> policies = new LinkedHashMap<>();
         for (Map.Entry<String, Object> entry : map.entrySet()) {
@@ -73,7 +75,7 @@ final class RateLimitParser {
                 nodes.problem(path, "a policy name is 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
                 continue;
             }
-            PolicyConfig policy = policy(entry.getValue(), path, name, store, algorithm, onFailure);
+            PolicyConfig policy = policy(entry.getValue(), path, name, store, algorithm, onFailure, ipv4Prefix, ipv6Prefix);
             if (policy != null && name.equals(TOKEN_POLICY)
                     && (policy.key().needsCaller() || policy.key().kind() == KeySpec.Kind.ROUTE || !policy.tiers().isEmpty())) {
                 nodes.problem(path + ".key", "'" + TOKEN_POLICY + "' limits POST /auth/token, before anyone is"
@@ -114,7 +116,8 @@ final class RateLimitParser {
     }
 
     private PolicyConfig policy(Object node, String path, String name, PolicyConfig.Store defaultStore,
-                                PolicyConfig.Algorithm defaultAlgorithm, PolicyConfig.OnStoreFailure defaultOnFailure) {
+                                PolicyConfig.Algorithm defaultAlgorithm, PolicyConfig.OnStoreFailure defaultOnFailure,
+                                int defaultIpv4Prefix, int defaultIpv6Prefix) {
         int before = nodes.problemCount();
         Map<String, Object> map = nodes.mapping(node, path, POLICY_KEYS, Set.of());
         if (map == null) {
@@ -175,11 +178,23 @@ final class RateLimitParser {
         }
         PolicyConfig.OnStoreFailure onFailure = nodes.choice(map.get("on-store-failure"), path + ".on-store-failure",
                 PolicyConfig.OnStoreFailure.class, defaultOnFailure);
+        // an IPv6 client holds a whole prefix (a /64 at least) and could step through it to escape a per-address
+        // limit: addresses count by their prefix, wherever this policy counts by address (also as a fallback)
+        int ipv4Prefix = nodes.integer(map.get("ipv4-prefix"), path + ".ipv4-prefix", defaultIpv4Prefix, 1, 32);
+        int ipv6Prefix = nodes.integer(map.get("ipv6-prefix"), path + ".ipv6-prefix", defaultIpv6Prefix, 1, 128);
+        if (key != null && (key.kind() == KeySpec.Kind.ROUTE || key.kind() == KeySpec.Kind.GLOBAL)) {
+            for (String setting : List.of("ipv4-prefix", "ipv6-prefix")) {
+                if (map.get(setting) != null) {
+                    nodes.problem(path + "." + setting, "only means something for a policy that counts by address"
+                            + " (key ip, or user, api-key or header:NAME for callers without one); this one counts by " + key);
+                }
+            }
+        }
         if (nodes.problemCount() != before || key == null) {
             return null;
         }
         return new PolicyConfig(name, key, algorithm, limits, burst, tierClaim == null ? "tier" : tierClaim, tiers,
-                banFor, Boolean.TRUE.equals(dryRun), store, onFailure);
+                banFor, Boolean.TRUE.equals(dryRun), store, onFailure, ipv4Prefix, ipv6Prefix);
     }
 
     private KeySpec key(Object node, String path) {

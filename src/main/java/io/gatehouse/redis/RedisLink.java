@@ -167,14 +167,47 @@ public class RedisLink implements ReadinessDetails {
 
     /** Starts keeping this replica's heartbeat (idempotent): a feature needs {@link #replicas()}. */
     public void keepHeartbeat() {
-        if (!configured || heartbeat) {
+        if (!configured) {
             return;
         }
-        heartbeat = true;
+        synchronized (this) {
+            if (heartbeat) {
+                return;
+            }
+            heartbeat = true;
+        }
         connect();
         if (up) {
             startBeating();
         }
+    }
+
+    /**
+     * Stops keeping the heartbeat (idempotent): no feature needs {@link #replicas()} any more (a reload removed the
+     * last policy that falls back by it), and a script every interval for good would be wasted. This replica's
+     * entry is removed, best effort, so the others stop counting it at once rather than when it expires;
+     * {@link #keepHeartbeat} starts it again.
+     */
+    public void stopHeartbeat() {
+        synchronized (this) {
+            if (!heartbeat) {
+                return;
+            }
+            heartbeat = false;
+            beatLoop++; // a beat in flight does not re-arm itself
+        }
+        if (heartbeatTimer >= 0) {
+            vertx.cancelTimer(heartbeatTimer);
+        }
+        replicas = 1;
+        if (available()) {
+            send(Request.cmd(Command.ZREM).arg(REPLICAS_KEY).arg(replicaId));
+        }
+    }
+
+    /** Whether this replica keeps its heartbeat in Redis now. */
+    public boolean keepsHeartbeat() {
+        return heartbeat;
     }
 
     /**
@@ -413,6 +446,9 @@ public class RedisLink implements ReadinessDetails {
                 opened[i] = c;
             }
             List<Future<?>> steps = new java.util.ArrayList<>();
+            // On a Cluster this reaches one node (the client sends a keyless command to any node and cannot address
+            // one); each other node gets a script from the first EVAL after its NOSCRIPT, as after a restart or a
+            // SCRIPT FLUSH (RedisClusterRateLimitTest)
             for (String script : scripts) {
                 steps.add(command(opened[0], Request.cmd(Command.SCRIPT).arg("LOAD").arg(script), 5000));
             }
@@ -444,7 +480,9 @@ public class RedisLink implements ReadinessDetails {
     /**
      * Drops a connection for good. {@code close()} on a pooled connection hands it back to the pool for reuse,
      * even one that stopped answering; a connection that was sent a SELECT counts as changed and is closed by the
-     * pool instead (the Vert.x client's own rule), so the next attempt opens a fresh one.
+     * pool instead (the Vert.x client's own rule), so the next attempt opens a fresh one. On a Cluster the SELECT
+     * reaches one node's connection (and fails there, harmlessly): the others go back to the pool, where a connection
+     * to a node that died is dropped by the pool itself.
      */
     private void discard(RedisConnection c) {
         java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -586,7 +624,11 @@ public class RedisLink implements ReadinessDetails {
         long now = System.currentTimeMillis();
         send(Request.cmd(Command.EVAL).arg(HEARTBEAT).arg(1).arg(REPLICAS_KEY)
                 .arg(now).arg(replicaId).arg(3 * heartbeatMillis))
-                .onSuccess(r -> replicas = Math.max(1, r.toInteger()))
+                .onSuccess(r -> {
+                    if (loop == beatLoop) { // not a beat that was in flight when the heartbeat stopped
+                        replicas = Math.max(1, r.toInteger());
+                    }
+                })
                 .onComplete(ar -> {
                     if (up && loop == beatLoop) {
                         heartbeatTimer = vertx.setTimer(heartbeatMillis, t -> beat(loop));

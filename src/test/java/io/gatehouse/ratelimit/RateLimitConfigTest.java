@@ -124,6 +124,50 @@ class RateLimitConfigTest {
     }
 
     @Test
+    void addressPrefixesDefaultToPerAddressIpv4AndTheSlash64OfIpv6AndAreValidated() throws Exception {
+        RateLimitsConfig rl = RateLimitConfigExtension.of(parse("""
+                rate-limits:
+                  plain: {key: ip, limits: [1/1s]}
+                  wide: {key: user, limits: [1/1s], ipv6-prefix: 48, ipv4-prefix: 24}
+                  exact: {key: ip, limits: [1/1s], ipv6-prefix: 128}
+                routes:
+                  - {id: r, path: /r, upstream: u, rate-limit: [plain, wide, exact]}
+                """, false));
+        assertEquals(32, rl.policies().get("plain").ipv4Prefix());
+        assertEquals(64, rl.policies().get("plain").ipv6Prefix());
+        assertEquals(48, rl.policies().get("wide").ipv6Prefix());
+        assertEquals(24, rl.policies().get("wide").ipv4Prefix());
+        assertEquals(128, rl.policies().get("exact").ipv6Prefix());
+        RateLimitsConfig defaults = RateLimitConfigExtension.of(parse("""
+                rate-limits:
+                  plain: {key: ip, limits: [1/1s]}
+                  own: {key: ip, limits: [1/1s], ipv6-prefix: 64}
+                  defaults: {ipv6-prefix: 56, ipv4-prefix: 30}
+                routes:
+                  - {id: r, path: /r, upstream: u, rate-limit: [plain, own]}
+                """, false));
+        assertEquals(56, defaults.policies().get("plain").ipv6Prefix());
+        assertEquals(30, defaults.policies().get("plain").ipv4Prefix());
+        assertEquals(64, defaults.policies().get("own").ipv6Prefix());
+
+        List<String> p = problems("""
+                rate-limits:
+                  a: {key: ip, limits: [1/1s], ipv6-prefix: 0}
+                  b: {key: ip, limits: [1/1s], ipv6-prefix: 129}
+                  c: {key: ip, limits: [1/1s], ipv4-prefix: 33}
+                  d: {key: global, limits: [1/1s], ipv6-prefix: 64}
+                  e: {key: ip, limits: [1/1s], ipv6-prefix: wide}
+                  defaults: {ipv6-prefix: 200}
+                """);
+        assertProblem(p, "rate-limits.a.ipv6-prefix: 0 is out of range 1..128");
+        assertProblem(p, "rate-limits.b.ipv6-prefix: 129 is out of range 1..128");
+        assertProblem(p, "rate-limits.c.ipv4-prefix: 33 is out of range 1..32");
+        assertProblem(p, "rate-limits.d.ipv6-prefix: only means something for a policy that counts by address");
+        assertProblem(p, "rate-limits.e.ipv6-prefix: 'wide' is not a whole number");
+        assertProblem(p, "rate-limits.defaults.ipv6-prefix: 200 is out of range 1..128");
+    }
+
+    @Test
     void aRouteNeedsTheSectionAndAGlobalPolicyIsNotNamedAgain() {
         assertProblem(problems("""
                 routes:

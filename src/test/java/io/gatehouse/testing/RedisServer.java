@@ -9,20 +9,50 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real {@code redis-server} (the Debian package; {@code .ci/run} installs it) in its own process on a free port,
- * which a test can kill and start again on the same port. Nothing is persisted.
+ * which a test can kill and start again on the same port. Nothing is persisted (a Cluster node keeps only its
+ * {@code nodes.conf}, a sentinel its config file: what they need to rejoin after a restart).
  */
 public final class RedisServer implements AutoCloseable {
     public final int port;
+    /** What comes before and after {@code --port}: a config file and {@code --sentinel}, cluster options… */
+    private final List<String> before;
+    private final List<String> after;
     private Process process;
 
-    private RedisServer(int port) {
+    private RedisServer(int port, List<String> before, List<String> after) {
         this.port = port;
+        this.before = before;
+        this.after = after;
     }
 
     public static RedisServer start() throws Exception {
-        RedisServer server = new RedisServer(GatewayTestResource.closedPort());
+        return start(GatewayTestResource.closedPort(), List.of(), List.of());
+    }
+
+    /**
+     * A server on {@code port} with more arguments: {@code before} the port ({@code [conf, --sentinel]}), and
+     * {@code after} the defaults ({@code --cluster-enabled yes …}, {@code --replicaof …}).
+     */
+    public static RedisServer start(int port, List<String> before, List<String> after) throws Exception {
+        RedisServer server = new RedisServer(port, List.copyOf(before), List.copyOf(after));
         server.restart();
         return server;
+    }
+
+    /** A free port whose cluster bus port (port + 10000) is free as well, both below the ephemeral range. */
+    public static int clusterPort() throws Exception {
+        for (int tries = 0; tries < 200; tries++) {
+            int port = GatewayTestResource.closedPort();
+            if (port > 22_000) {
+                continue;
+            }
+            try (java.net.ServerSocket bus = new java.net.ServerSocket(port + 10_000, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IOException("no free port pair for a cluster node");
     }
 
     public String url() {
@@ -36,8 +66,14 @@ public final class RedisServer implements AutoCloseable {
         }
         Path log = Path.of("target/it-logs");
         java.nio.file.Files.createDirectories(log);
-        process = new ProcessBuilder(List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--daemonize", "no"))
+        List<String> command = new java.util.ArrayList<>(List.of("redis-server"));
+        command.addAll(before);
+        // a replica writes the copy it receives from its master to dump.rdb whatever --save says: in a temporary
+        // directory, never the working tree (a cluster node's own --dir, after these, wins)
+        command.addAll(List.of("--port", String.valueOf(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--daemonize", "no", "--dir", dir().toString()));
+        command.addAll(after);
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.resolve("redis-" + port + ".log").toFile()))
                 .start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -47,6 +83,16 @@ public final class RedisServer implements AutoCloseable {
             }
             Thread.sleep(20);
         }
+    }
+
+    private Path dir;
+
+    /** This server's working directory (removed when the test JVM exits). */
+    private Path dir() {
+        if (dir == null) {
+            dir = TempDirs.create("gatehouse-redis-" + port);
+        }
+        return dir;
     }
 
     /** Kills it at once (SIGKILL), as a crashed node or a partition looks to its clients. */
@@ -70,6 +116,27 @@ public final class RedisServer implements AutoCloseable {
             return reply.toString();
         } catch (IOException e) {
             return null;
+        }
+    }
+
+    /** Whether the process runs. */
+    public synchronized boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    /** {@code redis-cli -p PORT args…}: its output, trimmed (a reply's text, however many lines). */
+    public String cli(String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of("redis-cli", "-p", String.valueOf(port)));
+        command.addAll(List.of(args));
+        try {
+            Process cli = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!cli.waitFor(10, TimeUnit.SECONDS)) {
+                cli.destroyForcibly();
+            }
+            return out.trim();
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException("redis-cli " + command, e);
         }
     }
 
