@@ -34,8 +34,12 @@ import java.util.List;
  */
 @Singleton
 public class AccessLog {
+    // Bytes a value may take in the line (a longer one is cut, with an ellipsis): what a client controls is bounded,
+    // so that a line stays within a 4 KB batch and a pipe's atomic write, and a stuck log's queue within its bytes.
     private static final int MAX_PATH = 2048;
     private static final int MAX_USER_AGENT = 512;
+    private static final int MAX_METHOD = 64;
+    private static final int MAX_USER_ID = 256;
     private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss");
 
     /** Null when the log is off. */
@@ -45,7 +49,9 @@ public class AccessLog {
         @Override
         protected LineBatch initialValue() {
             LineBatch batch = new LineBatch(writer, io.netty.util.internal.ThreadExecutorMap.currentExecutor());
-            allBatches.add(batch);
+            if (batch.loop() != null) { // (only an event loop's batch holds lines: the others need no flush)
+                allBatches.add(batch);
+            }
             return batch;
         }
     };
@@ -114,23 +120,20 @@ public class AccessLog {
     /** A batch's last lines, handed over on its own event loop (or here, once that loop has ended). */
     private static void flush(LineBatch batch) {
         io.netty.util.concurrent.EventExecutor loop = batch.loop();
-        if (loop == null) {
-            return; // a thread that is no event loop keeps no lines
-        }
-        if (!loop.isShuttingDown()) {
-            try {
-                if (loop.submit(batch).await(500)) {
-                    return;
-                }
-            } catch (java.util.concurrent.RejectedExecutionException stopping) {
-                // fall through
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        try {
+            if (!loop.isShuttingDown() && loop.submit(batch).await(500)) {
                 return;
             }
-        }
-        if (loop.isTerminated()) {
-            batch.run(); // nothing else touches it any more
+            // stopping (its scheduled flush dropped): once it has ended, nothing else touches the batch
+            if (loop.terminationFuture().await(500)) {
+                batch.run();
+            }
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            if (loop.terminationFuture().awaitUninterruptibly(500)) {
+                batch.run();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -185,16 +188,16 @@ public class AccessLog {
         line.raw(LEVEL).raw(status >= 500 ? ERROR : status >= 400 ? WARN : INFO)
                 .raw(REQUEST_ID).quote(ex.requestId())
                 .raw(TRACE_ID).quote(ex.traceId())
-                .raw(METHOD).quote(req.method().name())
-                .raw(PATH).quote(clip(req.path(), MAX_PATH))
+                .raw(METHOD).quote(req.method().name(), MAX_METHOD)
+                .raw(PATH).quote(req.path(), MAX_PATH)
                 .raw(STATUS).number(status)
                 .raw(DURATION);
         millis(line, durationNanos);
         Caller caller = ex.caller();
         CompiledRoute route = ex.route();
         line.raw(CLIENT_IP).quote(ex.clientIp())
-                .raw(USER_ID).quote(caller == null ? null : caller.id())
-                .raw(USER_AGENT).quote(clip(req.getHeader("User-Agent"), MAX_USER_AGENT))
+                .raw(USER_ID).quote(caller == null ? null : caller.id(), MAX_USER_ID)
+                .raw(USER_AGENT).quote(req.getHeader("User-Agent"), MAX_USER_AGENT)
                 .raw(BYTES_RECEIVED).number(req.bytesRead())
                 .raw(BYTES_SENT).number(ex.response().bytesWritten())
                 .raw(ROUTE).quote(routeId)
@@ -228,10 +231,6 @@ public class AccessLog {
             }
         }
         return null;
-    }
-
-    private static String clip(String s, int max) {
-        return s != null && s.length() > max ? s.substring(0, max) + "…" : s;
     }
 
     /** Milliseconds with three decimals (microseconds), without going through a double's text. */

@@ -41,6 +41,9 @@ final class AccessLogWriter {
     private final Queue<Chunk> queue;
     /** The lines in the queue, bounded by the capacity (a chunk holds one line or many). */
     private final java.util.concurrent.atomic.AtomicInteger queuedLines = new java.util.concurrent.atomic.AtomicInteger();
+    /** The memory the queued chunks hold, bounded by {@link #MAX_QUEUED_BYTES} whatever their lines. */
+    private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
+    static final long MAX_QUEUED_BYTES = 16L << 20;
     private final int capacity;
     private final OutputStream out;
     private final Counter dropped;
@@ -79,13 +82,14 @@ final class AccessLogWriter {
      * the array from now on); false when they were dropped because the queue is full. Never blocks.
      */
     boolean offer(byte[] bytes, int length, int lines) {
-        if (closing || queuedLines.addAndGet(lines) > capacity) {
-            queuedLines.addAndGet(-lines);
+        if (closing) {
             dropped.increment(lines);
             return false;
         }
-        if (!queue.offer(new Chunk(bytes, length, lines))) {
+        boolean fits = queuedLines.addAndGet(lines) <= capacity & queuedBytes.addAndGet(bytes.length) <= MAX_QUEUED_BYTES;
+        if (!fits || !queue.offer(new Chunk(bytes, length, lines))) {
             queuedLines.addAndGet(-lines);
+            queuedBytes.addAndGet(-bytes.length);
             dropped.increment(lines);
             return false;
         }
@@ -116,6 +120,7 @@ final class AccessLogWriter {
             Chunk lines = queue.poll();
             if (lines != null) {
                 queuedLines.addAndGet(-lines.lines);
+                queuedBytes.addAndGet(-lines.bytes.length);
                 append(lines);
                 lastLineNanos = System.nanoTime();
                 continue;

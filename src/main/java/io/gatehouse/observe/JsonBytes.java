@@ -65,16 +65,30 @@ final class JsonBytes {
 
     /** A JSON string, or {@code null}. */
     JsonBytes quote(String s) {
+        return quote(s, Integer.MAX_VALUE);
+    }
+
+    /**
+     * A JSON string of at most {@code maxBytes} bytes between its quotes, or {@code null}; a longer one is cut there
+     * and ends in an escaped ellipsis ({@code …}). The bound is on what the line holds, escapes included: a value of
+     * characters that each take an escape is cut six times sooner than a plain one.
+     */
+    JsonBytes quote(String s, int maxBytes) {
         if (s == null) {
             return raw(NULL);
         }
         int n = s.length();
-        ensure(6 * n + 2); // at most six bytes per character (an escape)
+        long worst = 6L * n;
+        ensure((int) Math.min(worst, (long) maxBytes + 6) + 2);
         byte[] b = bytes;
         int at = length;
         b[at++] = '"';
+        int start = at;
+        // where a value's text must end (the ellipsis may pass it)
+        int limit = (int) Math.min(Integer.MAX_VALUE, (long) start + maxBytes);
         int i = 0;
-        while (i < n && plain(s.charAt(i))) {
+        int plainEnd = (int) Math.min(n, (long) maxBytes);
+        while (i < plainEnd && plain(s.charAt(i))) {
             i++;
         }
         // the common case, nothing to escape: one bulk copy (the low byte of each character, all of them ASCII here)
@@ -82,29 +96,39 @@ final class JsonBytes {
         at += i;
         for (; i < n; i++) {
             char c = s.charAt(i);
-            if (plain(c)) {
-                b[at++] = (byte) c;
-                continue;
+            int size = plain(c) ? 1 : c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' ? 2 : 6;
+            if (at + size > limit) {
+                at = escape(b, at, '\u2026');
+                break;
             }
-            b[at++] = '\\';
-            switch (c) {
-                case '"' -> b[at++] = '"';
-                case '\\' -> b[at++] = '\\';
-                case '\n' -> b[at++] = 'n';
-                case '\r' -> b[at++] = 'r';
-                case '\t' -> b[at++] = 't';
-                default -> { // control characters, DEL and everything beyond ASCII (surrogates one by one, as JSON has it)
-                    b[at++] = 'u';
-                    b[at++] = HEX[(c >> 12) & 0xf];
-                    b[at++] = HEX[(c >> 8) & 0xf];
-                    b[at++] = HEX[(c >> 4) & 0xf];
-                    b[at++] = HEX[c & 0xf];
-                }
+            if (size == 1) {
+                b[at++] = (byte) c;
+            } else {
+                at = escape(b, at, c);
             }
         }
         b[at++] = '"';
         length = at;
         return this;
+    }
+
+    private static int escape(byte[] b, int at, char c) {
+        b[at++] = '\\';
+        switch (c) {
+            case '"' -> b[at++] = '"';
+            case '\\' -> b[at++] = '\\';
+            case '\n' -> b[at++] = 'n';
+            case '\r' -> b[at++] = 'r';
+            case '\t' -> b[at++] = 't';
+            default -> { // control characters, DEL and everything beyond ASCII (surrogates one by one, as JSON has it)
+                b[at++] = 'u';
+                b[at++] = HEX[(c >> 12) & 0xf];
+                b[at++] = HEX[(c >> 8) & 0xf];
+                b[at++] = HEX[(c >> 4) & 0xf];
+                b[at++] = HEX[c & 0xf];
+            }
+        }
+        return at;
     }
 
     private static boolean plain(char c) {

@@ -63,17 +63,15 @@ final class LineBatch implements Runnable {
         filled += size;
         chunk[filled - 1] = '\n';
         lines++;
-        if (!flushPending) {
+        if (loop.isShuttingDown()) {
+            handOff(); // a stopping loop drops its scheduled tasks: nothing would flush these lines
+        } else if (!flushPending) {
             flushPending = true;
-            try {
-                loop.schedule(this, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
-                run();
-            }
+            loop.schedule(this, FLUSH_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
 
-    /** The scheduled flush; also run at shutdown (on the loop, or by the stopping thread once the loop is gone). */
+    /** The scheduled flush; also run at shutdown (on the loop, or by the stopping thread once the loop has ended). */
     @Override
     public void run() {
         flushPending = false;
@@ -88,10 +86,9 @@ final class LineBatch implements Runnable {
             // a quiet loop's few lines: handed over in an array of their size (what waits in the queue is about the
             // size of its lines), and this chunk is kept
             writer.offer(java.util.Arrays.copyOf(chunk, filled), filled, lines);
-        } else {
-            writer.offer(chunk, filled, lines);
+        } else if (writer.offer(chunk, filled, lines)) {
             chunk = new byte[AccessLogWriter.CHUNK]; // the writer owns the old one now
-        }
+        } // (refused, dropped and counted: the chunk is still ours)
         filled = 0;
         lines = 0;
     }

@@ -33,6 +33,20 @@ class JsonBytesTest {
     }
 
     @Test
+    void aValueIsCutAtItsByteBudgetEscapesIncluded() {
+        JsonBytes plain = new JsonBytes(8);
+        plain.quote("a".repeat(100), 10);
+        assertEquals("\"aaaaaaaaaa\\u2026\"", plain.text());
+        JsonBytes escaped = new JsonBytes(8);
+        escaped.quote("\u00e9".repeat(100), 20); // six bytes each: three fit
+        assertEquals("\"" + "\\u00e9".repeat(3) + "\\u2026\"", escaped.text());
+        assertEquals("\u00e9\u00e9\u00e9\u2026", new JsonObject("{\"v\":" + escaped.text() + "}").getString("v"));
+        JsonBytes fits = new JsonBytes(8);
+        fits.quote("abc", 3);
+        assertEquals("\"abc\"", fits.text(), "exactly the budget: not cut");
+    }
+
+    @Test
     void numbersAndThreeDigitFractions() {
         Random random = new Random(7);
         long[] fixed = {0, 1, 9, 10, 99, 100, -1, -10, Long.MAX_VALUE, Long.MIN_VALUE, 1_000_000_007L};

@@ -33,18 +33,19 @@ class LineBatchTest {
             LineBatch batch = loop.submit(() -> new LineBatch(writer, ThreadExecutorMap.currentExecutor())).get();
             assertNotNull(batch.loop(), "made on an event loop: it batches");
             StringBuilder expected = new StringBuilder();
-            for (int i = 0; i < 500; i++) {
+            JsonBytes huge = new JsonBytes(16);
+            huge.quote("y".repeat(10_000));
+            loop.submit(() -> batch.add(line(0))).get();
+            loop.submit(() -> batch.add(huge)).get(); // longer than a chunk: alone, after the line before it
+            expected.append(line(0).text()).append('\n').append(huge.text()).append('\n');
+            for (int i = 1; i < 500; i++) {
                 expected.append(line(i).text()).append('\n');
             }
             loop.submit(() -> {
-                for (int i = 0; i < 500; i++) {
+                for (int i = 1; i < 500; i++) {
                     batch.add(line(i));
                 }
             }).get();
-            JsonBytes huge = new JsonBytes(16);
-            huge.quote("y".repeat(10_000));
-            expected.append(huge.text()).append('\n');
-            loop.submit(() -> batch.add(huge)).get();
             // nothing more arrives: the flush the first line of the last chunk scheduled sends the rest
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (!out.all().equals(expected.toString()) && System.nanoTime() < deadline) {
