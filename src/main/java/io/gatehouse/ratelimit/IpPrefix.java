@@ -15,13 +15,22 @@ final class IpPrefix {
     static final int DEFAULT_IPV4 = 32;
     static final int DEFAULT_IPV6 = 64;
 
+    /** The first 64 bits of 64:ff9b::/96. */
+    private static final long NAT64_HI = 0x0064ff9b00000000L;
+
     private IpPrefix() {
     }
 
     /** {@code ip} reduced to its first {@code v4} (IPv4) or {@code v6} (IPv6) bits. */
     static String of(String ip, int v4, int v6) {
+        if (ip == null) {
+            return "unknown"; // (a PROXY header announcing a Unix socket has no address)
+        }
         if (ip.indexOf(':') < 0) {
             return v4 >= 32 ? ip : v4(ip, v4);
+        }
+        if (ip.length() > 2 && ip.charAt(0) == '[' && ip.charAt(ip.length() - 1) == ']') {
+            ip = ip.substring(1, ip.length() - 1); // a forwarded entry written as in a URL ([2001:db8::1])
         }
         return v6(ip, v4, v6);
     }
@@ -84,8 +93,10 @@ final class IpPrefix {
                 i = stop + 1;
             }
         }
-        if (hi == 0 && (lo >>> 32) == 0xffffL) {
-            // an IPv4 client on a dual-stack socket (::ffff:a.b.c.d) is counted as the IPv4 client it is
+        if (hi == 0 && (lo >>> 32) == 0xffffL || hi == NAT64_HI && (lo >>> 32) == 0) {
+            // an IPv4 client on a dual-stack socket (::ffff:a.b.c.d), or behind NAT64/SIIT with the well-known
+            // prefix (64:ff9b::a.b.c.d, RFC 6052), is counted as the IPv4 client it is: left in one /64, every
+            // IPv4 user of such a network would share a single budget
             long address = lo & 0xffffffffL;
             return v4Bits >= 32 ? format4(address, -1) : format4(address & mask32(v4Bits), v4Bits);
         }

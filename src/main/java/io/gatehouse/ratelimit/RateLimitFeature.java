@@ -51,6 +51,31 @@ public class RateLimitFeature implements FilterFactory<RateLimits> {
         return ORDER_RATE_LIMIT; // a route's policies: after authentication and authorization, per caller
     }
 
+    /**
+     * The replica heartbeat follows the config in force: it runs while a policy of the installed snapshot falls back
+     * to a local share of its limit (the share divides by the replicas it saw). Decided once a snapshot is installed,
+     * never while one is built: a reload refused later on keeps the running config, and its heartbeat with it.
+     */
+    void installed(@jakarta.enterprise.event.Observes io.gatehouse.pipeline.SnapshotInstalled event) {
+        followHeartbeat(event.snapshot().feature(RateLimits.class));
+    }
+
+    /** Starts or stops the heartbeat for these installed rate limits (the last such policy gone, it stops). */
+    void followHeartbeat(RateLimits installed) {
+        boolean needed = false;
+        if (installed != null) {
+            for (PolicyLimiter limiter : installed.limiters().values()) {
+                needed |= limiter.config.store() == PolicyConfig.Store.REDIS
+                        && limiter.config.onStoreFailure() == PolicyConfig.OnStoreFailure.LOCAL;
+            }
+        }
+        if (needed) {
+            redis.keepHeartbeat();
+        } else {
+            redis.stopHeartbeat();
+        }
+    }
+
     @Override
     public RateLimits build(GatehouseConfig config, RateLimits previous) {
         RateLimitsConfig section = RateLimitConfigExtension.of(config);
@@ -61,7 +86,6 @@ public class RateLimitFeature implements FilterFactory<RateLimits> {
                     RateLimitsConfig.DEFAULT_MAX_KEYS, false);
         }
         Map<String, PolicyLimiter> limiters = new java.util.LinkedHashMap<>(); // config order, for the status endpoint
-        boolean heartbeat = false;
         for (PolicyConfig policy : section.policies().values()) {
             PolicyLimiter old = previous == null ? null : previous.limiters().get(policy.name());
             boolean keep = old != null && old.config.equals(policy) && previous.config() != null
@@ -70,15 +94,7 @@ public class RateLimitFeature implements FilterFactory<RateLimits> {
             if (policy.store() == PolicyConfig.Store.REDIS) {
                 redis.preload(RedisCounters.SCRIPT);
                 redis.connect();
-                // the local fallback divides the limit by the replicas it saw
-                heartbeat |= policy.onStoreFailure() == PolicyConfig.OnStoreFailure.LOCAL;
             }
-        }
-        // on a reload too: the last such policy gone, the heartbeat stops; one back, it starts again
-        if (heartbeat) {
-            redis.keepHeartbeat();
-        } else {
-            redis.stopHeartbeat();
         }
         PolicyConfig tokenPolicy = section.policies().getOrDefault(RateLimitParser.TOKEN_POLICY, RateLimitParser.TOKEN_DEFAULT);
         PolicyLimiter tokenLimiter = limiters.get(RateLimitParser.TOKEN_POLICY);

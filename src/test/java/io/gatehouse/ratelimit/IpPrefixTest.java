@@ -47,7 +47,7 @@ class IpPrefixTest {
         assertEquals("1:2:3:4:5:6:7:8", IpPrefix.of("1:2:3:4:5:6:7:8", 32, 128));
         assertEquals("0:1:2:3:4:5:6:7", IpPrefix.of("::1:2:3:4:5:6:7", 32, 128));
         assertEquals("1::", IpPrefix.of("1::", 32, 128));
-        assertEquals("64:ff9b::c000:207", IpPrefix.of("64:ff9b::192.0.2.7", 32, 128), "an IPv4 tail");
+        assertEquals("2001:db8::c000:207", IpPrefix.of("2001:db8::192.0.2.7", 32, 128), "an IPv4 tail");
     }
 
     @Test
@@ -55,6 +55,18 @@ class IpPrefixTest {
         assertEquals("192.0.2.7", IpPrefix.of("::ffff:192.0.2.7", 32, 64));
         assertEquals("192.0.2.0/24", IpPrefix.of("::ffff:192.0.2.7", 24, 64));
         assertEquals("192.0.2.7", IpPrefix.of("0:0:0:0:0:ffff:c000:207", 32, 64));
+        // behind NAT64/SIIT with the well-known prefix: each IPv4 user its own budget, not one /64 for all of them
+        assertEquals("192.0.2.7", IpPrefix.of("64:ff9b::192.0.2.7", 32, 64));
+        assertEquals("198.51.100.0/24", IpPrefix.of("64:ff9b::c633:6401", 24, 64));
+        assertEquals("64:ff9b:0:1::/64", IpPrefix.of("64:ff9b:0:1::c633:6401", 32, 64), "not the /96 itself");
+    }
+
+    @Test
+    void aForwardedEntryInBracketsCountsAsTheAddressInside() {
+        assertEquals("2001:db8:1:2::/64", IpPrefix.of("[2001:db8:1:2::7]", 32, 64));
+        assertEquals("2001:db8:1:2::7", IpPrefix.of("[2001:db8:1:2:0::7]", 32, 128));
+        assertEquals("fe80::/64", IpPrefix.of("[fe80::1%eth0]", 32, 64));
+        assertEquals("unknown", IpPrefix.of(null, 32, 64));
     }
 
     @Test

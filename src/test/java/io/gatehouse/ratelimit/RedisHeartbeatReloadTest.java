@@ -79,16 +79,28 @@ class RedisHeartbeatReloadTest {
         return server.cli("zscore", "gatehouse:replicas", link.replicaId()).matches("\\d+");
     }
 
+    /** Built, then installed: what a reload does (the snapshot-installed event runs the feature's observer). */
+    private static RateLimits installed(io.gatehouse.config.GatehouseConfig config, RateLimits previous) {
+        RateLimits built = feature.build(config, previous);
+        feature.followHeartbeat(built);
+        return built;
+    }
+
     @Test
     void aReloadWithoutPoliciesThatNeedItStopsTheHeartbeatAndOneWithSuchAPolicyStartsItAgain() throws Exception {
-        RateLimits first = feature.build(config("{key: ip, limits: [10/1m], store: redis, on-store-failure: local}"), null);
+        RateLimits first = installed(config("{key: ip, limits: [10/1m], store: redis, on-store-failure: local}"), null);
         assertTrue(link.keepsHeartbeat());
         await("the replica beats", RedisHeartbeatReloadTest::registered);
         long before = evals();
         await("it beats every interval", () -> evals() >= before + 3);
 
         // the policy now counts here: nothing in Redis needs the heartbeat
-        RateLimits second = feature.build(config("{key: ip, limits: [10/1m], store: local}"), first);
+        // built but never installed (a reload refused at a later step): the running config keeps its heartbeat
+        feature.build(config("{key: ip, limits: [10/1m], store: local}"), first);
+        assertTrue(link.keepsHeartbeat(), "a snapshot that was only built changes nothing");
+        assertTrue(registered());
+
+        RateLimits second = installed(config("{key: ip, limits: [10/1m], store: local}"), first);
         assertFalse(link.keepsHeartbeat());
         await("the replica's entry is removed", () -> !registered());
         long stopped = evals();
@@ -96,12 +108,12 @@ class RedisHeartbeatReloadTest {
         assertEquals(stopped, evals(), "no heartbeat script ran after the reload");
 
         // in Redis but open when Redis is away: still nothing divides the limit by the replicas
-        RateLimits third = feature.build(config("{key: ip, limits: [10/1m], store: redis, on-store-failure: open}"), second);
+        RateLimits third = installed(config("{key: ip, limits: [10/1m], store: redis, on-store-failure: open}"), second);
         assertFalse(link.keepsHeartbeat());
         Thread.sleep(500);
         assertEquals(stopped, evals(), "no heartbeat script ran");
 
-        feature.build(config("{key: ip, limits: [10/1m], store: redis, on-store-failure: local}"), third);
+        installed(config("{key: ip, limits: [10/1m], store: redis, on-store-failure: local}"), third);
         assertTrue(link.keepsHeartbeat());
         await("the replica beats again", RedisHeartbeatReloadTest::registered);
         await("every interval", () -> evals() >= stopped + 3);

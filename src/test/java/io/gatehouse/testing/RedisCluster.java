@@ -25,7 +25,7 @@ public final class RedisCluster implements AutoCloseable {
                 int port = RedisServer.clusterPort();
                 cluster.nodes.add(RedisServer.start(port, List.of(), List.of("--cluster-enabled", "yes",
                         "--cluster-config-file", dir.resolve("nodes-" + port + ".conf").toString(),
-                        "--cluster-node-timeout", "2000", "--dir", dir.toString())));
+                        "--cluster-node-timeout", "5000", "--dir", dir.toString())));
             }
             List<String> create = new ArrayList<>(List.of("--cluster", "create"));
             cluster.nodes.forEach(n -> create.add("127.0.0.1:" + n.port));

@@ -33,8 +33,8 @@ public final class RedisSentinels implements AutoCloseable {
             Path conf = TempDirs.file("gatehouse-redis-sentinel", "sentinel.conf");
             Files.writeString(conf, """
                     sentinel monitor %1$s 127.0.0.1 %2$d 1
-                    sentinel down-after-milliseconds %1$s 1000
-                    sentinel failover-timeout %1$s 3000
+                    sentinel down-after-milliseconds %1$s 3000
+                    sentinel failover-timeout %1$s 6000
                     sentinel parallel-syncs %1$s 1
                     """.formatted(MASTER_NAME, first.port));
             RedisServer sentinel = RedisServer.start(GatewayTestResource.closedPort(), List.of(conf.toString(), "--sentinel"), List.of());

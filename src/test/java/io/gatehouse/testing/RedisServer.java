@@ -76,9 +76,11 @@ public final class RedisServer implements AutoCloseable {
         process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.resolve("redis-" + port + ".log").toFile()))
                 .start();
+        STARTED.add(process);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!"+PONG".equals(command("PING"))) {
             if (System.nanoTime() > deadline || !process.isAlive()) {
+                process.destroyForcibly(); // not left running behind a failed start
                 throw new IllegalStateException("redis-server did not start on " + port);
             }
             Thread.sleep(20);
@@ -86,6 +88,13 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private Path dir;
+
+    /** Every server process a test started: killed when the test JVM exits, whatever a resource's stop did. */
+    private static final java.util.Queue<Process> STARTED = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> STARTED.forEach(Process::destroyForcibly)));
+    }
 
     /** This server's working directory (removed when the test JVM exits). */
     private Path dir() {
