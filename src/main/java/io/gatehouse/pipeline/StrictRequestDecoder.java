@@ -73,6 +73,8 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
 
     private int state = OUTSIDE;
     private long left;
+    /** Whether the first request of the connection had no body (for an h2c upgrade: {@link Http2Streams}). */
+    private int firstRequest; // 0: not decoded yet, 1: bodiless, 2: with a body (or not a request)
 
     StrictRequestDecoder(HttpServerOptions options) {
         super(options);
@@ -89,6 +91,11 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
                 if (request.decoderResult().isSuccess() && HttpUtil.isTransferEncodingChunked(request)) {
                     state = SIZE_LINE;
                 }
+                if (firstRequest == 0) {
+                    firstRequest = 2;
+                }
+            } else if (firstRequest == 0 && out.size() > before + 1 && out.get(before) instanceof HttpRequest) {
+                firstRequest = 1;
             }
             return;
         }
@@ -167,6 +174,11 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
     public void reset() {
         super.reset();
         state = OUTSIDE;
+    }
+
+    /** Whether the first request on this connection was decoded and had no body. */
+    boolean firstRequestBodiless() {
+        return firstRequest == 1;
     }
 
     /**

@@ -265,6 +265,37 @@ class HostileRequestsIT {
         assertEquals(10, c.last().json().getInteger("bytes"));
     }
 
+    /**
+     * The first request of an h2c-upgraded connection is a bodiless GET: it reaches the upstream without a body, as
+     * any other bodiless HTTP/2 request does, with the Content-Length the client sent or none: curl's upgrade GET
+     * (raw here) has none, the JDK client's (it upgrades http:// with HTTP_2) says 0.
+     */
+    @Test
+    void aBodilessRequestThatUpgradesToH2cReachesTheUpstreamWithoutABody() throws Exception {
+        try (RawH2 h2 = RawH2.upgrade(gw.port(), "/echo/upgraded-raw")) {
+            JsonObject seen = new JsonObject(h2.body(1));
+            JsonObject headers = seen.getJsonObject("headers");
+            assertNull(headers.getString("transfer-encoding"), "the upgrade's bodiless GET went upstream chunked: "
+                    + headers);
+            assertNull(headers.getString("content-length"), headers.toString());
+            assertEquals(0, seen.getInteger("bodyLength"));
+        }
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_2).build();
+        java.net.http.HttpResponse<String> r = client.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(gw.url("/echo/upgraded"))).timeout(Duration.ofSeconds(30)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals(java.net.http.HttpClient.Version.HTTP_2, r.version(), "the connection was not upgraded");
+        JsonObject seen = new JsonObject(r.body());
+        JsonObject headers = seen.getJsonObject("headers");
+        assertNull(headers.getString("transfer-encoding"), "the upgrade's bodiless GET went upstream chunked: " + headers);
+        // as the client sent it: the JDK client's upgrade GET says Content-Length: 0
+        assertEquals("0", headers.getString("content-length"), headers.toString());
+        assertEquals(0, seen.getInteger("bodyLength"));
+        assertEquals("127.0.0.1:" + gw.port(), headers.getString("x-forwarded-host"));
+    }
+
     @Test
     void anUnsupportedHttpVersionIs505AndALaterOneXIsServedAsHttp11() throws Exception {
         int before = echo.requests.get();
