@@ -249,6 +249,69 @@ public final class RawH2 implements AutoCloseable {
         }
     }
 
+    /** One frame as read; a HEADERS frame's block decoded (CONTINUATION frames joined). */
+    public record Frame(int type, int flags, int stream, byte[] payload, Http2Headers headers) {
+        /** For a GOAWAY: the last stream id it names. */
+        public int lastStreamId() {
+            return ((payload[0] & 0x7f) << 24) | ((payload[1] & 0xff) << 16) | ((payload[2] & 0xff) << 8)
+                    | (payload[3] & 0xff);
+        }
+    }
+
+    /**
+     * The next frame from the gateway, SETTINGS and PING answered as a client does (after they are returned, so a
+     * caller sees what came before the ack), or null when the connection closed.
+     */
+    public Frame next() throws Exception {
+        int length;
+        try {
+            length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+        } catch (java.io.EOFException | java.net.SocketException closed) {
+            return null;
+        }
+        int type = in.readUnsignedByte();
+        int flags = in.readUnsignedByte();
+        int stream = in.readInt() & 0x7fffffff;
+        byte[] payload = in.readNBytes(length);
+        Http2Headers headers = null;
+        if (type == 1) {
+            int from = (flags & 0x8) != 0 ? 1 : 0;
+            int to = payload.length - ((flags & 0x8) != 0 ? payload[0] & 0xff : 0);
+            from += (flags & 0x20) != 0 ? 5 : 0;
+            ByteArrayOutputStream block = new ByteArrayOutputStream();
+            block.write(payload, from, to - from);
+            int f = flags;
+            while ((f & 0x4) == 0) {
+                int n = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+                in.readUnsignedByte();
+                f = in.readUnsignedByte();
+                in.readInt();
+                block.write(in.readNBytes(n));
+            }
+            headers = decoder.decodeHeaders(stream, Unpooled.wrappedBuffer(block.toByteArray()));
+        } else if (type == 4 && (flags & 1) == 0) {
+            frame(4, 1, 0, new byte[0]);
+        } else if (type == 6 && (flags & 1) == 0) {
+            pending = payload; // acked at the next read: the caller may write before the ack, as a busy client does
+        }
+        if (pending != null && type != 6) {
+            frame(6, 1, 0, pending);
+            pending = null;
+        }
+        return new Frame(type, flags, stream, payload, headers);
+    }
+
+    /** A PING {@link #next} returned and has not acknowledged yet. */
+    private byte[] pending;
+
+    /** Acknowledges a PING {@link #next} returned, now. */
+    public void ackPing() throws IOException {
+        if (pending != null) {
+            frame(6, 1, 0, pending);
+            pending = null;
+        }
+    }
+
     /** RST_STREAM frames the gateway sent, counted by {@link #untilGoaway}. */
     public int resetsReceived;
 
