@@ -28,6 +28,9 @@ public class TrafficDrain {
         inFlight.increment();
         if (draining && request.version() != HttpVersion.HTTP_2) {
             request.response().headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+            if (request.version() == HttpVersion.HTTP_1_0) {
+                ClosingConnections.mark(request); // Vert.x would say keep-alive to a 1.0 keep-alive client
+            }
         }
     }
 

@@ -320,6 +320,12 @@ class HostileRequestsIT {
         assertEquals(200, r.status());
         assertNull(r.header("Transfer-Encoding"));
         assertEquals("part-1-part-2", r.body());
+        assertEquals("close", r.header("Connection"), "a response ended by closing said keep-alive");
+        // with a length, the connection is kept as the client asked
+        RawHttp.Response kept = RawHttp.send(gw.port(), List.of("GET /echo/x HTTP/1.0", "Host: localhost",
+                "Connection: keep-alive"), null);
+        assertEquals(200, kept.status());
+        assertEquals("keep-alive", kept.header("Connection"));
     }
 
     // 5. Headers the gateway does not own
