@@ -111,8 +111,12 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
         }
     }
 
+    /** The longest size line Netty reads (it refuses a longer one), with its CRLF. */
+    private final int maxLine;
+
     StrictRequestDecoder(HttpServerOptions options) {
         super(options);
+        this.maxLine = options.getMaxInitialLineLength() + 2;
     }
 
     /** As Vert.x' own, with the counting validator. */
@@ -154,7 +158,8 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
         }
         int start = in.readerIndex();
         if (state == SIZE_LINE) {
-            int lf = in.indexOf(start, in.writerIndex(), (byte) '\n');
+            // no further than Netty reads a line before it refuses it as too long
+            int lf = in.indexOf(start, (int) Math.min(in.writerIndex(), (long) start + maxLine), (byte) '\n');
             if (lf < 0) {
                 super.decode(ctx, in, out); // waits for the rest of the line (or refuses one that is too long)
                 failedIfRefused(ctx, out, before);

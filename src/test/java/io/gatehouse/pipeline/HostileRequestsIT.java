@@ -236,7 +236,7 @@ class HostileRequestsIT {
         String upload = "POST /bare/upload HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n";
         String warmUp = "GET /echo/warm HTTP/1.1\r\nHost: localhost\r\n\r\n";
         for (String size : new String[] {" 5", "5 5", "5\t1", "5\u00000", "5 ", "5\r", "5;", "5;a b", "5;a=\"x",
-                "5 x"}) {
+                "5 x", "0".repeat(5000) + "5"}) {
             for (int when = 0; when < 3; when++) {
                 int completed = echo.uploadsCompleted.get();
                 String bad = size + "\r\nhello\r\n0\r\n\r\n";
@@ -246,7 +246,8 @@ class HostileRequestsIT {
                     case 1 -> RawHttp.converse(gw.port(), 1, 300, upload + "3\r\nabc\r\n", bad);
                     default -> RawHttp.converse(gw.port(), 2, 0, warmUp + upload + bad);
                 };
-                String what = "size line '" + size.replace("\0", "<NUL>") + "' (" + when + ")";
+                String what = "size line '" + (size.length() > 20 ? size.length() + " characters" : size.replace("\0", "<NUL>"))
+                        + "' (" + when + ")";
                 assertEquals(400, c.last().status(), what + ": " + c.last().body());
                 assertEquals("bad_request", c.last().json().getString("error"), what);
                 assertTrue(c.closed(), what + ": the connection stayed open");
