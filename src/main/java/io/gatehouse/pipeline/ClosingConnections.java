@@ -74,6 +74,11 @@ final class ClosingConnections {
         return request.connection() instanceof ConnectionBase connection && connection.channel().hasAttr(REFUSED);
     }
 
+    /** Whether the channel is marked closing. */
+    static boolean isClosing(io.netty.channel.Channel channel) {
+        return channel.hasAttr(CLOSING);
+    }
+
     /** Whether the request arrived on a connection being closed (then it is dropped unanswered). */
     static boolean isClosing(HttpServerRequest request) {
         return request.connection() instanceof ConnectionBase connection

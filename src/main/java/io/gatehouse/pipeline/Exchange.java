@@ -500,6 +500,14 @@ public final class Exchange {
         }
     }
 
+    /**
+     * The HTTP/1 connection closes after this response (an HTTP/1.0 body without a length ends with it): nothing
+     * pipelined behind it is served, and the head says {@code Connection: close}.
+     */
+    public void closesConnection() {
+        ClosingConnections.mark(request);
+    }
+
     /** Records the error code of a gateway-made answer (for logs), when none is recorded yet. */
     void error(String code) {
         if (error == null) {

@@ -91,6 +91,10 @@ public class GatewayHandler implements Handler<RoutingContext> {
         // The response's own end handler: this server and router are Gatehouse's, nothing else sets it (and
         // vertx-web's addEndHandler list costs a little on every request).
         request.response().endHandler(v -> ex.finish());
+        if (ex.hasBody() && !request.isEnded() && StrictRequestDecoder.bodyFailed(request)) {
+            ex.respondBadFraming(); // pipelined behind another request: Vert.x dropped the error while it waited
+            return;
+        }
         if (snapshot == null) {
             ex.respondError(503, "not_ready", "the gateway has no configuration loaded yet");
             return;

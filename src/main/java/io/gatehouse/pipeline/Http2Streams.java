@@ -28,8 +28,13 @@ final class Http2Streams {
                 && stream.state() != Http2Stream.State.CLOSED)) {
             return false;
         }
-        // Stream 1 of an h2c upgrade is half-closed from the start, yet the HTTP/1.1 request's body (chunked or not)
-        // still follows while Vert.x' upgrade handler ("h2c") is in the pipeline: that request is taken to have one.
-        return request.streamId() != 1 || connection.channelHandlerContext().pipeline().get("h2c") == null;
+        // Stream 1 of an h2c upgrade is half-closed from the start, whatever the HTTP/1.1 request that did the upgrade
+        // framed: while Vert.x' upgrade handler ("h2c") is in the pipeline, that request's body (chunked or not) may
+        // still follow as DATA. Whether one does is what the HTTP/1 decoder saw in its head.
+        if (request.streamId() != 1 || connection.channelHandlerContext().pipeline().get("h2c") == null) {
+            return true;
+        }
+        return connection.channelHandlerContext().pipeline().get(StrictRequestDecoder.NAME)
+                instanceof StrictRequestDecoder decoder && decoder.firstRequestBodiless();
     }
 }

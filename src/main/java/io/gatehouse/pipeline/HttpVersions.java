@@ -57,8 +57,30 @@ final class HttpVersions extends ChannelInboundHandlerAdapter {
                 }
                 // whatever the answer (a 400 for a request the decoder refused too), its status line says 1.1
                 request.setProtocolVersion(HttpVersion.HTTP_1_1);
+            } else if (version == HttpVersion.HTTP_1_0 && ctx.pipeline().get(Http10Close.NAME) == null) {
+                ctx.pipeline().addAfter(NAME, Http10Close.NAME, new Http10Close());
             }
         }
         ctx.fireChannelRead(msg);
+    }
+
+    /**
+     * On a connection that has sent an HTTP/1.0 request (HTTP/1.1 ones never get it): Vert.x writes
+     * {@code Connection: keep-alive} on every response to an HTTP/1.0 keep-alive request, whatever the gateway set,
+     * even on one it ends by closing the connection (a body without a length, an error while a body is unread, a
+     * drain); the client then takes the close for a failure. A response on a connection marked closing says close.
+     */
+    static final class Http10Close extends io.netty.channel.ChannelOutboundHandlerAdapter {
+        static final String NAME = "gatehouse-http10-close";
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, io.netty.channel.ChannelPromise promise) {
+            if (msg instanceof io.netty.handler.codec.http.HttpResponse response
+                    && response.protocolVersion() == HttpVersion.HTTP_1_0 && ClosingConnections.isClosing(ctx.channel())) {
+                response.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONNECTION,
+                        io.netty.handler.codec.http.HttpHeaderValues.CLOSE);
+            }
+            ctx.write(msg, promise);
+        }
     }
 }

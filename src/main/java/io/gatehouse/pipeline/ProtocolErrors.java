@@ -38,6 +38,8 @@ final class ProtocolErrors {
         Throwable cause = request.decoderResult().cause();
         if (cause instanceof HttpVersions.Unsupported) {
             send(request, 505, "http_version_not_supported", "only HTTP/1.0, HTTP/1.1 and HTTP/2 are served", true);
+        } else if (cause instanceof StrictRequestDecoder.DuplicateHost) {
+            send(request, 400, "bad_request", "more than one Host header", true); // RFC 9112 §3.2
         } else if (cause instanceof TooLongHttpLineException) {
             send(request, 414, "uri_too_long", "the request line is longer than the gateway accepts", true);
         } else if (cause instanceof TooLongHttpHeaderException || cause instanceof TooLongFrameException) {

@@ -104,9 +104,7 @@ final class RequestChecks {
                 return "the Host header differs from :authority"; // RFC 9113 §8.3.1
             }
         } else {
-            if (request.headers().getAll(HttpHeaders.HOST).size() > 1) {
-                return "more than one Host header"; // RFC 9112 §3.2
-            }
+            // more than one Host (RFC 9112 §3.2): refused by the decoder as it reads the head (StrictRequestDecoder)
             if (request.headers().contains("")) {
                 return "a header line has no name"; // ": a" passes Netty's decoder, and upstreams choke on it
             }

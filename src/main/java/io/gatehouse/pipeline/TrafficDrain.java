@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.LongAdder;
 @Singleton
 public class TrafficDrain {
     private final LongAdder inFlight = new LongAdder();
+    /** HTTP/2 connections told to go whose second GOAWAY is not out yet. */
+    private final LongAdder secondGoAways = new LongAdder();
     private volatile boolean draining;
 
     /**
@@ -26,13 +28,16 @@ public class TrafficDrain {
         inFlight.increment();
         if (draining && request.version() != HttpVersion.HTTP_2) {
             request.response().headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+            if (request.version() == HttpVersion.HTTP_1_0) {
+                ClosingConnections.mark(request); // Vert.x would say keep-alive to a 1.0 keep-alive client
+            }
         }
     }
 
     /**
      * Its exchange is over: while draining, the client is let go. HTTP/1.x: the connection is closed after the
-     * response's bytes (Vert.x flushes before it closes). HTTP/2: a GOAWAY naming the last stream the client
-     * opened, so streams already open finish and new ones go to a new connection. Only a GOAWAY, not
+     * response's bytes (Vert.x flushes before it closes). HTTP/2: GOAWAY in two steps ({@link #goAway}), so streams
+     * already open finish and new ones go to a new connection. Only GOAWAY, not
      * {@code shutdown()}: closing the socket ourselves as soon as the last stream ends could reset it while the
      * client's last frames (a SETTINGS ack, a WINDOW_UPDATE) are still unread, and an RST can make the client
      * drop the response it has not read yet. The client closes the connection; the port's close takes the rest.
@@ -47,8 +52,43 @@ public class TrafficDrain {
         if (request.version() != HttpVersion.HTTP_2) {
             request.connection().close();
         } else if (ClosingConnections.markOnce(request)) {
-            request.connection().goAway(0); // NO_ERROR, last stream = the last the client created; once per connection
+            goAway(request.connection()); // once per connection
         }
+    }
+
+    /** A random-looking PING payload: the second GOAWAY waits for its ack. */
+    private static final long PING = 0x6761746568736521L;
+    /** The longest the second GOAWAY waits for the PING ack (a client that never acks). */
+    static final long SECOND_GOAWAY_MILLIS = 1000;
+
+    /**
+     * RFC 9113 §6.8: a GOAWAY with the largest stream id first (NO_ERROR): the client stops opening streams, while
+     * those it opened meanwhile, still on their way, are served; then, one round trip later (the ack of a PING sent
+     * right after it, or {@link #SECOND_GOAWAY_MILLIS} at most), the GOAWAY naming the last stream the client
+     * created. A single GOAWAY with that id at once would refuse streams already in flight, which the client then
+     * cannot know were never processed before it reads the GOAWAY. The shutdown waits for the second step
+     * ({@link #awaitIdle}). Netty accepts a second GOAWAY as long as its id does not increase.
+     */
+    private void goAway(io.vertx.core.http.HttpConnection connection) {
+        io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+        if (context == null) {
+            connection.goAway(0);
+            return;
+        }
+        secondGoAways.increment();
+        connection.goAway(0, Integer.MAX_VALUE);
+        boolean[] sent = {false};
+        long[] timer = {-1};
+        Runnable second = () -> {
+            if (!sent[0]) {
+                sent[0] = true;
+                context.owner().cancelTimer(timer[0]);
+                connection.goAway(0); // the last stream the client created
+                secondGoAways.decrement();
+            }
+        };
+        timer[0] = context.owner().setTimer(SECOND_GOAWAY_MILLIS, id -> second.run());
+        connection.ping(io.vertx.core.buffer.Buffer.buffer(8).appendLong(PING), ack -> second.run());
     }
 
     long inFlight() {
@@ -65,14 +105,15 @@ public class TrafficDrain {
     }
 
     /**
-     * Waits (on the calling thread, never an event loop) until no exchange is in flight or the timeout passes.
+     * Waits (on the calling thread, never an event loop) until no exchange is in flight and every HTTP/2 client has
+     * its last GOAWAY (streams it opened before that are served), or the timeout passes.
      *
      * @return the exchanges still in flight when it returned
      */
     long awaitIdle(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long left;
-        while ((left = inFlight.sum()) > 0 && System.nanoTime() < deadline) {
+        while (((left = inFlight.sum()) > 0 || secondGoAways.sum() > 0) && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         return left;

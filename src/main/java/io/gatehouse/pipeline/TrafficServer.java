@@ -174,7 +174,7 @@ public class TrafficServer {
      */
     private HttpServer listener(HttpServerOptions options, Router router, ProtocolErrors protocolErrors,
                                 HttpsRedirect redirect) {
-        return vertx.createHttpServer(options)
+        return StrictRequestDecoder.server(vertx, options)
                 .connectionHandler(connection -> {
                     // read per connection: a reload applies to the connections opened after it
                     GatewaySnapshot snapshot = state.current();

@@ -486,6 +486,9 @@ public class UpstreamProxy implements io.gatehouse.pipeline.Forwarder {
             response.setChunked(true);
         }
         boolean closeConnection = withoutLength && ex.request().version() == io.vertx.core.http.HttpVersion.HTTP_1_0;
+        if (closeConnection) {
+            ex.closesConnection(); // before the head: it says so (Connection: close), not keep-alive
+        }
         watch.holding = false;
         // An upstream that breaks off mid-body must not look like a complete response (a final empty chunk would
         // tell the client, and any cache, that the truncated body is whole): the relay leaves it open, we reset it.

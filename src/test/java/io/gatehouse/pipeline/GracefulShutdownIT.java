@@ -1,6 +1,7 @@
 package io.gatehouse.pipeline;
 
 import io.gatehouse.testing.GatewayProcess;
+import io.gatehouse.testing.RawH2;
 import io.gatehouse.testing.RawHttp;
 import io.gatehouse.testing.TempDirs;
 import io.gatehouse.testing.TestUpstream;
@@ -18,7 +19,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -104,6 +107,73 @@ class GracefulShutdownIT {
             h2.close();
             vertx.close();
         }
+    }
+
+    /**
+     * RFC 9113 §6.8: while draining, an HTTP/2 client is first sent GOAWAY with the largest stream id (it stops
+     * opening streams, and those already on their way are served), and one round trip later (a PING) the GOAWAY
+     * naming the last stream it opened. A stream the client opened after the first GOAWAY, before it read the
+     * second, is served.
+     */
+    @Test
+    void http2ClientsAreToldToGoInTwoStepsAndAStreamOpenedBetweenThemIsServed() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try (TestUpstream upstream = TestUpstream.start(vertx, "quick")) {
+            Path config = TempDirs.file("gatehouse-goaway", "gatehouse.yaml");
+            Files.writeString(config, """
+                    upstreams:
+                      quick: {targets: [{url: %s}]}
+                    routes:
+                      - {id: all, path: /**, upstream: quick}
+                    """.formatted(upstream.url()));
+            try (GatewayProcess gw = GatewayProcess.start("two-step-goaway", config, "-Dgatehouse.shutdown.delay=10s")) {
+                gw.awaitReady(WAIT);
+                try (RawH2 h2 = RawH2.connect(gw.port())) {
+                    h2.awaitSettings();
+                    List<Integer> goAways = new ArrayList<>();
+                    h2.get(1, "/before", "x-n", "1");
+                    assertEquals(200, status(h2, 1, goAways));
+
+                    gw.terminate();
+                    gw.awaitOutput("shutting down: serving 10000 ms more", WAIT);
+                    h2.get(3, "/during", "x-n", "3");
+                    assertEquals(200, status(h2, 3, goAways)); // its end sends the first GOAWAY
+                    RawH2.Frame f;
+                    while (goAways.isEmpty() && (f = h2.next()) != null) {
+                        if (f.type() == 7) {
+                            goAways.add(f.lastStreamId());
+                        }
+                    }
+                    assertEquals(List.of(Integer.MAX_VALUE), goAways, "the first GOAWAY names the largest stream id");
+                    // sent before the client acks the PING that follows the first GOAWAY: served
+                    h2.get(5, "/between", "x-n", "5");
+                    assertEquals(200, status(h2, 5, goAways));
+                    while (goAways.size() < 2 && (f = h2.next()) != null) {
+                        if (f.type() == 7) {
+                            goAways.add(f.lastStreamId());
+                        }
+                    }
+                    assertEquals(List.of(Integer.MAX_VALUE, 5), goAways, "the second GOAWAY names the last stream");
+                }
+            }
+        } finally {
+            vertx.close();
+        }
+    }
+
+    /** Reads frames until {@code stream}'s response head: its status (GOAWAYs met meanwhile go to {@code goAways}). */
+    private static int status(RawH2 h2, int stream, List<Integer> goAways) throws Exception {
+        RawH2.Frame f;
+        while ((f = h2.next()) != null) {
+            if (f.type() == 7) {
+                goAways.add(f.lastStreamId());
+            } else if (f.type() == 1 && f.stream() == stream) {
+                return Integer.parseInt(f.headers().status().toString());
+            } else if (f.type() == 3 && f.stream() == stream) {
+                return -1;
+            }
+        }
+        return -2;
     }
 
     private static void awaitHeld(TestUpstream upstream) throws InterruptedException {

@@ -663,13 +663,12 @@ class RequestMutationIT {
                 String after = "\r\n";
                 if (i == k) {
                     switch (kind) {
-                        // Not here yet, though RFC 9112 §7.1 allows none of them: " 5" (leading white space),
-                        // "5 5", "5\t1", "5\u00000" (digits after white space or a control character). Netty's
-                        // decoder skips the leading white space and stops at the first white space or control
-                        // character, and Vert.x gives no way to a stricter one: the open part of issue 9. Add them
-                        // back when the gateway refuses them.
+                        // " 5", "5 5", "5\t1", "5\u00000": sizes Netty reads leniently (StrictRequestDecoder);
+                        // "5 " (white space not before ';'), "5\r" and a bare LF: not RFC 9112 §7.1 either
                         case 0 -> size = pick("zz", "-" + size, "0x" + size, "+" + size, "",
-                                "fffffffffffffffff" + size, size + "g", "1_0");
+                                "fffffffffffffffff" + size, size + "g", "1_0", " " + size, size + " " + size,
+                                size + "\t1", size + "\u00000", size + " ", size + "\t", size + "\r", size + "\n",
+                                size + ";", size + "; ", size + ";a b", size + ";a=\"x", size + ";=1");
                         case 1 -> size = Integer.toHexString(Math.max(0, data.length() - 1 - r.nextInt(Math.max(1, data.length() - 1))));
                         case 2 -> size = Integer.toHexString(data.length() + 1 + r.nextInt(8));
                         case 3 -> after = pick("", "\n\n", "XX", "\r\r");
@@ -699,12 +698,12 @@ class RequestMutationIT {
             name(what + " (chunk " + (k + 1) + " of " + parts.size() + ")");
         }
 
-        /** Chunked bodies that are valid, or lenient in a way every reader reads alike. */
+        /** Chunked bodies that are valid, though unusual. */
         void lenientChunk() {
             List<String> parts = split(payload);
             int k = r.nextInt(parts.size());
-            int kind = r.nextInt(5);
-            String eol = kind == 3 ? "\n" : "\r\n";
+            int kind = r.nextInt(3);
+            String eol = "\r\n";
             StringBuilder body = new StringBuilder();
             String what = null;
             for (int i = 0; i < parts.size(); i++) {
@@ -712,23 +711,20 @@ class RequestMutationIT {
                 String size = Integer.toHexString(data.length());
                 if (i == k) {
                     switch (kind) {
-                        case 0 -> size += pick(";ext=1", ";ext", " ;ext=\"q\"", ";a=b;c=d");
+                        case 0 -> size += pick(";ext=1", ";ext", " ;ext=\"q\"", ";a=b;c=d", "\t; a = \"x\\\"y\" ;b");
                         case 1 -> size = "000" + size.toUpperCase(Locale.ROOT);
-                        case 2 -> size += pick(" ", "\t");
                         default -> { }
                     }
                     what = switch (kind) {
                         case 0 -> "chunk extension '" + size + "'";
                         case 1 -> "chunk size with leading zeros '" + size + "'";
-                        case 2 -> "white space after the chunk size";
-                        case 3 -> "bare LF line ends in the chunked body";
                         default -> "a trailer field after the last chunk";
                     };
                 }
                 body.append(size).append(eol).append(data).append(eol);
             }
             body.append("0").append(eol);
-            if (kind == 4) {
+            if (kind == 2) {
                 body.append(pick("X-Trailer: 1", "Content-Length: 3", "X-Test-Token: " + hiddenToken)).append(eol);
             }
             body.append(eol);

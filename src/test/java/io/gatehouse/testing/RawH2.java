@@ -42,6 +42,58 @@ public final class RawH2 implements AutoCloseable {
         return h2;
     }
 
+    /**
+     * Upgrades an HTTP/1.1 connection to h2c as curl does: a GET with {@code Upgrade: h2c} and no body (and no
+     * Content-Length), then, after the {@code 101}, the preface and SETTINGS. The GET is stream 1.
+     */
+    public static RawH2 upgrade(int port, String path) throws IOException {
+        Socket socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(30_000);
+        RawH2 h2 = new RawH2(socket);
+        h2.out.write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        h2.out.flush();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            head.append((char) h2.in.readUnsignedByte());
+        }
+        if (!head.toString().startsWith("HTTP/1.1 101")) {
+            socket.close();
+            throw new IOException("no upgrade: " + head);
+        }
+        h2.out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        h2.frame(4, 0, 0, new byte[0]);
+        return h2;
+    }
+
+    /** Reads until {@code streamId}'s response ends (answering SETTINGS and PING): its body (DATA) as text. */
+    public String body(int streamId) throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        while (true) {
+            int length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+            int type = in.readUnsignedByte();
+            int flags = in.readUnsignedByte();
+            int stream = in.readInt() & 0x7fffffff;
+            byte[] payload = in.readNBytes(length);
+            if (type == 0 && stream == streamId) {
+                body.write(payload);
+                if ((flags & 1) != 0) {
+                    return body.toString(StandardCharsets.UTF_8);
+                }
+            } else if (type == 1 && stream == streamId && (flags & 1) != 0) {
+                return ""; // a response without a body
+            } else if (type == 3 && stream == streamId) {
+                throw new IOException("stream " + streamId + " reset");
+            } else if (type == 4 && (flags & 1) == 0) {
+                frame(4, 1, 0, new byte[0]);
+            } else if (type == 6 && (flags & 1) == 0) {
+                frame(6, 1, 0, payload);
+            } else if (type == 7) {
+                throw new IOException("GOAWAY before stream " + streamId + " ended");
+            }
+        }
+    }
+
     /** Sends a bodiless request on {@code streamId} (odd, increasing): headers as {name, value} pairs, pseudo first. */
     public void request(int streamId, List<String[]> headers) throws IOException {
         ByteArrayOutputStream block = new ByteArrayOutputStream();
@@ -194,6 +246,69 @@ public final class RawH2 implements AutoCloseable {
             }
         } catch (java.io.EOFException | java.net.SocketException closed) {
             return -1;
+        }
+    }
+
+    /** One frame as read; a HEADERS frame's block decoded (CONTINUATION frames joined). */
+    public record Frame(int type, int flags, int stream, byte[] payload, Http2Headers headers) {
+        /** For a GOAWAY: the last stream id it names. */
+        public int lastStreamId() {
+            return ((payload[0] & 0x7f) << 24) | ((payload[1] & 0xff) << 16) | ((payload[2] & 0xff) << 8)
+                    | (payload[3] & 0xff);
+        }
+    }
+
+    /**
+     * The next frame from the gateway, SETTINGS and PING answered as a client does (after they are returned, so a
+     * caller sees what came before the ack), or null when the connection closed.
+     */
+    public Frame next() throws Exception {
+        int length;
+        try {
+            length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+        } catch (java.io.EOFException | java.net.SocketException closed) {
+            return null;
+        }
+        int type = in.readUnsignedByte();
+        int flags = in.readUnsignedByte();
+        int stream = in.readInt() & 0x7fffffff;
+        byte[] payload = in.readNBytes(length);
+        Http2Headers headers = null;
+        if (type == 1) {
+            int from = (flags & 0x8) != 0 ? 1 : 0;
+            int to = payload.length - ((flags & 0x8) != 0 ? payload[0] & 0xff : 0);
+            from += (flags & 0x20) != 0 ? 5 : 0;
+            ByteArrayOutputStream block = new ByteArrayOutputStream();
+            block.write(payload, from, to - from);
+            int f = flags;
+            while ((f & 0x4) == 0) {
+                int n = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+                in.readUnsignedByte();
+                f = in.readUnsignedByte();
+                in.readInt();
+                block.write(in.readNBytes(n));
+            }
+            headers = decoder.decodeHeaders(stream, Unpooled.wrappedBuffer(block.toByteArray()));
+        } else if (type == 4 && (flags & 1) == 0) {
+            frame(4, 1, 0, new byte[0]);
+        } else if (type == 6 && (flags & 1) == 0) {
+            pending = payload; // acked at the next read: the caller may write before the ack, as a busy client does
+        }
+        if (pending != null && type != 6) {
+            frame(6, 1, 0, pending);
+            pending = null;
+        }
+        return new Frame(type, flags, stream, payload, headers);
+    }
+
+    /** A PING {@link #next} returned and has not acknowledged yet. */
+    private byte[] pending;
+
+    /** Acknowledges a PING {@link #next} returned, now. */
+    public void ackPing() throws IOException {
+        if (pending != null) {
+            frame(6, 1, 0, pending);
+            pending = null;
         }
     }
 

@@ -60,6 +60,50 @@ public final class RawHttp {
         }
     }
 
+    /** What one connection got: its responses in order, and whether the gateway closed it after them. */
+    public record Conversation(List<Response> responses, boolean closed) {
+        public Response last() {
+            return responses.get(responses.size() - 1);
+        }
+    }
+
+    /**
+     * Writes {@code parts} on one connection, {@code pauseMillis} apart (so the gateway acts on the first before the
+     * next arrives), reads {@code answers} responses, then waits up to 5 s to see whether the gateway closes it.
+     */
+    public static Conversation converse(int port, int answers, long pauseMillis, String... parts) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            for (int i = 0; i < parts.length; i++) {
+                if (i > 0) {
+                    Thread.sleep(pauseMillis);
+                }
+                try {
+                    out.write(parts[i].getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                } catch (IOException closedEarly) {
+                    break; // the gateway answered and closed before the rest: read what it said
+                }
+            }
+            InputStream in = new java.io.BufferedInputStream(socket.getInputStream());
+            List<Response> responses = new ArrayList<>();
+            for (int i = 0; i < answers; i++) {
+                responses.add(read(in));
+            }
+            socket.setSoTimeout(5_000);
+            boolean closed;
+            try {
+                closed = in.read() == -1;
+            } catch (java.net.SocketTimeoutException open) {
+                closed = false;
+            } catch (IOException reset) {
+                closed = true;
+            }
+            return new Conversation(responses, closed);
+        }
+    }
+
     /**
      * A slowloris client: after a request line already written to {@code out}, one header line every 300 ms (20 at
      * most) until the gateway cuts the connection, while another client asks {@code port} for {@code otherPath}
