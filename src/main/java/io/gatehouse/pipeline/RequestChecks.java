@@ -104,7 +104,11 @@ final class RequestChecks {
                 return "the Host header differs from :authority"; // RFC 9113 §8.3.1
             }
         } else {
-            // more than one Host (RFC 9112 §3.2): refused by the decoder as it reads the head (StrictRequestDecoder)
+            // more than one Host (RFC 9112 §3.2): refused by the decoder as it reads the head (StrictRequestDecoder);
+            // looked for here only on a connection whose decoder could not be replaced
+            if (!StrictRequestDecoder.decodedStrictly(request) && request.headers().getAll(HttpHeaders.HOST).size() > 1) {
+                return "more than one Host header";
+            }
             if (request.headers().contains("")) {
                 return "a header line has no name"; // ": a" passes Netty's decoder, and upstreams choke on it
             }

@@ -86,6 +86,8 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
     /** Whether the first request of the connection had no body (for an h2c upgrade: {@link Http2Streams}). */
     private int firstRequest; // 0: not decoded yet, 1: bodiless, 2: with a body (or not a request)
 
+    /** The last request head decoded (whose body is being read, if it has one). */
+    private HttpRequest lastHead;
     /** Host fields in the head being decoded (RFC 9112 §3.2: more than one is refused). */
     private int hosts;
     /**
@@ -132,23 +134,30 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
         int before = out.size();
         if (state == OUTSIDE) {
             super.decode(ctx, in, out);
-            if (hosts > 1 && out.size() > before && out.get(before) instanceof HttpRequest request) {
-                hosts = 0;
-                if (request.decoderResult().isSuccess()) {
-                    request.setDecoderResult(DecoderResult.failure(new DuplicateHost()));
+            if (out.size() > before && out.get(before) instanceof HttpRequest request) {
+                lastHead = request;
+                // A head that a body follows is the only thing in its decode call's output (a bodiless one comes with
+                // its empty last content). Whether the body is chunked is decided before a second Host fails the head:
+                // Netty reads that body all the same, and its size lines are checked like any other's.
+                boolean bodyFollows = out.size() == before + 1;
+                boolean chunked = bodyFollows && request.decoderResult().isSuccess()
+                        && HttpUtil.isTransferEncodingChunked(request);
+                if (hosts > 1) {
+                    hosts = 0;
+                    if (request.decoderResult().isSuccess()) {
+                        request.setDecoderResult(DecoderResult.failure(new DuplicateHost()));
+                    }
+                    if (upgrading(ctx)) {
+                        closeUnanswered(ctx, in, out, before);
+                        return;
+                    }
                 }
-            }
-            // A head that a body follows is the only thing in its decode call's output (a bodiless one comes with its
-            // empty last content).
-            if (out.size() == before + 1 && out.get(before) instanceof HttpRequest request) {
-                if (request.decoderResult().isSuccess() && HttpUtil.isTransferEncodingChunked(request)) {
+                if (chunked) {
                     state = SIZE_LINE;
                 }
                 if (firstRequest == 0) {
-                    firstRequest = 2;
+                    firstRequest = bodyFollows ? 2 : 1;
                 }
-            } else if (firstRequest == 0 && out.size() > before + 1 && out.get(before) instanceof HttpRequest) {
-                firstRequest = 1;
             }
             return;
         }
@@ -162,11 +171,15 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
             int lf = in.indexOf(start, (int) Math.min(in.writerIndex(), (long) start + maxLine), (byte) '\n');
             if (lf < 0) {
                 super.decode(ctx, in, out); // waits for the rest of the line (or refuses one that is too long)
-                failedIfRefused(ctx, out, before);
+                failedIfRefused(ctx, in, out, before);
                 return;
             }
             long size = chunkSize(in, start, lf);
             if (size < 0) {
+                if (upgrading(ctx)) {
+                    closeUnanswered(ctx, in, out, before);
+                    return;
+                }
                 in.skipBytes(in.readableBytes());
                 LastHttpContent failed = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
                 failed.setDecoderResult(DecoderResult.failure(new InvalidChunkSize()));
@@ -182,7 +195,7 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
             }
         }
         super.decode(ctx, in, out);
-        if (failedIfRefused(ctx, out, before)) {
+        if (failedIfRefused(ctx, in, out, before)) {
             return;
         }
         if (state == DATA) {
@@ -197,14 +210,37 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
     }
 
     /** Whether Netty refused the body itself (then it discards the rest, and so does this). */
-    private boolean failedIfRefused(ChannelHandlerContext ctx, List<Object> out, int before) {
+    private boolean failedIfRefused(ChannelHandlerContext ctx, ByteBuf in, List<Object> out, int before) {
         for (int i = before; i < out.size(); i++) {
             if (out.get(i) instanceof LastHttpContent last && last.decoderResult().isFailure()) {
-                failed(ctx);
+                if (upgrading(ctx)) {
+                    closeUnanswered(ctx, in, out, before);
+                } else {
+                    failed(ctx);
+                }
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * Whether the request being read asks for an h2c upgrade that Vert.x' upgrade handler ("h2c") will make: that
+     * handler turns the request into HTTP/2 stream 1 without looking at its decoder result, and a failed end of body
+     * into an ordinary end of stream, so a refusal passed on as usual would be served, its body cut short.
+     */
+    private boolean upgrading(ChannelHandlerContext ctx) {
+        return lastHead != null && lastHead.headers().contains(HttpHeaderNames.UPGRADE) && ctx.pipeline().get("h2c") != null;
+    }
+
+    /** Nothing more of this connection passes on, and it is closed: stream 1, if made already, is reset, not ended. */
+    private void closeUnanswered(ChannelHandlerContext ctx, ByteBuf in, List<Object> out, int before) {
+        for (int i = out.size() - 1; i >= before; i--) {
+            io.netty.util.ReferenceCountUtil.release(out.remove(i));
+        }
+        in.skipBytes(in.readableBytes());
+        failed(ctx);
+        ctx.close();
     }
 
     private void failed(ChannelHandlerContext ctx) {
@@ -379,13 +415,26 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
         if (!(current instanceof StrictRequestDecoder)) {
             // before it decoded anything: nothing of Vert.x' decoder's state is lost
             pipeline.replace(NAME, NAME, new StrictRequestDecoder(options));
+            pipeline.channel().attr(STRICT).set(Boolean.TRUE);
         }
         return true;
+    }
+
+    private static final AttributeKey<Boolean> STRICT = AttributeKey.valueOf("gatehouse.strict-decoder");
+
+    /**
+     * Whether this HTTP/1 request was read by this decoder (which refuses a second Host as it reads the head), so the
+     * request checks need not look for one again; false on a connection whose decoder was not replaced.
+     */
+    static boolean decodedStrictly(HttpServerRequest request) {
+        return request.connection() instanceof ConnectionBase connection && connection.channel().hasAttr(STRICT);
     }
 
     /** Waits in the pipeline for the first bytes, by when Vert.x has added its decoder after this (or chosen HTTP/2). */
     private static final class SwapOnFirstBytes extends ChannelInboundHandlerAdapter {
         private final HttpServerOptions options;
+        /** Moved to the pipeline's end once already (a second time would mean there is no HTTP/1 to swap). */
+        private boolean moved;
 
         SwapOnFirstBytes(HttpServerOptions options) {
             this.options = options;
@@ -397,10 +446,20 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
                 ctx.fireChannelRead(msg); // a PROXY header's message passes; the swap waits for the bytes after it
                 return;
             }
-            swap(ctx.pipeline(), options);
+            ChannelPipeline pipeline = ctx.pipeline();
+            boolean swapped = swap(pipeline, options);
             // gone before the bytes go on: handling them may rebuild the pipeline (an h2c upgrade removes every
             // handler but its own); a removed handler's context still passes them to the next one
-            ctx.pipeline().remove(this);
+            pipeline.remove(this);
+            if (!swapped && !moved && pipeline.get(io.netty.handler.codec.http2.Http2ConnectionHandler.class) == null) {
+                // No HTTP/1 decoder yet: Vert.x built the rest of the pipeline after this handler (as it does once a
+                // PROXY header is read: the h2c detector or the TLS handler comes next). It waits at the end again:
+                // Vert.x adds every handler last, so the decoder that the h2c detector or the TLS handshake makes
+                // comes after it, and the bytes they pass on meet it first.
+                SwapOnFirstBytes again = new SwapOnFirstBytes(options);
+                again.moved = true;
+                pipeline.addLast(again);
+            }
             ctx.fireChannelRead(msg);
         }
     }

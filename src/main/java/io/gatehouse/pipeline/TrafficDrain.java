@@ -76,7 +76,12 @@ public class TrafficDrain {
             return;
         }
         secondGoAways.increment();
-        connection.goAway(0, Integer.MAX_VALUE);
+        try {
+            connection.goAway(0, Integer.MAX_VALUE);
+        } catch (RuntimeException closed) {
+            secondGoAways.decrement(); // (nothing to wait for on a connection that is gone)
+            return;
+        }
         boolean[] sent = {false};
         long[] timer = {-1};
         Runnable second = () -> {
@@ -113,7 +118,9 @@ public class TrafficDrain {
     long awaitIdle(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long left;
-        while (((left = inFlight.sum()) > 0 || secondGoAways.sum() > 0) && System.nanoTime() < deadline) {
+        // the GOAWAYs still to send first: a stream admitted just before its second GOAWAY is in flight by the time
+        // that count falls, so reading the in-flight count after it cannot miss one
+        while ((secondGoAways.sum() > 0 | (left = inFlight.sum()) > 0) && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         return left;

@@ -71,6 +71,21 @@ class ProxyProtocolIT {
         }
     }
 
+    /** Sends these bytes whole and reads until the gateway closes (every case here ends with a close). */
+    private static String raw(String bytes) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", gw.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(bytes.getBytes(StandardCharsets.ISO_8859_1));
+            ByteArrayOutputStream answer = new ByteArrayOutputStream();
+            try {
+                socket.getInputStream().transferTo(answer);
+            } catch (java.net.SocketException reset) {
+                // closed on us: what was read is the answer
+            }
+            return answer.toString(StandardCharsets.UTF_8);
+        }
+    }
+
     private static byte[] v2(byte[] source, int sourcePort) {
         ByteBuffer b = ByteBuffer.allocate(16 + 12);
         b.put(new byte[] {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A});
@@ -96,6 +111,24 @@ class ProxyProtocolIT {
         assertTrue(answer.contains("\"x-forwarded-for\":\"203.0.113.10\""), answer);
         String denied = exchange(v2(new byte[] {(byte) 198, 51, 100, 7}, 40002));
         assertTrue(denied.startsWith("HTTP/1.1 403"), denied);
+    }
+
+    /**
+     * Behind a PROXY header, with h2c on (the default), Vert.x builds the HTTP pipeline only once the header is read:
+     * the strict decoder must still be the one that reads the request (a lenient chunk-size line, a second Host).
+     */
+    @Test
+    void behindAProxyHeaderRequestsAreReadAsStrictlyAsWithout() throws Exception {
+        String preface = "PROXY TCP4 203.0.113.11 127.0.0.1 40003 8080\r\n";
+        String lenientSize = raw(preface + "POST /who HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + " 5\r\nhello\r\n0\r\n\r\n");
+        assertTrue(lenientSize.startsWith("HTTP/1.1 400"), lenientSize);
+        String twoHosts = raw(preface + "GET /who HTTP/1.1\r\nHost: localhost\r\nHost: elsewhere\r\n\r\n");
+        assertTrue(twoHosts.startsWith("HTTP/1.1 400"), twoHosts);
+        assertTrue(twoHosts.contains("more than one Host header"), twoHosts);
+        String fine = raw(preface + "POST /who HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n"
+                + "Connection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+        assertTrue(fine.startsWith("HTTP/1.1 200"), fine);
     }
 
     @Test
