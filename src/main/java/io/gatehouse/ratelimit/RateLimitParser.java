@@ -85,6 +85,13 @@ final class RateLimitParser {
             }
         }
 
+        if (!map.containsKey(TOKEN_POLICY) && (ipv4Prefix != IpPrefix.DEFAULT_IPV4 || ipv6Prefix != IpPrefix.DEFAULT_IPV6)) {
+            // the token endpoint's built-in limit counts addresses as this section's defaults say, as its own do
+            PolicyConfig d = TOKEN_DEFAULT;
+            policies.put(TOKEN_POLICY, new PolicyConfig(d.name(), d.key(), d.algorithm(), d.limits(), d.burst(),
+                    d.tierClaim(), d.tiers(), d.banFor(), d.dryRun(), d.store(), d.onStoreFailure(), ipv4Prefix, ipv6Prefix));
+        }
+
         List<String> global = new ArrayList<>();
         List<Object> names = names(defaults.get("global"), "rate-limits.defaults.global");
         for (int i = 0; i < names.size(); i++) {

@@ -149,6 +149,11 @@ class RateLimitConfigTest {
         assertEquals(56, defaults.policies().get("plain").ipv6Prefix());
         assertEquals(30, defaults.policies().get("plain").ipv4Prefix());
         assertEquals(64, defaults.policies().get("own").ipv6Prefix());
+        // POST /auth/token's built-in limit follows the defaults too
+        assertEquals(56, defaults.policies().get("auth-token").ipv6Prefix());
+        assertEquals(30, defaults.policies().get("auth-token").ipv4Prefix());
+        assertEquals(RateLimitParser.TOKEN_DEFAULT.limits(), defaults.policies().get("auth-token").limits());
+        assertFalse(rl.policies().containsKey("auth-token"), "with the default prefixes the built-in one is used as is");
 
         List<String> p = problems("""
                 rate-limits:
