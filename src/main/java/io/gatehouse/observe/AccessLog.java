@@ -148,13 +148,6 @@ public class AccessLog {
         batch.add(line);
     }
 
-    /** The line of a finished request as text (for tests and tools: the log itself never makes a String of it). */
-    String line(Exchange ex, String routeId, int status, long durationNanos, long nowMillis) {
-        JsonBytes line = new JsonBytes(1024);
-        write(line, ex, routeId, status, durationNanos, nowMillis);
-        return line.text();
-    }
-
     private static final byte[] TIMESTAMP = JsonBytes.ascii("{\"timestamp\":\"");
     private static final byte[] LEVEL = JsonBytes.ascii("\",\"level\":\"");
     private static final byte[] ERROR = JsonBytes.ascii("ERROR");
@@ -175,7 +168,6 @@ public class AccessLog {
     private static final byte[] UPSTREAM_SERVICE = JsonBytes.ascii(",\"upstream_service\":");
     private static final byte[] UPSTREAM_TARGET = JsonBytes.ascii(",\"upstream_target\":");
     private static final byte[] UPSTREAM_DURATION = JsonBytes.ascii(",\"upstream_duration_ms\":");
-    private static final byte[] NULL = JsonBytes.ascii("null");
     private static final byte[] ATTEMPTS = JsonBytes.ascii(",\"attempts\":");
     private static final byte[] CACHE = JsonBytes.ascii(",\"cache\":");
     private static final byte[] RATE_LIMIT = JsonBytes.ascii(",\"rate_limit\":");
@@ -205,7 +197,7 @@ public class AccessLog {
                 .raw(UPSTREAM_TARGET).quote(ex.target() == null ? null : ex.target().url())
                 .raw(UPSTREAM_DURATION);
         if (ex.upstreamNanos() < 0) {
-            line.raw(NULL);
+            line.quote(null);
         } else {
             millis(line, ex.upstreamNanos());
         }
@@ -240,7 +232,7 @@ public class AccessLog {
     }
 
     /** RFC 3339 in UTC with milliseconds, always the same width ({@code 2026-11-29T19:45:01.007Z}). */
-    void timestamp(JsonBytes line, long epochMillis) {
+    private void timestamp(JsonBytes line, long epochMillis) {
         long epochSecond = Math.floorDiv(epochMillis, 1000);
         Second s = second;
         if (s.epochSecond != epochSecond) {

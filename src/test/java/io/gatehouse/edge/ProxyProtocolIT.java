@@ -1,6 +1,7 @@
 package io.gatehouse.edge;
 
 import io.gatehouse.testing.GatewayProcess;
+import io.gatehouse.testing.RawHttp;
 import io.gatehouse.testing.TempDirs;
 import io.gatehouse.testing.TestUpstream;
 import io.vertx.core.Vertx;
@@ -8,8 +9,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,35 +54,15 @@ class ProxyProtocolIT {
         vertx.close();
     }
 
+    /** A GET behind this preface, read until the gateway closes. */
     private static String exchange(byte[] preface) throws Exception {
-        try (Socket socket = new Socket("127.0.0.1", gw.port())) {
-            socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(preface);
-            socket.getOutputStream().write("GET /who HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII));
-            ByteArrayOutputStream answer = new ByteArrayOutputStream();
-            try {
-                socket.getInputStream().transferTo(answer);
-            } catch (java.net.SocketException reset) {
-                // closed on us: what was read is the answer
-            }
-            return answer.toString(StandardCharsets.UTF_8);
-        }
+        return raw(new String(preface, StandardCharsets.ISO_8859_1)
+                + "GET /who HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
     }
 
     /** Sends these bytes whole and reads until the gateway closes (every case here ends with a close). */
     private static String raw(String bytes) throws Exception {
-        try (Socket socket = new Socket("127.0.0.1", gw.port())) {
-            socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(bytes.getBytes(StandardCharsets.ISO_8859_1));
-            ByteArrayOutputStream answer = new ByteArrayOutputStream();
-            try {
-                socket.getInputStream().transferTo(answer);
-            } catch (java.net.SocketException reset) {
-                // closed on us: what was read is the answer
-            }
-            return answer.toString(StandardCharsets.UTF_8);
-        }
+        return RawHttp.untilClosed(gw.port(), bytes);
     }
 
     private static byte[] v2(byte[] source, int sourcePort) {

@@ -266,21 +266,6 @@ class HostileRequestsIT {
         assertEquals(10, c.last().json().getInteger("bytes"));
     }
 
-    /** Sends these bytes whole and reads what comes back until the gateway closes or nothing comes for a while. */
-    private static String rawUntilClosed(String bytes, int timeoutMillis) throws Exception {
-        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gw.port())) {
-            socket.setSoTimeout(timeoutMillis);
-            socket.getOutputStream().write(bytes.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
-            java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
-            try {
-                socket.getInputStream().transferTo(answer);
-            } catch (java.io.IOException closedOrSilent) {
-                // reset, or nothing more: what was read is the answer
-            }
-            return answer.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
-        }
-    }
-
     /**
      * Vert.x' h2c upgrade turns a request into stream 1 without looking at its decoder result: a request that asks
      * for the upgrade and breaks its framing must not be served with what was read of it (the echo origin's answer,
@@ -291,14 +276,14 @@ class HostileRequestsIT {
         String upgrade = "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n";
         // the client's HTTP/2 preface and an empty SETTINGS frame, sent right behind the request as curl does
         String preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\4\0\0\0\0\0";
-        String fine = rawUntilClosed("POST /echo/upgrade-fine HTTP/1.1\r\nHost: localhost\r\n" + upgrade
-                + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" + preface, 3000);
+        String fine = RawHttp.readFor(gw.port(), "POST /echo/upgrade-fine HTTP/1.1\r\nHost: localhost\r\n" + upgrade
+                + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" + preface, 3000); // HTTP/2 stays open
         assertTrue(fine.contains("\"bodyLength\":3"), "a well-formed upgrade is served (the check below can fail): " + fine);
-        String badChunk = rawUntilClosed("POST /echo/upgrade-bad-chunk HTTP/1.1\r\nHost: localhost\r\n" + upgrade
-                + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n5 5\r\nhello\r\n0\r\n\r\n" + preface, 10_000);
+        String badChunk = RawHttp.untilClosed(gw.port(), "POST /echo/upgrade-bad-chunk HTTP/1.1\r\nHost: localhost\r\n" + upgrade
+                + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n5 5\r\nhello\r\n0\r\n\r\n" + preface);
         assertFalse(badChunk.contains("bodyLength"), "served with a body cut short: " + badChunk);
-        String twoHosts = rawUntilClosed("GET /echo/upgrade-two-hosts HTTP/1.1\r\nHost: localhost\r\nHost: elsewhere\r\n"
-                + upgrade + "\r\n" + preface, 10_000);
+        String twoHosts = RawHttp.untilClosed(gw.port(), "GET /echo/upgrade-two-hosts HTTP/1.1\r\nHost: localhost\r\nHost: elsewhere\r\n"
+                + upgrade + "\r\n" + preface);
         assertFalse(twoHosts.contains("bodyLength"), "served with two Host fields: " + twoHosts);
     }
 

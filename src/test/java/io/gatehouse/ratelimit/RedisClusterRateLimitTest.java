@@ -1,6 +1,8 @@
 package io.gatehouse.ratelimit;
 
+import io.gatehouse.testing.Await;
 import io.gatehouse.testing.Ports;
+import io.gatehouse.testing.Readiness;
 import io.gatehouse.testing.RedisCluster;
 import io.gatehouse.testing.RedisClusterRateLimitTestResource;
 import io.gatehouse.testing.RedisServer;
@@ -9,11 +11,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -39,37 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 @QuarkusTestResource(value = RedisClusterRateLimitTestResource.class, restrictToAnnotatedClass = true)
 class RedisClusterRateLimitTest {
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-
     private static RedisCluster cluster() {
         return RedisClusterRateLimitTestResource.cluster;
-    }
-
-    private static int status(String client, String path) {
-        try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + Ports.traffic() + path))
-                    .header("X-Forwarded-For", client).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (Exception e) {
-            return -1;
-        }
-    }
-
-    private static String readiness() {
-        return given().port(Ports.management()).get("/q/health/ready").asString();
-    }
-
-    private static String detail(String name) {
-        return given().port(Ports.management()).get("/q/health/ready").jsonPath()
-                .getString("checks.find { it.name == 'gatehouse-config' }.data['" + name + "']");
-    }
-
-    private static void await(String what, java.util.function.BooleanSupplier condition) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, what + ": " + readiness());
-            Thread.sleep(50);
-        }
     }
 
     private static double fallbacks() {
@@ -82,7 +50,7 @@ class RedisClusterRateLimitTest {
             node.restart();
         }
         cluster().awaitOk();
-        await("the gateway reaches the cluster", () -> "up".equals(detail("redis")));
+        Await.eventually(() -> "up".equals(Readiness.detail("redis")), "the gateway reaches the cluster");
     }
 
     /** Sends {@code each} requests for each of {@code clients}, eight at a time; how many passed, by client. */
@@ -92,7 +60,7 @@ class RedisClusterRateLimitTest {
             Map<String, List<Future<Integer>>> calls = new TreeMap<>();
             for (int i = 0; i < each; i++) {
                 for (String client : clients) {
-                    calls.computeIfAbsent(client, c -> new ArrayList<>()).add(pool.submit(() -> status(client, "/limited/echo")));
+                    calls.computeIfAbsent(client, c -> new ArrayList<>()).add(pool.submit(() -> Readiness.statusFrom(client, "/limited/echo")));
                 }
             }
             Map<String, Integer> ok = new TreeMap<>();
@@ -152,14 +120,14 @@ class RedisClusterRateLimitTest {
 
     @Test
     void theHeartbeatCountsTheReplicasSharingTheCluster() throws Exception {
-        await("this replica counts itself", () -> "1".equals(detail("redis.replicas")));
+        Await.eventually(() -> "1".equals(Readiness.detail("redis.replicas")), "this replica counts itself");
         String members = cluster().onKey("zrange", "gatehouse:replicas", "0", "-1");
         assertEquals(1, members.lines().count(), members);
         // another replica's heartbeat, written where the cluster keeps the key
         cluster().onKey("zadd", "gatehouse:replicas", String.valueOf(System.currentTimeMillis() + 60_000), "another-replica");
-        await("the other replica is counted", () -> "2".equals(detail("redis.replicas")));
+        Await.eventually(() -> "2".equals(Readiness.detail("redis.replicas")), "the other replica is counted");
         cluster().onKey("zrem", "gatehouse:replicas", "another-replica");
-        await("and forgotten", () -> "1".equals(detail("redis.replicas")));
+        Await.eventually(() -> "1".equals(Readiness.detail("redis.replicas")), "and forgotten");
     }
 
     @Test
@@ -172,7 +140,7 @@ class RedisClusterRateLimitTest {
             load.submit(() -> {
                 while (!stop.get()) {
                     // a new address each time: the keys land on every master, the dead one's included
-                    statuses.add(status("10.1." + (client.get() / 250) + "." + (client.incrementAndGet() % 250), "/roomy/echo"));
+                    statuses.add(Readiness.statusFrom("10.1." + (client.get() / 250) + "." + (client.incrementAndGet() % 250), "/roomy/echo"));
                 }
                 return null;
             });
@@ -181,7 +149,7 @@ class RedisClusterRateLimitTest {
         try {
             Thread.sleep(1000);
             victim.kill();
-            await("the limiter falls back", () -> detail("redis").startsWith("degraded: "));
+            Await.eventually(() -> Readiness.detail("redis").startsWith("degraded: "), "the limiter falls back");
             Thread.sleep(1000);
             assertEquals(200, given().port(Ports.management()).get("/q/health/ready").statusCode(), "readiness stays UP");
             assertEquals(0.0, value("gatehouse_redis_up"));
@@ -197,10 +165,10 @@ class RedisClusterRateLimitTest {
 
         victim.restart();
         cluster().awaitOk();
-        await("the limiter comes back to the cluster", () -> "up".equals(detail("redis")));
+        Await.eventually(() -> "up".equals(Readiness.detail("redis")), "the limiter comes back to the cluster");
         List<String> again = clients("192.0.2.", 30);
         for (String c : again) {
-            assertEquals(200, status(c, "/roomy/echo"));
+            assertEquals(200, Readiness.statusFrom(c, "/roomy/echo"));
         }
         for (String c : again) {
             assertEquals("1", cluster().onKey("exists", RedisCounters.keyPrefix("ip:" + c, "roomy") + ":sw:86400"),

@@ -1,6 +1,8 @@
 package io.gatehouse.ratelimit;
 
+import io.gatehouse.testing.Await;
 import io.gatehouse.testing.Ports;
+import io.gatehouse.testing.Readiness;
 import io.gatehouse.testing.RedisSentinelRateLimitTestResource;
 import io.gatehouse.testing.RedisSentinels;
 import io.gatehouse.testing.RedisServer;
@@ -9,11 +11,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -39,37 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 @QuarkusTestResource(value = RedisSentinelRateLimitTestResource.class, restrictToAnnotatedClass = true)
 class RedisSentinelRateLimitTest {
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-
     private static RedisSentinels redis() {
         return RedisSentinelRateLimitTestResource.redis;
-    }
-
-    private static int status(String client, String path) {
-        try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + Ports.traffic() + path))
-                    .header("X-Forwarded-For", client).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (Exception e) {
-            return -1;
-        }
-    }
-
-    private static String readiness() {
-        return given().port(Ports.management()).get("/q/health/ready").asString();
-    }
-
-    private static String redisState() {
-        return given().port(Ports.management()).get("/q/health/ready").jsonPath()
-                .getString("checks.find { it.name == 'gatehouse-config' }.data.redis");
-    }
-
-    private static void await(String what, java.util.function.BooleanSupplier condition) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, what + ": " + readiness());
-            Thread.sleep(50);
-        }
     }
 
     @BeforeEach
@@ -78,7 +46,7 @@ class RedisSentinelRateLimitTest {
         redis().first.restart();
         redis().second.restart();
         redis().awaitReplicated();
-        await("the gateway reaches the master", () -> "up".equals(redisState()));
+        Await.eventually(() -> "up".equals(Readiness.detail("redis")), "the gateway reaches the master");
     }
 
     @Test
@@ -91,7 +59,7 @@ class RedisSentinelRateLimitTest {
             for (int i = 0; i < 7; i++) {
                 for (int c = 1; c <= 20; c++) {
                     String client = "198.51.100." + c;
-                    calls.computeIfAbsent(client, k -> new ArrayList<>()).add(pool.submit(() -> status(client, "/limited/echo")));
+                    calls.computeIfAbsent(client, k -> new ArrayList<>()).add(pool.submit(() -> Readiness.statusFrom(client, "/limited/echo")));
                 }
             }
             for (var e : calls.entrySet()) {
@@ -120,7 +88,7 @@ class RedisSentinelRateLimitTest {
         for (int t = 0; t < 8; t++) {
             load.submit(() -> {
                 while (!stop.get()) {
-                    statuses.add(status("10.2." + (client.get() / 250) + "." + (client.incrementAndGet() % 250), "/roomy/echo"));
+                    statuses.add(Readiness.statusFrom("10.2." + (client.get() / 250) + "." + (client.incrementAndGet() % 250), "/roomy/echo"));
                 }
                 return null;
             });
@@ -129,10 +97,10 @@ class RedisSentinelRateLimitTest {
         try {
             Thread.sleep(1000);
             master.kill();
-            await("the limiter falls back", () -> redisState().startsWith("degraded: "));
+            Await.eventually(() -> Readiness.detail("redis").startsWith("degraded: "), "the limiter falls back");
             assertEquals(200, given().port(Ports.management()).get("/q/health/ready").statusCode(), "readiness stays UP");
             // nobody restarts the old master: the sentinel promotes the replica, and the gateway finds it alone
-            await("the limiter is back on Redis", () -> "up".equals(redisState()));
+            Await.eventually(() -> "up".equals(Readiness.detail("redis")), "the limiter is back on Redis");
             promoted = redis().master();
             assertNotSame(master, promoted, "the sentinel promoted the replica");
             Thread.sleep(500);
@@ -147,7 +115,7 @@ class RedisSentinelRateLimitTest {
         assertTrue(value("gatehouse_ratelimit_fallback_total{policy=\"roomy\"}") > 0, "some fell back meanwhile");
         assertEquals(1.0, value("gatehouse_redis_up"));
 
-        assertEquals(200, status("192.0.2.77", "/roomy/echo"));
+        assertEquals(200, Readiness.statusFrom("192.0.2.77", "/roomy/echo"));
         String key = RedisCounters.keyPrefix("ip:192.0.2.77", "roomy") + ":sw:86400";
         assertEquals("1", promoted.cli("exists", key), "counted on the promoted replica");
     }

@@ -109,6 +109,61 @@ public final class RawHttp {
      * most) until the gateway cuts the connection, while another client asks {@code port} for {@code otherPath}
      * between lines. Returns how many of those other requests were served meanwhile.
      */
+    /**
+     * Sends these bytes (ISO-8859-1: one byte per character) whole and returns all that comes back until the gateway
+     * closes or resets the connection; fails when it is still open after 10 s of silence.
+     */
+    public static String untilClosed(int port, String bytes) throws IOException {
+        return exchangeRaw(port, bytes, 10_000, true);
+    }
+
+    /** As {@link #untilClosed}, but for a connection that may stay open: what came before {@code millis} of silence. */
+    public static String readFor(int port, String bytes, int millis) throws IOException {
+        return exchangeRaw(port, bytes, millis, false);
+    }
+
+    private static String exchangeRaw(int port, String bytes, int timeoutMillis, boolean mustClose) throws IOException {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(timeoutMillis);
+            socket.getOutputStream().write(bytes.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
+            try {
+                socket.getInputStream().transferTo(answer);
+            } catch (java.net.SocketTimeoutException silent) {
+                if (mustClose) {
+                    throw new java.net.SocketTimeoutException("still open after " + timeoutMillis + " ms; read: "
+                            + answer.toString(java.nio.charset.StandardCharsets.ISO_8859_1));
+                }
+            } catch (java.net.SocketException reset) {
+                // closed on us: what was read is the answer
+            }
+            return answer.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /**
+     * A slowloris client: after a request line already written to {@code out}, one header line every 300 ms (20 at
+     * most) until the gateway cuts the connection, while another client asks {@code port} for {@code otherPath}
+     * between lines. Returns how many of those other requests were served meanwhile.
+     */
+    /**
+     * Sends these bytes (ISO-8859-1: one byte per character) whole and returns all that comes back until the gateway
+     * closes, resets, or sends nothing for {@code timeoutMillis}.
+     */
+    public static String untilClosed(int port, String bytes, int timeoutMillis) throws IOException {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(timeoutMillis);
+            socket.getOutputStream().write(bytes.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
+            try {
+                socket.getInputStream().transferTo(answer);
+            } catch (IOException closedOrSilent) {
+                // reset, or nothing more: what was read is the answer
+            }
+            return answer.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+    }
+
     public static int trickleHead(java.io.OutputStream out, int port, String otherPath) throws Exception {
         int served = 0;
         for (int i = 0; i < 20; i++) {
